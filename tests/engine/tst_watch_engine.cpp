@@ -1,0 +1,747 @@
+// Engine tests: scripted server conversations, no network, threads or sleeps.
+// Each test names the rule of SPEC §3 it checks.
+#include "scripted_server.h"
+#include "watch_engine.h"
+
+#include <QtTest>
+
+using namespace etcdscope;
+using namespace etcdscope::script;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Drives one engine and keeps what it produced, like a transport would.
+struct Harness {
+    explicit Harness(EngineOptions options = {}) : engine(std::move(options)) {}
+
+    WatchEngine engine;
+    TimePoint now = TimePoint{} + 1h;
+    std::vector<etcdserverpb::WatchRequest> sent;
+    std::vector<WatchUpdate> updates;
+    std::vector<StreamDirective> directives;
+    std::vector<EngineNotice> notices;
+
+    void drain()
+    {
+        for (auto& r : engine.takeRequests()) sent.push_back(std::move(r));
+        for (auto& u : engine.takeUpdates()) updates.push_back(std::move(u));
+        for (auto d : engine.takeDirectives()) directives.push_back(d);
+        for (auto& n : engine.takeNotices()) notices.push_back(std::move(n));
+    }
+    // Wants a connection; the stream opens (like a transport would) as soon
+    // as the engine asks for one, i.e. when the first watch is added.
+    void connectAndOpen()
+    {
+        engine.setConnectionWanted(true, now);
+        openIfAsked();
+    }
+    void openIfAsked()
+    {
+        drain();
+        if (engine.streamState() == StreamState::Opening) {
+            engine.onStreamOpened(now);
+            drain();
+        }
+    }
+    WatchHandle add(WatchHandle h, WatchSpec spec)
+    {
+        const auto error = engine.addWatch(h, std::move(spec));
+        if (error)
+            qFatal("addWatch failed: %s", error->c_str());
+        openIfAsked();
+        return h;
+    }
+    void receive(etcdserverpb::WatchResponse r)
+    {
+        engine.onResponse(std::move(r), now);
+        drain();
+    }
+    void fail(std::string why = "connection reset")
+    {
+        engine.onStreamError({StreamError::Kind::Transient, std::move(why)}, now);
+        drain();
+    }
+    // Lets the back-off run out and the transport open a new stream.
+    void reconnect()
+    {
+        const auto at = engine.reconnectAt();
+        if (!at)
+            qFatal("no reconnect scheduled");
+        now = *at;
+        engine.onTick(now);
+        drain();
+        engine.onStreamOpened(now);
+        drain();
+    }
+    std::vector<etcdserverpb::WatchCreateRequest> creates() const
+    {
+        std::vector<etcdserverpb::WatchCreateRequest> out;
+        for (const auto& r : sent)
+            if (r.has_create_request()) out.push_back(r.create_request());
+        return out;
+    }
+    std::vector<std::int64_t> cancels() const
+    {
+        std::vector<std::int64_t> out;
+        for (const auto& r : sent)
+            if (r.has_cancel_request()) out.push_back(r.cancel_request().watch_id());
+        return out;
+    }
+    int progressRequests() const
+    {
+        return int(std::count_if(sent.begin(), sent.end(), [](const auto& r) { return r.has_progress_request(); }));
+    }
+    std::vector<WatchUpdate> updatesOf(WatchUpdate::Kind kind, WatchHandle h = 0) const
+    {
+        std::vector<WatchUpdate> out;
+        for (const auto& u : updates)
+            if (u.kind == kind && (h == 0 || u.watch == h)) out.push_back(u);
+        return out;
+    }
+    std::vector<std::int64_t> deliveredRevisions(WatchHandle h) const
+    {
+        std::vector<std::int64_t> out;
+        for (const auto& u : updatesOf(WatchUpdate::Kind::Events, h))
+            for (const auto& e : u.events) out.push_back(e.kv.modRevision);
+        return out;
+    }
+    WatchState stateOf(WatchHandle h) const
+    {
+        const auto info = engine.watchInfo(h);
+        return info ? info->state : WatchState::Cancelled;
+    }
+};
+
+WatchSpec key(std::string k, std::int64_t rev = 0)
+{
+    WatchSpec s;
+    s.key = std::move(k);
+    s.startRevision = rev;
+    return s;
+}
+
+EngineOptions serialOptions()
+{
+    EngineOptions o;
+    o.pipelineCreates = false;
+    return o;
+}
+
+}  // namespace
+
+class TestWatchEngine : public QObject {
+    Q_OBJECT
+
+private slots:
+    // --- W1/W2: creation --------------------------------------------------------
+    void shouldOpenOneStreamForAllWatches()
+    {
+        Harness h;
+        h.engine.setConnectionWanted(true, h.now);
+        h.add(1, key("a"));
+        h.add(2, key("b"));
+        h.drain();
+        QCOMPARE(h.directives.size(), 1u);
+        QCOMPARE(h.directives.front(), StreamDirective::Open);
+    }
+
+    void shouldPipelineCreationsAndMatchCreatedById()
+    {
+        // Given three watches added on an open stream
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("a"));
+        h.add(2, key("b"));
+        h.add(3, key("c"));
+        // Then all three creations are in flight at once, with distinct IDs
+        const auto creates = h.creates();
+        QCOMPARE(creates.size(), 3u);
+        QVERIFY(creates[0].watch_id() > 0);
+        QVERIFY(creates[0].watch_id() != creates[1].watch_id());
+        QVERIFY(creates[1].watch_id() != creates[2].watch_id());
+        // When the server answers out of order, by ID
+        h.receive(created(creates[2].watch_id(), 10));
+        h.receive(created(creates[0].watch_id(), 10));
+        h.receive(created(creates[1].watch_id(), 10));
+        // Then each answer binds to the watch that asked for that ID
+        QCOMPARE(h.engine.watchInfo(1)->serverWatchId, creates[0].watch_id());
+        QCOMPARE(h.engine.watchInfo(3)->serverWatchId, creates[2].watch_id());
+        h.receive(events(creates[2].watch_id(), 11, {{true, "c", "v", 11}}));
+        QCOMPARE(h.deliveredRevisions(3), std::vector<std::int64_t>{11});
+        QVERIFY(h.deliveredRevisions(1).empty());
+        QVERIFY(h.engine.pipelining());
+    }
+
+    void shouldFallBackToSerialQueueWhenServerIgnoresIds()
+    {
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("a"));
+        h.add(2, key("b"));
+        h.add(3, key("c"));
+        QCOMPARE(h.creates().size(), 3u);
+        // When the server answers with its own IDs, in request order
+        h.receive(created(0, 5));
+        h.receive(created(1, 5));
+        h.receive(created(2, 5));
+        // Then the answers bind in order and the engine stops pipelining
+        QVERIFY(!h.engine.pipelining());
+        QCOMPARE(h.engine.watchInfo(1)->serverWatchId, 0);
+        QCOMPARE(h.engine.watchInfo(2)->serverWatchId, 1);
+        QCOMPARE(h.engine.watchInfo(3)->serverWatchId, 2);
+        QVERIFY(std::any_of(h.notices.begin(), h.notices.end(),
+                            [](const auto& n) { return n.kind == EngineNotice::Kind::PipeliningDisabled; }));
+        // And later creations go one at a time, without a client ID
+        h.add(4, key("d"));
+        h.add(5, key("e"));
+        QCOMPARE(h.creates().size(), 4u);
+        QCOMPARE(h.creates().back().watch_id(), 0);
+        h.receive(created(3, 6));
+        QCOMPARE(h.creates().size(), 5u);
+        h.receive(created(4, 6));
+        QCOMPARE(h.stateOf(5), WatchState::Live);
+    }
+
+    void shouldCreateOneAtATimeInSerialMode()
+    {
+        Harness h(serialOptions());
+        h.connectAndOpen();
+        h.add(1, key("a"));
+        h.add(2, key("b"));
+        QCOMPARE(h.creates().size(), 1u);
+        h.receive(created(0, 3));
+        QCOMPARE(h.creates().size(), 2u);
+        QCOMPARE(h.creates()[1].key(), "b");
+    }
+
+    void shouldSurfaceDuplicateIdRefusal()
+    {
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("a"));
+        h.add(2, key("b"));
+        // When etcd refuses the first creation as a duplicate
+        h.receive(refused(-1, 4, "mvcc: duplicate watch ID provided on the WatchStream"));
+        // Then that watch is over with the server's reason, and the other goes on
+        const auto states = h.updatesOf(WatchUpdate::Kind::State, 1);
+        QVERIFY(!states.empty());
+        QCOMPARE(states.back().state, WatchState::Cancelled);
+        QVERIFY(QString::fromStdString(states.back().reason).contains("duplicate watch ID"));
+        QVERIFY(!h.engine.watchInfo(1));
+        h.receive(created(h.creates()[1].watch_id(), 4));
+        QCOMPARE(h.stateOf(2), WatchState::Live);
+    }
+
+    void shouldReportCreatedWithNothingInFlight()
+    {
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("a"));
+        h.receive(created(h.creates()[0].watch_id(), 2));
+        h.receive(created(77, 2));
+        QVERIFY(std::any_of(h.notices.begin(), h.notices.end(),
+                            [](const auto& n) { return n.kind == EngineNotice::Kind::ServerMisbehaved; }));
+        QCOMPARE(h.cancels(), std::vector<std::int64_t>{77});
+    }
+
+    void shouldRejectInvalidSpecs_data()
+    {
+        QTest::addColumn<QByteArray>("key");
+        QTest::addColumn<QByteArray>("rangeEnd");
+        QTest::addColumn<qint64>("rev");
+        QTest::addColumn<bool>("valid");
+        QTest::newRow("plain key") << QByteArray("a") << QByteArray() << qint64(0) << true;
+        QTest::newRow("negative revision") << QByteArray("a") << QByteArray() << qint64(-1) << false;
+        QTest::newRow("empty key") << QByteArray() << QByteArray() << qint64(0) << false;
+        QTest::newRow("everything") << QByteArray() << QByteArray(1, '\0') << qint64(0) << true;
+        QTest::newRow("end before key") << QByteArray("b") << QByteArray("a") << qint64(0) << false;
+        QTest::newRow("end equals key") << QByteArray("b") << QByteArray("b") << qint64(0) << false;
+        QTest::newRow("range") << QByteArray("a") << QByteArray("b") << qint64(5) << true;
+    }
+    void shouldRejectInvalidSpecs()
+    {
+        QFETCH(QByteArray, key);
+        QFETCH(QByteArray, rangeEnd);
+        QFETCH(qint64, rev);
+        QFETCH(bool, valid);
+        WatchEngine engine;
+        WatchSpec spec;
+        spec.key = key.toStdString();
+        spec.rangeEnd = rangeEnd.toStdString();
+        spec.startRevision = rev;
+        QCOMPARE(!engine.addWatch(1, spec).has_value(), valid);
+        QCOMPARE(engine.watchInfo(1).has_value(), valid);
+    }
+
+    // --- W3: next revision ---------------------------------------------------------
+    void shouldNotRedeliverCreationRevisionAfterReconnect()
+    {
+        // Given a "from now" watch created when the store was at revision 10
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("k"));
+        h.receive(created(h.creates()[0].watch_id(), 10));
+        QCOMPARE(h.engine.watchInfo(1)->nextRevision, 11);
+        // When the stream breaks before any event and comes back
+        h.fail();
+        QCOMPARE(h.stateOf(1), WatchState::Resuming);
+        h.reconnect();
+        // Then it resumes after revision 10, which happened before it existed
+        QCOMPARE(h.creates().size(), 2u);
+        QCOMPARE(h.creates()[1].start_revision(), 11);
+    }
+
+    void shouldResumeAfterLastEvent()
+    {
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("k", 3));
+        QCOMPARE(h.creates()[0].start_revision(), 3);
+        const auto id = h.creates()[0].watch_id();
+        h.receive(created(id, 20));
+        QCOMPARE(h.engine.watchInfo(1)->nextRevision, 3);  // its own start, not the header
+        h.receive(events(id, 20, {{true, "k", "1", 4}, {true, "k", "2", 9}}));
+        QCOMPARE(h.engine.watchInfo(1)->nextRevision, 10);
+    }
+
+    // --- W4: progress ----------------------------------------------------------------
+    void shouldAdvanceOnPerWatchProgress()
+    {
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("k", 5));
+        const auto id = h.creates()[0].watch_id();
+        h.receive(created(id, 8));
+        h.receive(progress(id, 30));
+        QCOMPARE(h.engine.watchInfo(1)->nextRevision, 31);
+        QCOMPARE(h.engine.watchInfo(1)->lastProgressRevision, 30);
+        // An older progress never moves it back
+        h.receive(progress(id, 12));
+        QCOMPARE(h.engine.watchInfo(1)->nextRevision, 31);
+    }
+
+    void shouldUseBroadcastProgressOnlyWhereSafe_data()
+    {
+        QTest::addColumn<bool>("safe");
+        QTest::addColumn<qint64>("expectedNext");
+        QTest::newRow("etcd >= 3.4.25 / 3.5.8: ordered") << true << qint64(41);
+        QTest::newRow("etcd 3.4.23: may overtake events") << false << qint64(6);
+    }
+    void shouldUseBroadcastProgressOnlyWhereSafe()
+    {
+        QFETCH(bool, safe);
+        QFETCH(qint64, expectedNext);
+        EngineOptions o;
+        o.broadcastProgressIsSafe = safe;
+        Harness h(o);
+        h.connectAndOpen();
+        h.add(1, key("k", 6));
+        h.receive(created(h.creates()[0].watch_id(), 8));
+        h.engine.requestProgress();
+        h.drain();
+        QCOMPARE(h.progressRequests(), 1);
+        h.receive(progress(-1, 40));
+        QCOMPARE(h.engine.watchInfo(1)->nextRevision, expectedNext);
+        QCOMPARE(h.updatesOf(WatchUpdate::Kind::Progress, 1).size(), safe ? 1u : 0u);
+        QVERIFY(std::any_of(h.notices.begin(), h.notices.end(), [](const auto& n) {
+            return n.kind == EngineNotice::Kind::ServerProgress && n.revision == 40;
+        }));
+    }
+
+    // --- W5: fragments -------------------------------------------------------------------
+    void shouldMergeFragmentsIntoOneDelivery_data()
+    {
+        QTest::addColumn<int>("fragments");
+        QTest::newRow("two") << 2;
+        QTest::newRow("three") << 3;
+        QTest::newRow("seven") << 7;
+    }
+    void shouldMergeFragmentsIntoOneDelivery()
+    {
+        QFETCH(int, fragments);
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("k"));
+        const auto id = h.creates()[0].watch_id();
+        h.receive(created(id, 1));
+        // One revision (a transaction) split over several responses
+        for (int i = 0; i < fragments; ++i) {
+            const bool last = i == fragments - 1;
+            h.receive(events(id, 2, {{true, "k" + std::to_string(i), "v", 2}}, !last));
+            if (!last)
+                QVERIFY(h.updatesOf(WatchUpdate::Kind::Events).empty());
+        }
+        const auto delivered = h.updatesOf(WatchUpdate::Kind::Events);
+        QCOMPARE(delivered.size(), 1u);
+        QCOMPARE(int(delivered[0].events.size()), fragments);
+        QCOMPARE(delivered[0].events.back().kv.key, "k" + std::to_string(fragments - 1));
+    }
+
+    void shouldDropUnfinishedFragmentsOnStreamLoss()
+    {
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("k", 2));
+        const auto id = h.creates()[0].watch_id();
+        h.receive(created(id, 1));
+        h.receive(events(id, 2, {{true, "a", "v", 2}}, true));
+        h.fail();
+        h.reconnect();
+        // The half revision was never delivered; it is asked for again
+        QVERIFY(h.updatesOf(WatchUpdate::Kind::Events).empty());
+        QCOMPARE(h.creates().back().start_revision(), 2);
+    }
+
+    // --- W6: server cancel -------------------------------------------------------------------
+    void shouldEndWatchOnServerCancelWithoutCompaction()
+    {
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("secret/"));
+        const auto id = h.creates()[0].watch_id();
+        h.receive(created(id, 3));
+        h.receive(serverCancel(id, 0, "etcdserver: permission denied"));
+        const auto states = h.updatesOf(WatchUpdate::Kind::State, 1);
+        QCOMPARE(states.back().state, WatchState::Cancelled);
+        QCOMPARE(states.back().reason, std::string("etcdserver: permission denied"));
+        QVERIFY(h.updatesOf(WatchUpdate::Kind::Gap).empty());
+        QVERIFY(h.cancels().empty());
+    }
+
+    void shouldRecordGapAndResumeFromCompactRevision()
+    {
+        // Given a watch from revision 5 and history compacted at revision 20
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("k", 5));
+        const auto id = h.creates()[0].watch_id();
+        h.receive(created(id, 30));
+        h.receive(serverCancel(id, 20));
+        // Then revisions 5..19 are a declared gap
+        const auto gaps = h.updatesOf(WatchUpdate::Kind::Gap, 1);
+        QCOMPARE(gaps.size(), 1u);
+        QCOMPARE(gaps[0].fromRevision, 5);
+        QCOMPARE(gaps[0].toRevision, 19);
+        // And the stale ID is freed, and the watch is re-created from 20 with a new ID
+        QCOMPARE(h.cancels(), std::vector<std::int64_t>{id});
+        QCOMPARE(h.creates().size(), 2u);
+        QCOMPARE(h.creates()[1].start_revision(), 20);
+        QVERIFY(h.creates()[1].watch_id() != id);
+        h.receive(created(h.creates()[1].watch_id(), 30));
+        QCOMPARE(h.stateOf(1), WatchState::Live);
+        // The cancel confirmation for the old ID is ignored quietly
+        h.receive(serverCancel(id, 0));
+        QCOMPARE(h.stateOf(1), WatchState::Live);
+    }
+
+    void shouldStopAtCompactionWhenAskedTo()
+    {
+        EngineOptions o;
+        o.resumeAfterCompaction = false;
+        Harness h(o);
+        h.connectAndOpen();
+        h.add(1, key("k", 5));
+        const auto id = h.creates()[0].watch_id();
+        h.receive(created(id, 30));
+        h.receive(serverCancel(id, 20));
+        QCOMPARE(h.updatesOf(WatchUpdate::Kind::Gap, 1).size(), 1u);
+        QCOMPARE(h.creates().size(), 1u);
+        QCOMPARE(h.updatesOf(WatchUpdate::Kind::State, 1).back().state, WatchState::Cancelled);
+    }
+
+    // --- W7: unknown IDs -------------------------------------------------------------------------
+    void shouldCancelUnknownIdOncePerStream()
+    {
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("k"));
+        h.receive(created(h.creates()[0].watch_id(), 1));
+        h.receive(events(99, 2, {{true, "x", "1", 2}}));
+        h.receive(events(99, 3, {{true, "x", "2", 3}}));
+        h.receive(events(99, 4, {{true, "x", "3", 4}}));
+        QCOMPARE(h.cancels(), std::vector<std::int64_t>{99});
+        // A new stream starts a new set
+        h.fail();
+        h.reconnect();
+        h.receive(created(h.creates().back().watch_id(), 4));
+        h.receive(events(99, 5, {{true, "x", "4", 5}}));
+        QCOMPARE(h.cancels(), (std::vector<std::int64_t>{99, 99}));
+    }
+
+    // --- W8: client cancel -----------------------------------------------------------------------
+    void shouldDropQueuedCreationOnCancel()
+    {
+        Harness h(serialOptions());
+        h.connectAndOpen();
+        h.add(1, key("a"));
+        h.add(2, key("b"));
+        h.engine.cancelWatch(2);
+        h.drain();
+        h.receive(created(0, 1));
+        QCOMPARE(h.creates().size(), 1u);  // "b" was never sent
+        QVERIFY(h.cancels().empty());
+    }
+
+    void shouldCancelInFlightCreation_data()
+    {
+        QTest::addColumn<bool>("pipelined");
+        QTest::newRow("pipelined: cancel at once") << true;
+        QTest::newRow("serial: cancel when the ID is known") << false;
+    }
+    void shouldCancelInFlightCreation()
+    {
+        QFETCH(bool, pipelined);
+        EngineOptions o;
+        o.pipelineCreates = pipelined;
+        Harness h(o);
+        h.connectAndOpen();
+        h.add(1, key("a"));
+        h.add(2, key("b"));
+        h.engine.cancelWatch(1);
+        h.drain();
+        const auto askedId = h.creates()[0].watch_id();
+        QCOMPARE(h.cancels().size(), pipelined ? 1u : 0u);
+        const std::int64_t serverId = pipelined ? askedId : 0;
+        h.receive(created(serverId, 1));
+        QCOMPARE(h.cancels(), std::vector<std::int64_t>{serverId});
+        // Events that were already on their way are ignored without a second cancel
+        h.receive(events(serverId, 2, {{true, "a", "1", 2}}));
+        QCOMPARE(h.cancels().size(), 1u);
+        QVERIFY(h.updatesOf(WatchUpdate::Kind::Events).empty());
+        // The other watch is created normally
+        if (!pipelined)
+            h.receive(created(1, 1));
+        else
+            h.receive(created(h.creates()[1].watch_id(), 1));
+        QCOMPARE(h.stateOf(2), WatchState::Live);
+    }
+
+    void shouldCancelEstablishedWatchAndCloseIdleStream()
+    {
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("a"));
+        const auto id = h.creates()[0].watch_id();
+        h.receive(created(id, 1));
+        h.engine.cancelWatch(1);
+        h.drain();
+        QCOMPARE(h.cancels(), std::vector<std::int64_t>{id});
+        QCOMPARE(h.directives.back(), StreamDirective::Close);
+        QCOMPARE(h.engine.streamState(), StreamState::Idle);
+    }
+
+    // --- W9: reconnect ------------------------------------------------------------------------------
+    void shouldResumeEveryWatchFromItsOwnRevisionWithItsOptions()
+    {
+        // Given three watches at different places, with different options
+        Harness h;
+        h.connectAndOpen();
+        WatchSpec prefix = key("svc/", 0);
+        prefix.rangeEnd = prefixRangeEnd("svc/");
+        prefix.prevKv = true;
+        WatchSpec deletes = key("cfg", 2);
+        deletes.noPut = true;
+        deletes.progressNotify = true;
+        h.add(1, prefix);
+        h.add(2, deletes);
+        h.add(3, key("idle"));
+        const auto c = h.creates();
+        h.receive(created(c[0].watch_id(), 10));
+        h.receive(created(c[1].watch_id(), 10));
+        h.receive(created(c[2].watch_id(), 10));
+        h.receive(events(c[0].watch_id(), 14, {{true, "svc/a", "1", 12}, {true, "svc/b", "1", 14}}));
+        h.receive(events(c[1].watch_id(), 10, {{false, "cfg", "", 7}}));
+        // When the stream fails and comes back
+        h.fail();
+        QCOMPARE(h.engine.streamState(), StreamState::Backoff);
+        h.reconnect();
+        // Then every watch is re-created from its own next revision, same options
+        const auto again = h.creates();
+        QCOMPARE(again.size(), 6u);
+        QCOMPARE(again[3].key(), "svc/");
+        QCOMPARE(again[3].range_end(), "svc0");
+        QCOMPARE(again[3].start_revision(), 15);
+        QVERIFY(again[3].prev_kv());
+        QCOMPARE(again[4].start_revision(), 8);
+        QCOMPARE(again[4].filters_size(), 1);
+        QCOMPARE(again[4].filters(0), etcdserverpb::WatchCreateRequest::NOPUT);
+        QVERIFY(again[4].progress_notify());
+        QCOMPARE(again[5].start_revision(), 11);
+        for (const auto& create : again)
+            QVERIFY(create.fragment());
+    }
+
+    void shouldNotDuplicateEventsAcrossReconnect()
+    {
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("k", 1));
+        h.receive(created(h.creates()[0].watch_id(), 5));
+        h.receive(events(h.creates()[0].watch_id(), 5, {{true, "k", "a", 3}}));
+        h.fail();
+        h.reconnect();
+        const auto id = h.creates().back().watch_id();
+        QCOMPARE(h.creates().back().start_revision(), 4);
+        h.receive(created(id, 6));
+        // A misbehaving server repeats revision 3: it is not delivered twice
+        h.receive(events(id, 6, {{true, "k", "a", 3}, {true, "k", "b", 6}}));
+        QCOMPARE(h.deliveredRevisions(1), (std::vector<std::int64_t>{3, 6}));
+    }
+
+    void shouldStopRetryingOnAuthFailure()
+    {
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("k"));
+        h.engine.onStreamError({StreamError::Kind::AuthFailure, "etcdserver: invalid auth token"}, h.now);
+        h.drain();
+        QCOMPARE(h.engine.streamState(), StreamState::Failed);
+        QVERIFY(!h.engine.nextTickAt());
+        h.engine.setConnectionWanted(true, h.now);
+        h.drain();
+        QCOMPARE(h.directives.back(), StreamDirective::Open);
+    }
+
+    void shouldBackOffExponentiallyWithCapAndJitter_data()
+    {
+        QTest::addColumn<int>("attempt");
+        QTest::addColumn<double>("random");
+        QTest::addColumn<int>("expectedMs");
+        // initial 100 ms, x2, cap 5000 ms, half of each delay randomised
+        QTest::newRow("first, no jitter") << 0 << 0.0 << 50;
+        QTest::newRow("first, full jitter") << 0 << 1.0 << 100;
+        QTest::newRow("third") << 2 << 0.5 << 300;
+        QTest::newRow("capped") << 12 << 1.0 << 5000;
+        QTest::newRow("capped, low") << 30 << 0.0 << 2500;
+    }
+    void shouldBackOffExponentiallyWithCapAndJitter()
+    {
+        QFETCH(int, attempt);
+        QFETCH(double, random);
+        QFETCH(int, expectedMs);
+        QCOMPARE(int(BackoffPolicy{}.delay(attempt, random).count()), expectedMs);
+    }
+
+    void shouldGrowBackoffWhileServerStaysDown()
+    {
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("k"));
+        std::vector<std::chrono::milliseconds> delays;
+        for (int i = 0; i < 8; ++i) {
+            h.fail("connection refused");
+            delays.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(*h.engine.reconnectAt() - h.now));
+            h.now = *h.engine.reconnectAt();
+            h.engine.onTick(h.now);
+            h.drain();
+            h.engine.onStreamOpened(h.now);
+            h.drain();
+        }
+        QVERIFY(delays.front() <= 100ms);
+        QVERIFY(delays.back() >= 2500ms);
+        QVERIFY(delays.back() <= 5000ms);
+    }
+
+    // --- W10: backpressure -------------------------------------------------------------------------------
+    void shouldPauseReadsAboveHighWatermarkAndResumeBelowLow()
+    {
+        EngineOptions o;
+        o.pauseReadsAtEvents = 10;
+        o.resumeReadsAtEvents = 4;
+        Harness h(o);
+        h.connectAndOpen();
+        h.add(1, key("k", 1));
+        const auto id = h.creates()[0].watch_id();
+        h.receive(created(id, 1));
+        std::vector<Ev> batch;
+        for (int rev = 2; rev < 11; ++rev)
+            batch.push_back({true, "k", "v", rev});
+        h.receive(events(id, 10, batch));  // 9 unacknowledged
+        QVERIFY(!h.engine.readsPaused());
+        h.receive(events(id, 11, {{true, "k", "v", 11}}));  // 10
+        QVERIFY(h.engine.readsPaused());
+        h.engine.acknowledge(5);  // 5 left: above the low watermark
+        QVERIFY(h.engine.readsPaused());
+        h.engine.acknowledge(1);  // 4 left
+        QVERIFY(!h.engine.readsPaused());
+        // Nothing was lost while paused
+        QCOMPARE(h.deliveredRevisions(1).size(), 10u);
+    }
+
+    // --- W12: liveness -----------------------------------------------------------------------------------
+    void shouldProbeQuietStreamAndResetWhenUnanswered()
+    {
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("k"));
+        h.receive(created(h.creates()[0].watch_id(), 1));
+        // Quiet for the probe interval: a progress request goes out
+        h.now += 5s;
+        h.engine.onTick(h.now);
+        h.drain();
+        QCOMPARE(h.progressRequests(), 1);
+        // No answer within the probe timeout: the stream is abandoned
+        h.now += 5s;
+        h.engine.onTick(h.now);
+        h.drain();
+        QCOMPARE(h.directives.back(), StreamDirective::Reset);
+        QCOMPARE(h.engine.streamState(), StreamState::Backoff);
+    }
+
+    void shouldKeepStreamWhenProbeIsAnswered()
+    {
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("k"));
+        h.receive(created(h.creates()[0].watch_id(), 1));
+        h.now += 5s;
+        h.engine.onTick(h.now);
+        h.drain();
+        h.now += 1s;
+        h.receive(progress(-1, 1));
+        h.now += 4s;
+        h.engine.onTick(h.now);
+        h.drain();
+        QCOMPARE(h.engine.streamState(), StreamState::Open);
+        QVERIFY(std::none_of(h.directives.begin(), h.directives.end(),
+                             [](auto d) { return d == StreamDirective::Reset; }));
+    }
+
+    void shouldNotProbeWhileReadsArePaused()
+    {
+        EngineOptions o;
+        o.pauseReadsAtEvents = 1;
+        o.resumeReadsAtEvents = 0;
+        Harness h(o);
+        h.connectAndOpen();
+        h.add(1, key("k", 1));
+        h.receive(created(h.creates()[0].watch_id(), 1));
+        h.receive(events(h.creates()[0].watch_id(), 2, {{true, "k", "v", 2}}));
+        QVERIFY(h.engine.readsPaused());
+        h.now += 60s;
+        h.engine.onTick(h.now);
+        h.drain();
+        QCOMPARE(h.progressRequests(), 0);
+        QCOMPARE(h.engine.streamState(), StreamState::Open);
+    }
+
+    void shouldComputePrefixRangeEnd_data()
+    {
+        QTest::addColumn<QByteArray>("prefix");
+        QTest::addColumn<QByteArray>("end");
+        QTest::newRow("ascii") << QByteArray("svc/") << QByteArray("svc0");
+        QTest::newRow("trailing 0xff") << QByteArray("a\xff") << QByteArray("b");
+        QTest::newRow("all 0xff") << QByteArray("\xff\xff") << QByteArray(1, '\0');
+        QTest::newRow("empty") << QByteArray() << QByteArray(1, '\0');
+    }
+    void shouldComputePrefixRangeEnd()
+    {
+        QFETCH(QByteArray, prefix);
+        QFETCH(QByteArray, end);
+        QCOMPARE(QByteArray::fromStdString(prefixRangeEnd(prefix.toStdString())), end);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestWatchEngine)
+#include "tst_watch_engine.moc"

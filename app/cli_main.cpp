@@ -1,0 +1,108 @@
+// etcdscope-cli: the headless twin of the monitor, for scripts, CI and
+// benchmarks. See usageText() for the command line.
+#include "cli_options.h"
+#include "watch_command.h"
+
+#include <QCoreApplication>
+#include <QLoggingCategory>
+#include <QSocketNotifier>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <termios.h>
+#include <unistd.h>
+
+using namespace etcdscope;
+using namespace etcdscope::cli;
+
+namespace {
+
+// Reads a password from the controlling terminal with echo off.
+std::optional<std::string> promptPassword(const std::string& user)
+{
+    FILE* tty = std::fopen("/dev/tty", "r+");
+    if (!tty)
+        return std::nullopt;
+    std::fprintf(tty, "Password for %s: ", user.c_str());
+    std::fflush(tty);
+    termios old{};
+    const bool isTerminal = tcgetattr(fileno(tty), &old) == 0;
+    if (isTerminal) {
+        termios silent = old;
+        silent.c_lflag &= ~tcflag_t(ECHO);
+        tcsetattr(fileno(tty), TCSAFLUSH, &silent);
+    }
+    char buffer[1024];
+    const bool read = std::fgets(buffer, sizeof buffer, tty) != nullptr;
+    if (isTerminal)
+        tcsetattr(fileno(tty), TCSAFLUSH, &old);
+    std::fprintf(tty, "\n");
+    std::fclose(tty);
+    if (!read)
+        return std::nullopt;
+    std::string password(buffer);
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
+        password.pop_back();
+    return password;
+}
+
+int quitSignalPipe[2] = {-1, -1};
+
+void onQuitSignal(int) { [[maybe_unused]] auto n = ::write(quitSignalPipe[1], "q", 1); }
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    // Raw argv bytes: keys stay binary-safe whatever the locale.
+    std::vector<std::string> args(argv + 1, argv + argc);
+    const char* envPassword = std::getenv(kPasswordVariable);
+    ParseOutcome parsed = parseCommandLine(args, envPassword ? std::optional<std::string>(envPassword) : std::nullopt);
+    if (parsed.showHelp) {
+        std::fputs(usageText().c_str(), stdout);
+        return kExitDone;
+    }
+    if (parsed.showVersion) {
+        std::printf("etcdscope-cli %s\n", ETCDSCOPE_VERSION);
+        return kExitDone;
+    }
+    if (!parsed.options) {
+        std::fprintf(stderr, "etcdscope-cli: %s.\n\n%s", parsed.error.c_str(), usageText().c_str());
+        return kExitUsage;
+    }
+    WatchCommandOptions options = std::move(*parsed.options);
+    if (options.promptForPassword) {
+        auto password = promptPassword(options.connection.user);
+        if (!password) {
+            std::fprintf(stderr, "etcdscope-cli: no password for %s: set %s or run in a terminal.\n",
+                         options.connection.user.c_str(), kPasswordVariable);
+            return kExitUsage;
+        }
+        options.connection.password = std::move(*password);
+    }
+
+    std::signal(SIGPIPE, SIG_IGN);
+    QCoreApplication app(argc, argv);
+    // Log lines for the engineer go to stderr only when asked for; the person
+    // gets the one-sentence messages.
+    if (!qEnvironmentVariableIsSet("QT_LOGGING_RULES"))
+        QLoggingCategory::setFilterRules("etcdscope.*.info=false\netcdscope.*.warning=false");
+
+    if (::pipe(quitSignalPipe) == 0) {
+        std::signal(SIGINT, onQuitSignal);
+        std::signal(SIGTERM, onQuitSignal);
+    }
+    WatchCommand command(std::move(options));
+    int exitCode = kExitDone;
+    QObject::connect(&command, &WatchCommand::finished, &app, [&](int code) {
+        exitCode = code;
+        app.exit(code);
+    });
+    QSocketNotifier quitNotifier(quitSignalPipe[0], QSocketNotifier::Read);
+    QObject::connect(&quitNotifier, &QSocketNotifier::activated, &app, [&] { app.exit(kExitDone); });
+    command.start();
+    app.exec();
+    return exitCode;
+}

@@ -1,0 +1,219 @@
+#include "cli_options.h"
+
+#include <charconv>
+#include <map>
+
+namespace etcdscope::cli {
+
+namespace {
+
+constexpr std::int64_t kMaxDialTimeoutMs = 10 * 60 * 1000;
+
+bool parseInt(const std::string& text, std::int64_t& value)
+{
+    const char* end = text.data() + text.size();
+    auto result = std::from_chars(text.data(), end, value);
+    return !text.empty() && result.ec == std::errc() && result.ptr == end;
+}
+
+// "5s", "500ms", "2m" or a bare number of seconds.
+bool parseDuration(const std::string& text, std::chrono::milliseconds& out)
+{
+    std::string number = text;
+    std::int64_t scale = 1000;
+    auto endsWith = [&](const char* suffix) {
+        const std::string s(suffix);
+        return number.size() > s.size() && number.compare(number.size() - s.size(), s.size(), s) == 0;
+    };
+    if (endsWith("ms")) { number.resize(number.size() - 2); scale = 1; }
+    else if (endsWith("s")) { number.resize(number.size() - 1); }
+    else if (endsWith("m")) { number.resize(number.size() - 1); scale = 60'000; }
+    std::int64_t value = 0;
+    if (!parseInt(number, value) || value <= 0 || value * scale > kMaxDialTimeoutMs)
+        return false;
+    out = std::chrono::milliseconds(value * scale);
+    return true;
+}
+
+}  // namespace
+
+std::string usageText()
+{
+    return R"(Usage: etcdscope-cli watch [options] KEY [KEY ...]
+
+Watch keys, prefixes or ranges of an etcd v3 cluster and print every change.
+Several KEYs become several watches on one stream; each output line names its
+watch by position (1 = first KEY).
+
+Range:
+  --prefix                 watch every key that starts with KEY
+  --from-key               watch every key >= KEY
+  --range-end END          watch keys in [KEY, END)
+Start and stop:
+  --rev N                  start at revision N (default: now)
+  --until-rev N            exit 0 once every watch has passed revision N
+  --max-events N           exit 0 after N events
+Events:
+  --prev-kv                include the previous value (prev_value)
+  --no-put | --no-delete   leave out puts or deletes
+  --progress-notify        ask etcd for periodic progress notifications
+Output:
+  --output jsonl|text|count  (default jsonl; count prints the total at exit)
+Connection:
+  --endpoints H:P[,H:P...] members to try in turn (default 127.0.0.1:2379)
+  --dial-timeout D         e.g. 5s, 500ms (default 5s)
+  --cacert F --cert F --key F  TLS: CA bundle, client certificate and key
+  --user NAME              authenticate; the password is read from the
+                           ETCDSCOPE_PASSWORD variable or asked on the terminal
+  -h, --help               this text
+  --version                the version
+
+Exit codes: 0 done, 2 usage, 3 cannot connect or authenticate,
+4 a watch was cancelled by the server.
+)";
+}
+
+ParseOutcome parseCommandLine(const std::vector<std::string>& args,
+                              const std::optional<std::string>& passwordFromEnvironment)
+{
+    ParseOutcome outcome;
+    auto fail = [&](std::string message) {
+        outcome.error = std::move(message);
+        outcome.options.reset();
+        return outcome;
+    };
+
+    enum class Range { Key, Prefix, FromKey, End };
+    Range range = Range::Key;
+    std::string rangeEnd;
+    int rangeFlags = 0;
+    WatchSpec common;
+    WatchCommandOptions options;
+    std::vector<std::string> keys;
+    bool sawCommand = false;
+    bool onlyPositional = false;
+    std::string endpoints;
+
+    // Options that take a value, and where it goes.
+    const std::map<std::string, std::string*> textOptions = {
+        {"--range-end", &rangeEnd},          {"--endpoints", &endpoints},
+        {"--cacert", &options.connection.tls.caFile}, {"--cert", &options.connection.tls.certFile},
+        {"--key", &options.connection.tls.keyFile},   {"--user", &options.connection.user},
+    };
+    std::string rev, untilRev, maxEvents, output, dialTimeout;
+    const std::map<std::string, std::string*> numberOptions = {
+        {"--rev", &rev}, {"--until-rev", &untilRev}, {"--max-events", &maxEvents},
+        {"--output", &output}, {"-w", &output}, {"--dial-timeout", &dialTimeout},
+    };
+    const std::map<std::string, bool*> flags = {
+        {"--prev-kv", &common.prevKv}, {"--progress-notify", &common.progressNotify},
+        {"--no-put", &common.noPut},   {"--no-delete", &common.noDelete},
+    };
+
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string arg = args[i];
+        if (onlyPositional || arg.empty() || arg[0] != '-' || arg == "-") {
+            if (!sawCommand) {
+                if (arg != "watch")
+                    return fail("unknown command \"" + arg + "\"; the command is \"watch\"");
+                sawCommand = true;
+            } else {
+                keys.push_back(arg);
+            }
+            continue;
+        }
+        if (arg == "--") { onlyPositional = true; continue; }
+        if (arg == "-h" || arg == "--help") { outcome.showHelp = true; return outcome; }
+        if (arg == "--version") { outcome.showVersion = true; return outcome; }
+
+        std::optional<std::string> inlineValue;
+        if (const auto eq = arg.find('='); eq != std::string::npos && arg.rfind("--", 0) == 0) {
+            inlineValue = arg.substr(eq + 1);
+            arg.resize(eq);
+        }
+        auto takeValue = [&](std::string& into) -> bool {
+            if (inlineValue) { into = *inlineValue; return true; }
+            if (i + 1 >= args.size()) return false;
+            into = args[++i];
+            return true;
+        };
+        if (auto f = flags.find(arg); f != flags.end() && !inlineValue) { *f->second = true; continue; }
+        if (arg == "--prefix" && !inlineValue) { range = Range::Prefix; ++rangeFlags; continue; }
+        if (arg == "--from-key" && !inlineValue) { range = Range::FromKey; ++rangeFlags; continue; }
+        std::string* target = nullptr;
+        if (auto t = textOptions.find(arg); t != textOptions.end()) target = t->second;
+        if (auto n = numberOptions.find(arg); n != numberOptions.end()) target = n->second;
+        if (!target)
+            return fail("unknown option " + arg);
+        if (!takeValue(*target))
+            return fail("option " + arg + " needs a value");
+        if (arg == "--range-end") { range = Range::End; ++rangeFlags; }
+    }
+
+    if (!sawCommand)
+        return fail("no command given; the command is \"watch\"");
+    if (keys.empty())
+        return fail("no KEY given");
+    if (rangeFlags > 1)
+        return fail("choose one of --prefix, --from-key and --range-end");
+    if (common.noPut && common.noDelete)
+        return fail("--no-put and --no-delete together leave nothing to watch");
+    if (!rev.empty() && (!parseInt(rev, common.startRevision) || common.startRevision < 0))
+        return fail("--rev needs a revision: a whole number of 0 or more");
+    if (!untilRev.empty()) {
+        std::int64_t value = 0;
+        if (!parseInt(untilRev, value) || value < 1)
+            return fail("--until-rev needs a revision: a whole number of 1 or more");
+        options.untilRevision = value;
+    }
+    if (!maxEvents.empty()) {
+        std::int64_t value = 0;
+        if (!parseInt(maxEvents, value) || value < 1)
+            return fail("--max-events needs a whole number of 1 or more");
+        options.maxEvents = value;
+    }
+    if (output.empty() || output == "jsonl" || output == "json") options.output = OutputFormat::Jsonl;
+    else if (output == "text" || output == "simple") options.output = OutputFormat::Text;
+    else if (output == "count") options.output = OutputFormat::Count;
+    else return fail("--output must be jsonl, text or count");
+    if (!dialTimeout.empty() && !parseDuration(dialTimeout, options.connection.dialTimeout))
+        return fail("--dial-timeout needs a duration such as 5s or 500ms (at most 10m)");
+    if (!endpoints.empty()) {
+        ParsedEndpoints parsed = parseEndpointList(endpoints);
+        if (!parsed.error.empty())
+            return fail("--endpoints: " + parsed.error);
+        options.connection.endpoints = std::move(parsed.endpoints);
+    }
+    const TlsFiles& tls = options.connection.tls;
+    if (tls.certFile.empty() != tls.keyFile.empty())
+        return fail("--cert and --key go together");
+    if (!options.connection.user.empty()) {
+        if (options.connection.user.find(':') != std::string::npos)
+            return fail("--user takes a name only; give the password in " + std::string(kPasswordVariable)
+                        + " or at the prompt, never on the command line");
+        if (passwordFromEnvironment)
+            options.connection.password = *passwordFromEnvironment;
+        else
+            options.promptForPassword = true;
+    }
+
+    for (const std::string& key : keys) {
+        WatchSpec spec = common;
+        spec.key = key;
+        switch (range) {
+        case Range::Key: break;
+        case Range::Prefix: spec.rangeEnd = prefixRangeEnd(key); break;
+        case Range::FromKey: spec.rangeEnd = fromKeyRangeEnd(); break;
+        case Range::End:
+            if (rangeEnd <= key)
+                return fail("--range-end must sort after KEY (\"" + rangeEnd + "\" <= \"" + key + "\")");
+            spec.rangeEnd = rangeEnd;
+            break;
+        }
+        options.watches.push_back(std::move(spec));
+    }
+    outcome.options = std::move(options);
+    return outcome;
+}
+
+}  // namespace etcdscope::cli

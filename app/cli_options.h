@@ -1,0 +1,43 @@
+// Command line of etcdscope-cli, parsed from raw argv bytes so that keys are
+// binary-safe (no locale decoding).
+#pragma once
+
+#include "connection_options.h"
+#include "watch_types.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace etcdscope::cli {
+
+enum class OutputFormat { Jsonl, Text, Count };
+
+struct WatchCommandOptions {
+    ConnectionOptions connection;
+    std::vector<WatchSpec> watches;  // one per KEY, in order; watch N is KEY N
+    OutputFormat output = OutputFormat::Jsonl;
+    std::optional<std::int64_t> untilRevision;
+    std::optional<std::int64_t> maxEvents;
+    bool promptForPassword = false;  // --user given and no password in the environment
+};
+
+struct ParseOutcome {
+    std::optional<WatchCommandOptions> options;
+    bool showHelp = false;
+    bool showVersion = false;
+    std::string error;  // usage error: one sentence; exit code 2
+};
+
+// `args` excludes the program name. `passwordFromEnvironment` is the value of
+// ETCDSCOPE_PASSWORD if set.
+ParseOutcome parseCommandLine(const std::vector<std::string>& args,
+                              const std::optional<std::string>& passwordFromEnvironment);
+
+std::string usageText();
+
+// The environment variable that carries the password for --user.
+inline constexpr const char* kPasswordVariable = "ETCDSCOPE_PASSWORD";
+
+}  // namespace etcdscope::cli

@@ -1,0 +1,60 @@
+// `etcdscope-cli watch`: runs a WatchSession and writes what it delivers to
+// stdout, flushing after each delivered batch.
+#pragma once
+
+#include "cli_options.h"
+#include "watch_session.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <map>
+#include <string>
+
+namespace etcdscope::cli {
+
+enum ExitCode { kExitDone = 0, kExitUsage = 2, kExitConnection = 3, kExitCancelled = 4 };
+
+class WatchCommand : public QObject {
+    Q_OBJECT
+
+public:
+    explicit WatchCommand(WatchCommandOptions options, QObject* parent = nullptr);
+    ~WatchCommand() override;
+
+    void start();
+
+signals:
+    void finished(int exitCode);
+
+private:
+    void onUpdates(const UpdateBatchPtr& batch);
+    void onStatus(const ConnectionStatus& status);
+    void onServerProgress(qint64 revision, bool ordered);
+    void checkUntilRevision();
+    void askForProgressIfIdle();
+    bool writeOut();
+    void finish(int exitCode, const std::string& message = {});
+
+    WatchCommandOptions options_;
+    WatchSession session_;
+    std::map<WatchHandle, int> watchNumber_;     // handle -> position of its KEY (1-based)
+    std::map<WatchHandle, std::int64_t> reached_;  // highest revision each watch is known to have passed
+    std::map<WatchHandle, bool> live_;
+    std::string out_;
+    std::int64_t eventsWritten_ = 0;
+    bool finished_ = false;
+
+    // --until-rev on servers whose broadcast progress may overtake events
+    // (etcd < 3.4.25 / 3.5.8): a broadcast at or past the target counts only
+    // once a second one, asked for after the first arrived, confirms it; by
+    // then every event the first one could have overtaken was sent ahead.
+    QTimer idleProbe_;
+    QTimer dialDeadline_;      // first connection must succeed before it fires
+    ConnectionStatus lastStatus_;
+    int progressRequested_ = 0;
+    int progressAnswered_ = 0;
+    std::optional<int> confirmingAnswer_;  // answer number that will confirm
+};
+
+}  // namespace etcdscope::cli

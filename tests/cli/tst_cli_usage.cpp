@@ -1,0 +1,120 @@
+// etcdscope-cli's answers to bad input: exit codes and one clear sentence,
+// never a hang. Needs no etcd.
+#include "etcd_process.h"
+
+#include <QProcess>
+#include <QTcpServer>
+#include <QtTest>
+
+using namespace etcdscope::testing;
+
+namespace {
+
+const QString kCli = QStringLiteral(ETCDSCOPE_CLI_PATH);
+constexpr auto kDeadline = std::chrono::seconds(30);
+
+// The first line of stderr: the sentence meant for the person.
+QByteArray firstLine(const QByteArray& text) { return text.split('\n').value(0); }
+
+}  // namespace
+
+class TestCliUsage : public QObject {
+    Q_OBJECT
+
+private slots:
+    void shouldExitWithUsageOnBadArguments_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("unknown option") << QStringList{"watch", "--frobnicate", "k"} << "unknown option --frobnicate";
+        QTest::newRow("no command") << QStringList{} << "no command";
+        QTest::newRow("unknown command") << QStringList{"get", "k"} << "unknown command";
+        QTest::newRow("no key") << QStringList{"watch"} << "no KEY";
+        QTest::newRow("rev not a number") << QStringList{"watch", "--rev", "ten", "k"} << "--rev";
+        QTest::newRow("rev negative") << QStringList{"watch", "--rev=-3", "k"} << "--rev";
+        QTest::newRow("rev missing value") << QStringList{"watch", "k", "--rev"} << "needs a value";
+        QTest::newRow("two range modes") << QStringList{"watch", "--prefix", "--from-key", "k"} << "choose one";
+        QTest::newRow("range end before key") << QStringList{"watch", "--range-end", "a", "b"} << "--range-end";
+        QTest::newRow("both filters") << QStringList{"watch", "--no-put", "--no-delete", "k"} << "nothing to watch";
+        QTest::newRow("bad output") << QStringList{"watch", "-w", "xml", "k"} << "--output";
+        QTest::newRow("garbage endpoint") << QStringList{"watch", "--endpoints", "not an endpoint", "k"}
+                                          << "not an endpoint";
+        QTest::newRow("port out of range") << QStringList{"watch", "--endpoints", "127.0.0.1:70000", "k"}
+                                           << "not an endpoint";
+        QTest::newRow("password in --user") << QStringList{"watch", "--user", "root:secret", "k"} << "never on the command line";
+        QTest::newRow("cert without key") << QStringList{"watch", "--cert", "c.pem", "k"} << "--cert and --key";
+    }
+    void shouldExitWithUsageOnBadArguments()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, mentions);
+        const ProcessResult run = runProcess(kCli, arguments, kDeadline);
+        QVERIFY(!run.timedOut);
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(firstLine(run.err).contains(mentions.toUtf8()), run.err.constData());
+        QVERIFY(run.err.contains("Usage: etcdscope-cli watch"));
+        QVERIFY(run.out.isEmpty());
+    }
+
+    void shouldPrintHelpOnStdout()
+    {
+        const ProcessResult run = runProcess(kCli, {"--help"}, kDeadline);
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY(run.out.contains("--until-rev"));
+    }
+
+    void shouldExitThreeWhenNothingListens()
+    {
+        const int port = freeLoopbackPort();  // released: nothing listens there
+        const ProcessResult run = runProcess(
+            kCli, {"watch", "--endpoints", QString("127.0.0.1:%1").arg(port), "--dial-timeout", "2s", "k"}, kDeadline);
+        QVERIFY(!run.timedOut);
+        QCOMPARE(run.exitCode, 3);
+        QVERIFY2(firstLine(run.err).contains("connection refused"), run.err.constData());
+        QCOMPARE(run.err.count('\n'), 1);  // one sentence, no log noise
+    }
+
+    void shouldExitThreeWhenPeerIsSilent()
+    {
+        // Something accepts TCP connections but never says a word
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost));
+        QProcess cli;
+        cli.start(kCli, {"watch", "--endpoints", QString("127.0.0.1:%1").arg(silent.serverPort()), "--dial-timeout",
+                         "2s", "k"});
+        QVERIFY(cli.waitForStarted());
+        QTRY_COMPARE_WITH_TIMEOUT(cli.state(), QProcess::NotRunning, 30'000);
+        QCOMPARE(cli.exitCode(), 3);
+        const QByteArray err = cli.readAllStandardError();
+        QVERIFY2(firstLine(err).contains("right port"), err.constData());
+    }
+
+    void shouldExitThreeWhenPeerSpeaksAnotherProtocol()
+    {
+        // An HTTP/1.1 server: it answers, but not with gRPC
+        QTcpServer http;
+        QVERIFY(http.listen(QHostAddress::LocalHost));
+        connect(&http, &QTcpServer::newConnection, this, [&http] {
+            while (QTcpSocket* socket = http.nextPendingConnection()) {
+                connect(socket, &QTcpSocket::readyRead, socket, [socket] {
+                    socket->readAll();
+                    socket->write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    socket->disconnectFromHost();
+                });
+            }
+        });
+        QProcess cli;
+        cli.start(kCli, {"watch", "--endpoints", QString("127.0.0.1:%1").arg(http.serverPort()), "--dial-timeout",
+                         "2s", "k"});
+        QVERIFY(cli.waitForStarted());
+        QTRY_COMPARE_WITH_TIMEOUT(cli.state(), QProcess::NotRunning, 30'000);
+        QCOMPARE(cli.exitCode(), 3);
+        const QByteArray err = cli.readAllStandardError();
+        QVERIFY2(firstLine(err).contains("not with etcd's gRPC protocol")
+                     || firstLine(err).contains("right port"),
+                 err.constData());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliUsage)
+#include "tst_cli_usage.moc"

@@ -1,0 +1,381 @@
+#include "etcd_process.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTcpSocket>
+#include <QThread>
+
+#include <arpa/inet.h>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace etcdscope::testing {
+
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kStartDeadline = 30s;
+constexpr auto kCallDeadline = 10s;
+constexpr auto kStopDeadline = 10s;
+
+std::chrono::system_clock::time_point deadlineIn(std::chrono::milliseconds d)
+{
+    return std::chrono::system_clock::now() + d;
+}
+
+// Waits for a child with a deadline; true if it was reaped.
+bool reapWithin(pid_t pid, std::chrono::milliseconds deadline)
+{
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until) {
+        int status = 0;
+        const pid_t r = ::waitpid(pid, &status, WNOHANG);
+        if (r == pid || r < 0)
+            return true;
+        QThread::msleep(10);
+    }
+    return false;
+}
+
+}  // namespace
+
+int freeLoopbackPort()
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    socklen_t length = sizeof address;
+    int port = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0
+        && ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+        port = ntohs(address.sin_port);
+    ::close(fd);
+    return port;
+}
+
+EtcdProcess::EtcdProcess(QStringList extraArguments)
+    : extraArguments_(std::move(extraArguments))
+{
+    clientPort_ = freeLoopbackPort();
+    peerPort_ = freeLoopbackPort();
+}
+
+EtcdProcess::~EtcdProcess() { kill9(); }
+
+std::string EtcdProcess::endpoint() const { return "127.0.0.1:" + std::to_string(clientPort_); }
+
+std::string EtcdProcess::start()
+{
+    if (running())
+        return "etcd is already running";
+    const QString etcd = QStandardPaths::findExecutable("etcd");
+    if (etcd.isEmpty())
+        return "the etcd binary is not on PATH (Debian package etcd-server)";
+    if (!dataDir_.isValid())
+        return "cannot create a temporary data directory";
+    const QString client = QString("http://127.0.0.1:%1").arg(clientPort_);
+    const QString peer = QString("http://127.0.0.1:%1").arg(peerPort_);
+    QStringList arguments = {
+        "--name", "test",
+        "--data-dir", dataDir_.filePath("data"),
+        "--listen-client-urls", client,
+        "--advertise-client-urls", client,
+        "--listen-peer-urls", peer,
+        "--initial-advertise-peer-urls", peer,
+        "--initial-cluster", "test=" + peer,
+        "--logger", "zap",
+        "--log-outputs", "stderr",
+    };
+    arguments += extraArguments_;
+
+    std::vector<std::string> storage;
+    storage.push_back(etcd.toStdString());
+    for (const QString& a : arguments)
+        storage.push_back(a.toStdString());
+    std::vector<char*> argv;
+    for (auto& s : storage)
+        argv.push_back(s.data());
+    argv.push_back(nullptr);
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    const std::string stdio = dataDir_.filePath("etcd.stdio").toStdString();
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdio.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    pid_t pid = -1;
+    const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (spawned != 0)
+        return "cannot start etcd: " + std::string(std::strerror(spawned));
+    pid_ = pid;
+    channel_.reset();
+    kv_.reset();
+
+    const auto until = std::chrono::steady_clock::now() + kStartDeadline;
+    while (std::chrono::steady_clock::now() < until) {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            QFile log(dataDir_.filePath("etcd.stdio"));
+            log.open(QIODevice::ReadOnly);
+            return "etcd exited at start: " + log.readAll().right(2000).toStdString();
+        }
+        grpc::ClientContext context;
+        context.set_deadline(deadlineIn(500ms));
+        etcdserverpb::RangeRequest request;
+        request.set_key("health");
+        etcdserverpb::RangeResponse response;
+        if (kv().Range(&context, request, &response).ok())
+            return {};
+        channel_.reset();
+        kv_.reset();
+        QThread::msleep(50);
+    }
+    kill9();
+    return "etcd did not become ready within the start deadline";
+}
+
+void EtcdProcess::kill9()
+{
+    if (pid_ <= 0)
+        return;
+    ::kill(pid_, SIGKILL);
+    reapWithin(pid_, kStopDeadline);
+    pid_ = -1;
+    channel_.reset();
+    kv_.reset();
+}
+
+void EtcdProcess::stop()
+{
+    if (pid_ <= 0)
+        return;
+    ::kill(pid_, SIGTERM);
+    if (!reapWithin(pid_, kStopDeadline))
+        ::kill(pid_, SIGKILL), reapWithin(pid_, kStopDeadline);
+    pid_ = -1;
+    channel_.reset();
+    kv_.reset();
+}
+
+std::shared_ptr<grpc::Channel> EtcdProcess::channel()
+{
+    if (!channel_) {
+        grpc::ChannelArguments args;
+        args.SetMaxReceiveMessageSize(-1);
+        args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+        channel_ = grpc::CreateCustomChannel(endpoint(), grpc::InsecureChannelCredentials(), args);
+    }
+    return channel_;
+}
+
+etcdserverpb::KV::Stub& EtcdProcess::kv()
+{
+    if (!kv_)
+        kv_ = etcdserverpb::KV::NewStub(channel());
+    return *kv_;
+}
+
+std::int64_t EtcdProcess::put(const std::string& key, const std::string& value)
+{
+    grpc::ClientContext context;
+    context.set_deadline(deadlineIn(kCallDeadline));
+    etcdserverpb::PutRequest request;
+    request.set_key(key);
+    request.set_value(value);
+    etcdserverpb::PutResponse response;
+    const grpc::Status status = kv().Put(&context, request, &response);
+    if (!status.ok())
+        qFatal("put failed: %s", status.error_message().c_str());
+    return response.header().revision();
+}
+
+std::int64_t EtcdProcess::del(const std::string& key, const std::string& rangeEnd)
+{
+    grpc::ClientContext context;
+    context.set_deadline(deadlineIn(kCallDeadline));
+    etcdserverpb::DeleteRangeRequest request;
+    request.set_key(key);
+    request.set_range_end(rangeEnd);
+    etcdserverpb::DeleteRangeResponse response;
+    const grpc::Status status = kv().DeleteRange(&context, request, &response);
+    if (!status.ok())
+        qFatal("delete failed: %s", status.error_message().c_str());
+    return response.header().revision();
+}
+
+std::int64_t EtcdProcess::txnPuts(const std::vector<std::pair<std::string, std::string>>& puts)
+{
+    grpc::ClientContext context;
+    context.set_deadline(deadlineIn(kCallDeadline));
+    etcdserverpb::TxnRequest request;
+    for (const auto& [key, value] : puts) {
+        auto* put = request.add_success()->mutable_request_put();
+        put->set_key(key);
+        put->set_value(value);
+    }
+    etcdserverpb::TxnResponse response;
+    const grpc::Status status = kv().Txn(&context, request, &response);
+    if (!status.ok())
+        qFatal("txn failed: %s", status.error_message().c_str());
+    return response.header().revision();
+}
+
+std::int64_t EtcdProcess::currentRevision()
+{
+    grpc::ClientContext context;
+    context.set_deadline(deadlineIn(kCallDeadline));
+    etcdserverpb::RangeRequest request;
+    request.set_key("\0", 1);
+    request.set_count_only(true);
+    etcdserverpb::RangeResponse response;
+    const grpc::Status status = kv().Range(&context, request, &response);
+    if (!status.ok())
+        qFatal("range failed: %s", status.error_message().c_str());
+    return response.header().revision();
+}
+
+void EtcdProcess::compact(std::int64_t revision)
+{
+    grpc::ClientContext context;
+    context.set_deadline(deadlineIn(kCallDeadline));
+    etcdserverpb::CompactionRequest request;
+    request.set_revision(revision);
+    request.set_physical(true);
+    etcdserverpb::CompactionResponse response;
+    const grpc::Status status = kv().Compact(&context, request, &response);
+    if (!status.ok())
+        qFatal("compact failed: %s", status.error_message().c_str());
+}
+
+std::vector<HistoryEvent> EtcdProcess::history(const std::string& key, const std::string& rangeEnd,
+                                               std::int64_t fromRevision, std::int64_t untilRevision, bool prevKv)
+{
+    auto stub = etcdserverpb::Watch::NewStub(channel());
+    grpc::ClientContext context;
+    context.set_deadline(deadlineIn(std::chrono::seconds(60)));
+    auto stream = stub->Watch(&context);
+    etcdserverpb::WatchRequest request;
+    auto* create = request.mutable_create_request();
+    create->set_key(key);
+    create->set_range_end(rangeEnd);
+    create->set_start_revision(fromRevision);
+    create->set_prev_kv(prevKv);
+    stream->Write(request);
+    std::vector<HistoryEvent> events;
+    etcdserverpb::WatchResponse response;
+    bool done = false;
+    while (!done && stream->Read(&response)) {
+        if (response.canceled())
+            qFatal("history watch cancelled: %s (compact revision %lld)", response.cancel_reason().c_str(),
+                   (long long)response.compact_revision());
+        for (const auto& e : response.events()) {
+            HistoryEvent event;
+            event.put = e.type() == mvccpb::Event::PUT;
+            event.key = e.kv().key();
+            event.value = e.kv().value();
+            event.modRevision = e.kv().mod_revision();
+            event.hasPrev = e.has_prev_kv();
+            event.prevValue = e.prev_kv().value();
+            events.push_back(std::move(event));
+            done = done || events.back().modRevision >= untilRevision;
+        }
+    }
+    context.TryCancel();
+    if (!done)
+        qFatal("history watch ended before revision %lld", (long long)untilRevision);
+    while (!events.empty() && events.back().modRevision > untilRevision)
+        events.pop_back();
+    return events;
+}
+
+std::optional<double> EtcdProcess::metric(const std::string& name)
+{
+    QTcpSocket socket;
+    socket.connectToHost("127.0.0.1", quint16(clientPort_));
+    if (!socket.waitForConnected(5000))
+        return std::nullopt;
+    socket.write("GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+    QByteArray body;
+    while (socket.state() == QAbstractSocket::ConnectedState && socket.waitForReadyRead(5000))
+        body += socket.readAll();
+    body += socket.readAll();
+    for (const QByteArray& line : body.split('\n')) {
+        if (line.startsWith(QByteArray::fromStdString(name + " ")))
+            return line.mid(int(name.size()) + 1).trimmed().toDouble();
+    }
+    return std::nullopt;
+}
+
+ProcessResult runProcess(const QString& program, const QStringList& arguments, std::chrono::milliseconds deadline)
+{
+    QProcess process;
+    process.start(program, arguments);
+    ProcessResult result;
+    if (!process.waitForStarted(10000))
+        return result;
+    if (!process.waitForFinished(int(deadline.count()))) {
+        result.timedOut = true;
+        process.kill();
+        process.waitForFinished(5000);
+    }
+    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    result.out = process.readAllStandardOutput();
+    result.err = process.readAllStandardError();
+    return result;
+}
+
+std::vector<HistoryEvent> parseCliJsonl(const QByteArray& output, int watch)
+{
+    auto bytes = [](const QJsonObject& o, const char* field) -> std::string {
+        if (o.contains(field))
+            return o.value(field).toString().toStdString();
+        const QString b64 = QString(field) + "_b64";
+        if (o.contains(b64))
+            return QByteArray::fromBase64(o.value(b64).toString().toLatin1()).toStdString();
+        return {};
+    };
+    std::vector<HistoryEvent> events;
+    for (const QByteArray& line : output.split('\n')) {
+        if (line.isEmpty())
+            continue;
+        const QJsonObject o = QJsonDocument::fromJson(line).object();
+        if (o.isEmpty())
+            qFatal("not a JSON line: %s", line.constData());
+        if (watch != 0 && o.value("watch").toInt() != watch)
+            continue;
+        HistoryEvent event;
+        const QString type = o.value("type").toString();
+        if (type == "GAP") {
+            event.put = false;
+            event.key = "GAP";
+            event.modRevision = o.value("from_revision").toInteger();
+            event.value = std::to_string(o.value("to_revision").toInteger());
+        } else {
+            event.put = type == "PUT";
+            event.key = bytes(o, "key");
+            event.value = bytes(o, "value");
+            event.modRevision = o.value("mod_revision").toInteger();
+            event.hasPrev = o.contains("prev_value") || o.contains("prev_value_b64");
+            event.prevValue = bytes(o, "prev_value");
+        }
+        events.push_back(std::move(event));
+    }
+    return events;
+}
+
+}  // namespace etcdscope::testing

@@ -1,0 +1,155 @@
+// The JSON-lines and text formats, checked with Qt's own JSON parser and
+// base64 decoder rather than against strings derived from our code.
+#include "event_format.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QtTest>
+
+using namespace etcdscope;
+
+namespace {
+
+WatchEvent makeEvent(std::string key, std::string value, std::int64_t rev)
+{
+    WatchEvent e;
+    e.kv.key = std::move(key);
+    e.kv.value = std::move(value);
+    e.kv.modRevision = rev;
+    e.kv.createRevision = rev - 1;
+    e.kv.version = 3;
+    e.kv.lease = 7;
+    return e;
+}
+
+QJsonObject parse(const std::string& line)
+{
+    QJsonParseError error;
+    const auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(line), &error);
+    if (error.error != QJsonParseError::NoError)
+        qFatal("invalid JSON: %s", line.c_str());
+    return doc.object();
+}
+
+}  // namespace
+
+class TestEventFormat : public QObject {
+    Q_OBJECT
+
+private slots:
+    void shouldWriteTextFieldsAsJsonStrings_data()
+    {
+        QTest::addColumn<QByteArray>("key");
+        QTest::addColumn<QByteArray>("value");
+        QTest::newRow("plain") << QByteArray("a/b") << QByteArray("v");
+        QTest::newRow("quotes and backslash") << QByteArray("k\"\\") << QByteArray("{\"x\":\"\\n\"}");
+        QTest::newRow("controls") << QByteArray("tab\there") << QByteArray("line\nbreak\r\x01\x1f");
+        QTest::newRow("multi-byte utf-8") << QByteArray("clé/日本") << QByteArray("😀");
+        QTest::newRow("empty") << QByteArray("k") << QByteArray();
+    }
+    void shouldWriteTextFieldsAsJsonStrings()
+    {
+        QFETCH(QByteArray, key);
+        QFETCH(QByteArray, value);
+        std::string out;
+        appendEventJson(out, 2, makeEvent(key.toStdString(), value.toStdString(), 42));
+        QVERIFY(out.back() == '\n');
+        const QJsonObject o = parse(out);
+        QCOMPARE(o.value("watch").toInt(), 2);
+        QCOMPARE(o.value("type").toString(), QString("PUT"));
+        QCOMPARE(o.value("key").toString().toUtf8(), key);
+        QCOMPARE(o.value("value").toString().toUtf8(), value);
+        QCOMPARE(o.value("mod_revision").toInteger(), 42);
+        QCOMPARE(o.value("create_revision").toInteger(), 41);
+        QCOMPARE(o.value("version").toInteger(), 3);
+        QCOMPARE(o.value("lease").toInteger(), 7);
+        QVERIFY(!o.contains("prev_value"));
+        QVERIFY(!o.contains("key_b64"));
+    }
+
+    void shouldWriteBytesThatAreNotUtf8AsBase64_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::newRow("lone continuation") << QByteArray("\x80");
+        QTest::newRow("invalid lead") << QByteArray("a\xff" "b");
+        QTest::newRow("truncated sequence") << QByteArray("\xe6\x97");
+        QTest::newRow("overlong slash") << QByteArray("\xc0\xaf");
+        QTest::newRow("surrogate") << QByteArray("\xed\xa0\x80");
+        QTest::newRow("nul and binary") << QByteArray("\0\xfe\0", 3);
+    }
+    void shouldWriteBytesThatAreNotUtf8AsBase64()
+    {
+        QFETCH(QByteArray, bytes);
+        std::string out;
+        WatchEvent e = makeEvent(bytes.toStdString(), bytes.toStdString(), 5);
+        e.hasPrevKv = true;
+        e.prevKv.value = bytes.toStdString();
+        appendEventJson(out, 1, e);
+        const QJsonObject o = parse(out);
+        const bool utf8 = isValidUtf8(bytes.toStdString());
+        if (utf8) {
+            // NUL is valid UTF-8; it must survive as a \u0000 escape
+            QCOMPARE(o.value("key").toString().toUtf8(), bytes);
+        } else {
+            QVERIFY(!o.contains("key"));
+            QCOMPARE(QByteArray::fromBase64(o.value("key_b64").toString().toLatin1()), bytes);
+            QCOMPARE(QByteArray::fromBase64(o.value("value_b64").toString().toLatin1()), bytes);
+            QCOMPARE(QByteArray::fromBase64(o.value("prev_value_b64").toString().toLatin1()), bytes);
+        }
+    }
+
+    void shouldAgreeWithQtOnUtf8Validity_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::newRow("ascii") << QByteArray("hello world, long enough for the fast path");
+        QTest::newRow("4-byte") << QByteArray("\xf0\x9f\x98\x80");
+        QTest::newRow("above U+10FFFF") << QByteArray("\xf4\x90\x80\x80");
+        QTest::newRow("mixed tail") << QByteArray("abcdefgh\xc3\xa9z");
+        QTest::newRow("bad tail") << QByteArray("abcdefgh\xc3");
+    }
+    void shouldAgreeWithQtOnUtf8Validity()
+    {
+        QFETCH(QByteArray, bytes);
+        QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+        const QString decoded = decoder.decode(bytes);
+        const bool qtValid = !decoder.hasError() && decoded.toUtf8() == bytes;
+        QCOMPARE(isValidUtf8(bytes.toStdString()), qtValid);
+    }
+
+    void shouldWriteGapLine()
+    {
+        std::string out;
+        appendGapJson(out, 3, 5, 19);
+        const QJsonObject o = parse(out);
+        QCOMPARE(o.value("type").toString(), QString("GAP"));
+        QCOMPARE(o.value("watch").toInt(), 3);
+        QCOMPARE(o.value("from_revision").toInteger(), 5);
+        QCOMPARE(o.value("to_revision").toInteger(), 19);
+    }
+
+    void shouldWriteDeleteWithPrevValue()
+    {
+        WatchEvent e = makeEvent("k", "", 9);
+        e.type = EventType::Delete;
+        e.hasPrevKv = true;
+        e.prevKv.value = "old";
+        std::string out;
+        appendEventJson(out, 1, e);
+        const QJsonObject o = parse(out);
+        QCOMPARE(o.value("type").toString(), QString("DELETE"));
+        QCOMPARE(o.value("prev_value").toString(), QString("old"));
+    }
+
+    void shouldEscapeUnprintableBytesInText()
+    {
+        WatchEvent e = makeEvent(std::string("a\0b", 3), "x\ny\\", 4);
+        std::string out;
+        appendEventText(out, 1, e);
+        QCOMPARE(QByteArray::fromStdString(out).count('\n'), 1);  // one line per event
+        QVERIFY(out.find("a\\x00b") != std::string::npos);
+        QVERIFY(out.find("x\\x0ay\\\\") != std::string::npos);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEventFormat)
+#include "tst_event_format.moc"

@@ -1,0 +1,34 @@
+// gRPC channels to etcd members and the translation of gRPC outcomes into
+// the engine's error kinds and into one readable sentence for a person.
+#pragma once
+
+#include "connection_options.h"
+#include "watch_engine.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+namespace etcdscope {
+
+// A fresh channel to one endpoint, with its own subchannel (so that gRPC's
+// internal reconnect back-off never delays our own), unlimited receive size
+// (W5: catch-up responses reach tens of MB) and keepalive (W12).
+std::shared_ptr<grpc::Channel> makeEtcdChannel(const std::string& endpoint, const ConnectionOptions& options,
+                                               std::string* error);
+
+// Whether retrying can help after this status.
+StreamError::Kind classifyStatus(const grpc::Status& status);
+
+// One sentence for the person: what failed, where, and what to check.
+std::string describeStatus(const grpc::Status& status, const std::string& endpoint);
+
+// The precise form for the log: code name, message and details.
+std::string statusForLog(const grpc::Status& status);
+
+// W4: whether this etcd version answers a progress request only when every
+// watcher is synced, in order with events (3.4.25+, 3.5.8+, 3.6+).
+bool broadcastProgressIsOrdered(const std::string& version);
+
+}  // namespace etcdscope

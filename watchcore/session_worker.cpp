@@ -1,0 +1,457 @@
+#include "session_worker.h"
+
+#include "etcd_channel.h"
+#include "logging.h"
+#include "watch_call.h"
+
+#include <QMetaObject>
+
+Q_LOGGING_CATEGORY(lcTransport, "etcdscope.transport", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcSession, "etcdscope.session", QtInfoMsg)
+
+namespace etcdscope {
+
+namespace {
+
+// Checked before giving up on the callbacks at shutdown; cancellation is
+// local, so they normally finish within milliseconds.
+constexpr std::chrono::milliseconds kShutdownWait{10'000};
+
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+
+}  // namespace
+
+// --- CallTracker -----------------------------------------------------------------
+
+void CallTracker::begin()
+{
+    std::lock_guard lock(mutex_);
+    ++active_;
+}
+
+void CallTracker::end()
+{
+    std::lock_guard lock(mutex_);
+    if (--active_ == 0)
+        idle_.notify_all();
+}
+
+bool CallTracker::waitIdle(std::chrono::milliseconds timeout)
+{
+    std::unique_lock lock(mutex_);
+    return idle_.wait_for(lock, timeout, [this] { return active_ == 0; });
+}
+
+// --- SessionWorker ---------------------------------------------------------------
+
+SessionWorker::SessionWorker(SessionOptions options)
+    : options_(std::move(options))
+    , engine_(options_.engine)
+{
+    flushTimer_.setSingleShot(true);
+    flushTimer_.setInterval(options_.flushIntervalMs);
+    connect(&flushTimer_, &QTimer::timeout, this, &SessionWorker::flush);
+    tickTimer_.setSingleShot(true);
+    tickTimer_.setTimerType(Qt::PreciseTimer);
+    connect(&tickTimer_, &QTimer::timeout, this, [this] {
+        engine_.onTick(Clock::now());
+        pump();
+    });
+}
+
+SessionWorker::~SessionWorker() { shutdown(); }
+
+void SessionWorker::post(std::function<void()> work)
+{
+    QMetaObject::invokeMethod(this, std::move(work), Qt::QueuedConnection);
+}
+
+void SessionWorker::connectTo(ConnectionOptions options)
+{
+    endCall();
+    ++attempt_;
+    connection_ = std::move(options);
+    endpointIndex_ = 0;
+    token_.clear();
+    status_ = ConnectionStatus{};
+    connectionWanted_ = true;
+    engine_.setConnectionWanted(false, Clock::now());
+    engine_.setConnectionWanted(true, Clock::now());
+    pump();
+}
+
+void SessionWorker::disconnect()
+{
+    connectionWanted_ = false;
+    engine_.setConnectionWanted(false, Clock::now());
+    pump();
+    endCall();
+    ++attempt_;
+    status_.state = StreamState::Idle;
+    publishStatus();
+}
+
+void SessionWorker::addWatch(WatchHandle handle, WatchSpec spec)
+{
+    if (auto error = engine_.addWatch(handle, std::move(spec))) {
+        emit watchRejected(handle, qs(*error));
+        return;
+    }
+    pump();
+}
+
+void SessionWorker::cancelWatch(WatchHandle handle)
+{
+    engine_.cancelWatch(handle);
+    pump();
+}
+
+void SessionWorker::requestProgress()
+{
+    engine_.requestProgress();
+    pump();
+}
+
+void SessionWorker::acknowledge(std::int64_t events)
+{
+    const bool wasPaused = engine_.readsPaused();
+    engine_.acknowledge(events);
+    if (wasPaused && !engine_.readsPaused())
+        qCDebug(lcSession) << "consumer caught up; reading again";
+    pump();
+}
+
+void SessionWorker::shutdown()
+{
+    ++attempt_;
+    connectionWanted_ = false;
+    flushTimer_.stop();
+    tickTimer_.stop();
+    endCall();
+    if (!tracker_->waitIdle(kShutdownWait))
+        qCWarning(lcTransport) << "gRPC callbacks still pending at shutdown";
+}
+
+// --- the pump: engine outputs to transport and consumers ------------------------------
+
+void SessionWorker::pump()
+{
+    for (StreamDirective directive : engine_.takeDirectives())
+        handleDirective(directive);
+    auto requests = engine_.takeRequests();
+    if (call_) {
+        for (auto& request : requests)
+            call_->write(std::move(request));
+    }
+    collect(engine_.takeUpdates());
+    for (const EngineNotice& notice : engine_.takeNotices()) {
+        switch (notice.kind) {
+        case EngineNotice::Kind::ServerProgress:
+            emit serverProgress(notice.revision, options_.engine.broadcastProgressIsSafe);
+            break;
+        case EngineNotice::Kind::StreamLost:
+            qCInfo(lcSession).noquote() << "stream lost:" << qs(notice.message);
+            break;
+        case EngineNotice::Kind::StreamFailed:
+            qCWarning(lcSession).noquote() << "stream failed:" << qs(notice.message);
+            break;
+        case EngineNotice::Kind::ServerMisbehaved:
+            qCWarning(lcSession).noquote() << "protocol:" << qs(notice.message);
+            break;
+        case EngineNotice::Kind::PipeliningDisabled:
+            qCInfo(lcSession).noquote() << qs(notice.message);
+            break;
+        }
+    }
+    if (call_ && !engine_.readsPaused())
+        call_->read();
+    scheduleTick();
+    status_.state = engine_.streamState();
+    status_.pipelining = engine_.pipelining();
+    publishStatus();
+}
+
+void SessionWorker::handleDirective(StreamDirective directive)
+{
+    switch (directive) {
+    case StreamDirective::Open:
+        startAttempt();
+        break;
+    case StreamDirective::Close:
+    case StreamDirective::Reset:
+        if (directive == StreamDirective::Reset) {
+            qCInfo(lcTransport).noquote() << "abandoning the stream to" << qs(currentEndpoint());
+            endpointIndex_ = (endpointIndex_ + 1) % std::max<std::size_t>(1, connection_.endpoints.size());
+        }
+        endCall();
+        ++attempt_;
+        break;
+    }
+}
+
+void SessionWorker::scheduleTick()
+{
+    const auto at = engine_.nextTickAt();
+    if (!at) {
+        tickTimer_.stop();
+        return;
+    }
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*at - Clock::now());
+    tickTimer_.start(int(std::clamp<std::int64_t>(wait.count() + 1, 0, 24 * 3600 * 1000)));
+}
+
+// --- connecting: probe (Status), authenticate, open the Watch call ------------------------
+
+const std::string& SessionWorker::currentEndpoint() const
+{
+    static const std::string none;
+    if (connection_.endpoints.empty())
+        return none;
+    return connection_.endpoints[endpointIndex_ % connection_.endpoints.size()];
+}
+
+std::unique_ptr<grpc::ClientContext> SessionWorker::newContext(bool withDeadline) const
+{
+    auto context = std::make_unique<grpc::ClientContext>();
+    if (withDeadline)
+        context->set_deadline(std::chrono::system_clock::now() + connection_.dialTimeout);
+    if (!token_.empty())
+        context->AddMetadata("token", token_);
+    return context;
+}
+
+void SessionWorker::startAttempt()
+{
+    endCall();
+    const std::uint64_t attempt = ++attempt_;
+    const std::string endpoint = currentEndpoint();
+    status_.endpoint = endpoint;
+    if (endpoint.empty()) {
+        attemptFailed(attempt, grpc::Status(grpc::INVALID_ARGUMENT, "no endpoint configured"), "configure");
+        return;
+    }
+    std::string error;
+    channel_ = makeEtcdChannel(endpoint, connection_, &error);
+    if (!channel_) {
+        engine_.onStreamError({StreamError::Kind::Fatal, error}, Clock::now());
+        status_.lastError = error;
+        emit errorOccurred(qs(error));
+        pump();
+        return;
+    }
+    watchStub_ = etcdserverpb::Watch::NewStub(channel_);
+    maintenanceStub_ = etcdserverpb::Maintenance::NewStub(channel_);
+    authStub_ = etcdserverpb::Auth::NewStub(channel_);
+    qCDebug(lcTransport).noquote() << "connecting to" << qs(endpoint);
+
+    // The probe bounds the dial by a deadline (a stream has none), tells a
+    // non-etcd peer apart, and reports the version that decides W4's policy.
+    struct Probe {
+        std::unique_ptr<grpc::ClientContext> context;
+        etcdserverpb::StatusRequest request;
+        etcdserverpb::StatusResponse response;
+    };
+    auto probe = std::make_shared<Probe>();
+    probe->context = newContext(true);
+    probe->context->set_wait_for_ready(false);
+    tracker_->begin();
+    maintenanceStub_->async()->Status(probe->context.get(), &probe->request, &probe->response,
+                                      [this, probe, attempt, tracker = tracker_](grpc::Status status) {
+                                          post([this, probe, attempt, status] {
+                                              probeDone(attempt, status, probe->response);
+                                          });
+                                          tracker->end();
+                                      });
+}
+
+void SessionWorker::probeDone(std::uint64_t attempt, grpc::Status status,
+                              const etcdserverpb::StatusResponse& response)
+{
+    if (attempt != attempt_)
+        return;
+    if (!status.ok()) {
+        attemptFailed(attempt, status, "status probe");
+        return;
+    }
+    status_.serverVersion = response.version();
+    const bool ordered = broadcastProgressIsOrdered(response.version());
+    options_.engine.broadcastProgressIsSafe = ordered;
+    engine_.setBroadcastProgressIsSafe(ordered);
+    qCDebug(lcTransport).noquote() << "etcd" << qs(response.version()) << "at" << qs(currentEndpoint())
+                                   << "revision" << response.header().revision();
+
+    if (connection_.user.empty() || !token_.empty()) {
+        openWatchCall(attempt);
+        return;
+    }
+    struct Auth {
+        std::unique_ptr<grpc::ClientContext> context;
+        etcdserverpb::AuthenticateRequest request;
+        etcdserverpb::AuthenticateResponse response;
+    };
+    auto auth = std::make_shared<Auth>();
+    auth->context = newContext(true);
+    auth->request.set_name(connection_.user);
+    auth->request.set_password(connection_.password);
+    tracker_->begin();
+    authStub_->async()->Authenticate(auth->context.get(), &auth->request, &auth->response,
+                                     [this, auth, attempt, tracker = tracker_](grpc::Status status) {
+                                         post([this, auth, attempt, status] {
+                                             authenticated(attempt, status, auth->response.token());
+                                         });
+                                         tracker->end();
+                                     });
+}
+
+void SessionWorker::authenticated(std::uint64_t attempt, grpc::Status status, const std::string& token)
+{
+    if (attempt != attempt_)
+        return;
+    if (!status.ok()) {
+        attemptFailed(attempt, status, "authentication");
+        return;
+    }
+    token_ = token;
+    openWatchCall(attempt);
+}
+
+void SessionWorker::openWatchCall(std::uint64_t attempt)
+{
+    auto context = newContext(false);
+    if (connection_.requireLeader)
+        context->AddMetadata("hasleader", "true");  // W9: Go's WithRequireLeader
+    WatchCall::Sink sink;
+    sink.onRead = [this, attempt](std::unique_ptr<etcdserverpb::WatchResponse> response) {
+        // std::function needs a copyable capture, hence shared_ptr.
+        std::shared_ptr<etcdserverpb::WatchResponse> shared = std::move(response);
+        post([this, attempt, shared] { readArrived(attempt, shared); });
+    };
+    sink.onWriteDone = [this, attempt](bool ok) { post([this, attempt, ok] { writeDone(attempt, ok); }); };
+    sink.onDone = [this, attempt, tracker = tracker_](grpc::Status status) {
+        post([this, attempt, status] { callDone(attempt, status); });
+        tracker->end();
+    };
+    tracker_->begin();
+    call_ = WatchCall::start(*watchStub_, std::move(context), std::move(sink));
+    status_.everConnected = true;
+    status_.failedAttempts = 0;
+    status_.lastError.clear();
+    qCInfo(lcTransport).noquote() << "watch stream open to" << qs(currentEndpoint()) << "etcd"
+                                  << qs(status_.serverVersion);
+    engine_.onStreamOpened(Clock::now());
+    pump();
+}
+
+void SessionWorker::attemptFailed(std::uint64_t attempt, const grpc::Status& status, const std::string& stage)
+{
+    if (attempt != attempt_)
+        return;
+    const std::string endpoint = currentEndpoint();
+    const std::string sentence = describeStatus(status, endpoint);
+    qCWarning(lcTransport).noquote() << stage.c_str() << "failed at" << qs(endpoint) << "-" << qs(statusForLog(status));
+    status_.failedAttempts += 1;
+    status_.lastError = sentence;
+    endpointIndex_ = (endpointIndex_ + 1) % std::max<std::size_t>(1, connection_.endpoints.size());
+    emit errorOccurred(qs(sentence));
+    engine_.onStreamError({classifyStatus(status), sentence}, Clock::now());
+    pump();
+}
+
+void SessionWorker::readArrived(std::uint64_t attempt, std::shared_ptr<etcdserverpb::WatchResponse> response)
+{
+    if (attempt != attempt_ || !call_)
+        return;
+    call_->readCompleted();
+    if (!response) {
+        // The stream cannot be read any more; release it to learn its status.
+        endCall();
+        return;
+    }
+    engine_.onResponse(std::move(*response), Clock::now());
+    pump();
+}
+
+void SessionWorker::writeDone(std::uint64_t attempt, bool ok)
+{
+    if (attempt != attempt_ || !call_)
+        return;
+    call_->writeCompleted(ok);
+    if (!ok)
+        endCall();
+}
+
+void SessionWorker::callDone(std::uint64_t attempt, grpc::Status status)
+{
+    if (attempt != attempt_)
+        return;
+    const std::string endpoint = currentEndpoint();
+    if (status.ok())
+        status = grpc::Status(grpc::UNAVAILABLE, "etcd closed the watch stream");
+    const std::string& message = status.error_message();
+    if (!token_.empty() && (message.find("auth token") != std::string::npos)) {
+        // The token expired or the member restarted: authenticate again on the
+        // next attempt; the watches resume from their revisions (W9).
+        token_.clear();
+        status = grpc::Status(grpc::UNAVAILABLE, message);
+    }
+    const std::string sentence = describeStatus(status, endpoint);
+    qCWarning(lcTransport).noquote() << "watch stream to" << qs(endpoint) << "ended -" << qs(statusForLog(status));
+    status_.lastError = sentence;
+    endpointIndex_ = (endpointIndex_ + 1) % std::max<std::size_t>(1, connection_.endpoints.size());
+    emit errorOccurred(qs(sentence));
+    engine_.onStreamError({classifyStatus(status), sentence}, Clock::now());
+    pump();
+}
+
+void SessionWorker::endCall()
+{
+    if (!call_)
+        return;
+    WatchCall* call = std::exchange(call_, nullptr);
+    call->finish();
+}
+
+// --- delivery to consumers -------------------------------------------------------------------
+
+void SessionWorker::collect(std::vector<WatchUpdate>&& updates)
+{
+    if (updates.empty())
+        return;
+    for (WatchUpdate& update : updates) {
+        pending_.eventCount += std::int64_t(update.events.size());
+        // Coalesce consecutive event batches of one watch into one update.
+        if (update.kind == WatchUpdate::Kind::Events && !pending_.updates.empty()) {
+            WatchUpdate& last = pending_.updates.back();
+            if (last.kind == WatchUpdate::Kind::Events && last.watch == update.watch) {
+                last.events.insert(last.events.end(), std::make_move_iterator(update.events.begin()),
+                                   std::make_move_iterator(update.events.end()));
+                last.revision = std::max(last.revision, update.revision);
+                continue;
+            }
+        }
+        pending_.updates.push_back(std::move(update));
+    }
+    if (!flushTimer_.isActive())
+        flushTimer_.start();
+}
+
+void SessionWorker::flush()
+{
+    if (pending_.updates.empty())
+        return;
+    pending_.serverRevision = engine_.serverRevision();
+    auto batch = std::make_shared<UpdateBatch>(std::move(pending_));
+    pending_ = UpdateBatch{};
+    emit updatesReady(std::move(batch));
+}
+
+void SessionWorker::publishStatus()
+{
+    if (statusPublishedOnce_ && status_ == published_)
+        return;
+    published_ = status_;
+    statusPublishedOnce_ = true;
+    emit statusChanged(status_);
+}
+
+}  // namespace etcdscope

@@ -1,0 +1,108 @@
+// The worker-thread half of WatchSession: owns the engine, the channel and
+// the Watch call, and pumps between them. Only WatchSession uses it.
+#pragma once
+
+#include "connection_options.h"
+#include "watch_engine.h"
+#include "watch_session.h"
+
+#include "etcd/etcdserverpb/rpc.grpc.pb.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+namespace etcdscope {
+
+class WatchCall;
+
+// Counts gRPC operations whose callbacks may still post to the worker, so
+// that the worker can wait for them before it goes away.
+class CallTracker {
+public:
+    void begin();
+    void end();
+    bool waitIdle(std::chrono::milliseconds timeout);
+
+private:
+    std::mutex mutex_;
+    std::condition_variable idle_;
+    int active_ = 0;
+};
+
+class SessionWorker : public QObject {
+    Q_OBJECT
+
+public:
+    explicit SessionWorker(SessionOptions options);
+    ~SessionWorker() override;
+
+    // Called on the worker thread (queued by WatchSession).
+    void connectTo(ConnectionOptions options);
+    void disconnect();
+    void addWatch(WatchHandle handle, WatchSpec spec);
+    void cancelWatch(WatchHandle handle);
+    void requestProgress();
+    void acknowledge(std::int64_t events);
+    // Ends every call and waits until no gRPC callback can reach this object.
+    void shutdown();
+
+signals:
+    void updatesReady(etcdscope::UpdateBatchPtr batch);
+    void statusChanged(etcdscope::ConnectionStatus status);
+    void errorOccurred(QString sentence);
+    void watchRejected(etcdscope::WatchHandle handle, QString reason);
+    void serverProgress(qint64 revision, bool ordered);
+
+private:
+    void pump();
+    void handleDirective(StreamDirective directive);
+    void startAttempt();
+    void probeDone(std::uint64_t attempt, grpc::Status status, const etcdserverpb::StatusResponse& response);
+    void authenticated(std::uint64_t attempt, grpc::Status status, const std::string& token);
+    void openWatchCall(std::uint64_t attempt);
+    void attemptFailed(std::uint64_t attempt, const grpc::Status& status, const std::string& stage);
+    void readArrived(std::uint64_t attempt, std::shared_ptr<etcdserverpb::WatchResponse> response);
+    void writeDone(std::uint64_t attempt, bool ok);
+    void callDone(std::uint64_t attempt, grpc::Status status);
+    void endCall();
+    void collect(std::vector<WatchUpdate>&& updates);
+    void flush();
+    void scheduleTick();
+    void publishStatus();
+    std::unique_ptr<grpc::ClientContext> newContext(bool withDeadline) const;
+    const std::string& currentEndpoint() const;
+    // Runs `work` on this worker's thread, from any thread; drops it if the
+    // worker is gone. Used by gRPC callbacks.
+    void post(std::function<void()> work);
+
+    SessionOptions options_;
+    WatchEngine engine_;
+    ConnectionOptions connection_;
+    bool connectionWanted_ = false;
+
+    std::shared_ptr<grpc::Channel> channel_;
+    std::unique_ptr<etcdserverpb::Watch::Stub> watchStub_;
+    std::unique_ptr<etcdserverpb::Maintenance::Stub> maintenanceStub_;
+    std::unique_ptr<etcdserverpb::Auth::Stub> authStub_;
+    WatchCall* call_ = nullptr;  // the open stream; owned by gRPC until finish()
+    std::uint64_t attempt_ = 0;  // callbacks of older attempts are ignored
+    std::size_t endpointIndex_ = 0;
+    std::string token_;          // auth token for the current member
+    std::shared_ptr<CallTracker> tracker_ = std::make_shared<CallTracker>();
+
+    ConnectionStatus status_;
+    ConnectionStatus published_;
+    bool statusPublishedOnce_ = false;
+
+    UpdateBatch pending_;  // gathered since the last flush
+    // Children of the worker, so that moveToThread takes them along.
+    QTimer flushTimer_{this};
+    QTimer tickTimer_{this};
+};
+
+}  // namespace etcdscope

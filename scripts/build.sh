@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Configures and builds one CMake preset (default: dev). Usage: build.sh [preset]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset="${1:-dev}"
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/etcdscope-ccache}"
+if [ ! -f "build/$preset/CMakeCache.txt" ]; then
+    cmake --preset "$preset" >/dev/null
+fi
+cmake --build --preset "$preset"

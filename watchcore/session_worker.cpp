@@ -168,6 +168,7 @@ void SessionWorker::pump()
     scheduleTick();
     status_.state = engine_.streamState();
     status_.pipelining = engine_.pipelining();
+    status_.readsPaused = engine_.readsPaused();
     publishStatus();
 }
 
@@ -210,9 +211,9 @@ const std::string& SessionWorker::currentEndpoint() const
     return connection_.endpoints[endpointIndex_ % connection_.endpoints.size()];
 }
 
-std::unique_ptr<grpc::ClientContext> SessionWorker::newContext(bool withDeadline) const
+std::shared_ptr<grpc::ClientContext> SessionWorker::newContext(bool withDeadline) const
 {
-    auto context = std::make_unique<grpc::ClientContext>();
+    auto context = std::make_shared<grpc::ClientContext>();
     if (withDeadline)
         context->set_deadline(std::chrono::system_clock::now() + connection_.dialTimeout);
     if (!token_.empty())
@@ -247,13 +248,14 @@ void SessionWorker::startAttempt()
     // The probe bounds the dial by a deadline (a stream has none), tells a
     // non-etcd peer apart, and reports the version that decides W4's policy.
     struct Probe {
-        std::unique_ptr<grpc::ClientContext> context;
+        std::shared_ptr<grpc::ClientContext> context;
         etcdserverpb::StatusRequest request;
         etcdserverpb::StatusResponse response;
     };
     auto probe = std::make_shared<Probe>();
     probe->context = newContext(true);
     probe->context->set_wait_for_ready(false);
+    pendingUnary_ = probe->context;
     tracker_->begin();
     maintenanceStub_->async()->Status(probe->context.get(), &probe->request, &probe->response,
                                       [this, probe, attempt, tracker = tracker_](grpc::Status status) {
@@ -285,7 +287,7 @@ void SessionWorker::probeDone(std::uint64_t attempt, grpc::Status status,
         return;
     }
     struct Auth {
-        std::unique_ptr<grpc::ClientContext> context;
+        std::shared_ptr<grpc::ClientContext> context;
         etcdserverpb::AuthenticateRequest request;
         etcdserverpb::AuthenticateResponse response;
     };
@@ -293,6 +295,7 @@ void SessionWorker::probeDone(std::uint64_t attempt, grpc::Status status,
     auth->context = newContext(true);
     auth->request.set_name(connection_.user);
     auth->request.set_password(connection_.password);
+    pendingUnary_ = auth->context;
     tracker_->begin();
     authStub_->async()->Authenticate(auth->context.get(), &auth->request, &auth->response,
                                      [this, auth, attempt, tracker = tracker_](grpc::Status status) {
@@ -317,7 +320,10 @@ void SessionWorker::authenticated(std::uint64_t attempt, grpc::Status status, co
 
 void SessionWorker::openWatchCall(std::uint64_t attempt)
 {
-    auto context = newContext(false);
+    pendingUnary_.reset();
+    auto context = std::make_unique<grpc::ClientContext>();
+    if (!token_.empty())
+        context->AddMetadata("token", token_);
     if (connection_.requireLeader)
         context->AddMetadata("hasleader", "true");  // W9: Go's WithRequireLeader
     WatchCall::Sink sink;
@@ -405,6 +411,8 @@ void SessionWorker::callDone(std::uint64_t attempt, grpc::Status status)
 
 void SessionWorker::endCall()
 {
+    if (auto unary = std::exchange(pendingUnary_, nullptr))
+        unary->TryCancel();
     if (!call_)
         return;
     WatchCall* call = std::exchange(call_, nullptr);

@@ -74,7 +74,7 @@ private:
     void flush();
     void scheduleTick();
     void publishStatus();
-    std::unique_ptr<grpc::ClientContext> newContext(bool withDeadline) const;
+    std::shared_ptr<grpc::ClientContext> newContext(bool withDeadline) const;
     const std::string& currentEndpoint() const;
     // Runs `work` on this worker's thread, from any thread; drops it if the
     // worker is gone. Used by gRPC callbacks.
@@ -90,6 +90,9 @@ private:
     std::unique_ptr<etcdserverpb::Maintenance::Stub> maintenanceStub_;
     std::unique_ptr<etcdserverpb::Auth::Stub> authStub_;
     WatchCall* call_ = nullptr;  // the open stream; owned by gRPC until finish()
+    // The probe or authentication call in flight, to cancel when the attempt
+    // is abandoned (shared with its callback, which may outlive the attempt).
+    std::shared_ptr<grpc::ClientContext> pendingUnary_;
     std::uint64_t attempt_ = 0;  // callbacks of older attempts are ignored
     std::size_t endpointIndex_ = 0;
     std::string token_;          // auth token for the current member

@@ -41,6 +41,7 @@ struct ConnectionStatus {
     int failedAttempts = 0;      // consecutive failed attempts (0 once open)
     std::string lastError;       // one sentence, for the person
     bool pipelining = true;      // W2 mode in use
+    bool readsPaused = false;    // W10: the consumer lags; the stream is not read
 
     friend bool operator==(const ConnectionStatus&, const ConnectionStatus&) = default;
 };

@@ -5,6 +5,7 @@
 
 #include <QObject>
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -35,10 +36,19 @@ public:
                     break;
                 }
             }
-            session_.acknowledge(batch->eventCount);
+            unacknowledged += batch->eventCount;
+            maxUnacknowledged = std::max(maxUnacknowledged, unacknowledged);
+            if (autoAcknowledge)
+                acknowledgeAll();
         });
         connect(&session, &WatchSession::statusChanged, this,
                 [this](const ConnectionStatus& s) { status = s; });
+    }
+
+    void acknowledgeAll()
+    {
+        session_.acknowledge(unacknowledged);
+        unacknowledged = 0;
     }
 
     bool allLive(const std::vector<WatchHandle>& handles) const
@@ -56,6 +66,9 @@ public:
         return it == events.end() ? 0 : it->second.size();
     }
 
+    bool autoAcknowledge = true;  // false: a consumer that lags until told
+    std::int64_t unacknowledged = 0;
+    std::int64_t maxUnacknowledged = 0;
     int batches = 0;
     std::map<WatchHandle, std::vector<WatchEvent>> events;
     std::map<WatchHandle, std::vector<std::vector<WatchEvent>>> deliveries;  // as delivered

@@ -54,6 +54,78 @@ private slots:
         QVERIFY(delivered == expected);
     }
 
+    void shouldWatchSeveralKeysOnOneStreamWithFilters()
+    {
+        // Given a CLI with three KEYs, deletes filtered out, stopping at 4 events
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        QProcess cli;
+        cli.start(kCli, watchArgs(etcd, {"--no-delete", "--max-events", "4", "a", "b", "c"}));
+        QVERIFY(cli.waitForStarted(10000));
+        // Then etcd sees one watch stream with three watchers
+        QTRY_COMPARE_WITH_TIMEOUT(etcd.metric("etcd_debugging_mvcc_watcher_total").value_or(-1), 3.0, kWaitMs);
+        QCOMPARE(etcd.metric("etcd_debugging_mvcc_watch_stream_total").value_or(-1), 1.0);
+        // When keys change, deletes included
+        etcd.put("a", "1");
+        etcd.del("a");
+        etcd.put("c", "2");
+        etcd.put("x", "ignored");
+        etcd.put("b", "3");
+        etcd.del("b");
+        const std::int64_t fourth = etcd.put("a", "4");
+        etcd.put("a", "5");
+        // Then it prints the four puts, each tagged with its KEY's position, and exits 0
+        QVERIFY(cli.waitForFinished(kWaitMs));
+        QCOMPARE(cli.exitCode(), 0);
+        const auto delivered = parseCliJsonl(cli.readAllStandardOutput());
+        QCOMPARE(delivered.size(), 4u);
+        QCOMPARE(delivered[0].key + delivered[0].value, std::string("a1"));
+        QCOMPARE(delivered[1].key + delivered[1].value, std::string("c2"));
+        QCOMPARE(delivered[2].key + delivered[2].value, std::string("b3"));
+        QCOMPARE(delivered[3].modRevision, fourth);
+        for (const auto& e : delivered)
+            QVERIFY(e.put);
+    }
+
+    void shouldPrintBinaryKeysAndValuesAsBase64()
+    {
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        const std::string key = std::string("bin/\xff\0\x01", 7);
+        const std::string value = std::string("\0\xc3\x28", 3);
+        const std::int64_t first = etcd.put(key, value);
+        const std::int64_t last = etcd.put("bin/text", "plain \xc3\xa9");
+        const ProcessResult run = runProcess(
+            kCli, watchArgs(etcd, {"--prefix", "--rev", QString::number(first), "--until-rev", QString::number(last),
+                                   "bin/"}));
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QVERIFY(run.out.contains("\"key_b64\""));
+        const auto delivered = parseCliJsonl(run.out);
+        QCOMPARE(delivered.size(), 2u);
+        QCOMPARE(delivered[0].key, key);
+        QCOMPARE(delivered[0].value, value);
+        QCOMPARE(delivered[1].value, std::string("plain \xc3\xa9"));
+    }
+
+    void shouldCountEvents()
+    {
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        std::int64_t first = 0, last = 0;
+        for (int i = 0; i < 25; ++i) {
+            last = etcd.put("n/" + std::to_string(i), "v");
+            first = first ? first : last;
+        }
+        const ProcessResult run = runProcess(
+            kCli, watchArgs(etcd, {"--prefix", "-w", "count", "--rev", QString::number(first), "--until-rev",
+                                   QString::number(last), "n/"}));
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QCOMPARE(run.out.trimmed(), QByteArray("25"));
+    }
+
     void shouldPrintGapLineForCompactedHistory()
     {
         EtcdProcess etcd;

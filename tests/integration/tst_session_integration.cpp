@@ -230,6 +230,110 @@ private slots:
         etcd.put("other", "1");
         QTRY_COMPARE_WITH_TIMEOUT(collector.count(other), 1u, kWaitMs);
     }
+
+    void shouldDetectHungMemberAndResumeWithoutLoss()
+    {
+        // Given a live watch with some events
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        WatchSession session;
+        SessionCollector collector(session);
+        const WatchHandle h = session.addWatch(spec("h/", prefixRangeEnd("h/")));
+        session.connectToCluster(optionsFor(etcd));
+        QTRY_VERIFY_WITH_TIMEOUT(collector.allLive({h}), kWaitMs);
+        const std::int64_t first = etcd.put("h/1", "a");
+        QTRY_COMPARE_WITH_TIMEOUT(collector.count(h), 1u, kWaitMs);
+
+        // When the member hangs without closing its connections (SIGSTOP)
+        etcd.pause();
+        // Then the silent stream is found (keepalive or progress probe: within
+        // about 10 s) and given up; the watch waits to resume
+        QTRY_VERIFY_WITH_TIMEOUT(collector.status.state != StreamState::Open, 30'000);
+        QTRY_VERIFY_WITH_TIMEOUT(collector.states[h] != WatchState::Live, kWaitMs);
+
+        // And when the member is back, the watch resumes with nothing lost
+        etcd.resume();
+        QTRY_VERIFY_WITH_TIMEOUT(collector.allLive({h}), 30'000);
+        etcd.put("h/2", "b");
+        const std::int64_t last = etcd.put("h/1", "c");
+        QTRY_COMPARE_WITH_TIMEOUT(collector.count(h), 3u, kWaitMs);
+        const auto expected = etcd.history("h/", "h0", first, last);
+        QCOMPARE(collector.events[h].size(), expected.size());
+        for (std::size_t i = 0; i < expected.size(); ++i)
+            QCOMPARE(collector.events[h][i].kv.modRevision, expected[i].modRevision);
+    }
+
+    void shouldFailOverToNextEndpoint()
+    {
+        // Given an endpoint list whose first member is down
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        WatchSession session;
+        SessionCollector collector(session);
+        const WatchHandle h = session.addWatch(spec("f"));
+        ConnectionOptions options;
+        options.endpoints = {"127.0.0.1:" + std::to_string(freeLoopbackPort()), etcd.endpoint()};
+        session.connectToCluster(options);
+        // Then the session ends up on the live one and watches there
+        QTRY_VERIFY_WITH_TIMEOUT(collector.allLive({h}), kWaitMs);
+        QCOMPARE(collector.status.endpoint, etcd.endpoint());
+        etcd.put("f", "1");
+        QTRY_COMPARE_WITH_TIMEOUT(collector.count(h), 1u, kWaitMs);
+    }
+
+    void shouldStopReadingForSlowConsumerAndLoseNothing()
+    {
+        // Given a consumer that acknowledges nothing until told, and a session
+        // that pauses reading at 500 unacknowledged events
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        constexpr std::int64_t kPauseAt = 500;
+        constexpr int kRevisions = 50;
+        constexpr int kPerRevision = 100;
+        constexpr std::size_t kTotal = kRevisions * kPerRevision;
+        SessionOptions options;
+        options.engine.pauseReadsAtEvents = kPauseAt;
+        options.engine.resumeReadsAtEvents = 100;
+        WatchSession session(options);
+        SessionCollector collector(session);
+        collector.autoAcknowledge = false;
+        const WatchHandle h = session.addWatch(spec("bp/", prefixRangeEnd("bp/")));
+        session.connectToCluster(optionsFor(etcd));
+        QTRY_VERIFY_WITH_TIMEOUT(collector.allLive({h}), kWaitMs);
+        const std::int64_t first = etcd.currentRevision() + 1;
+
+        // When 5,000 events are written, 100 per revision
+        std::int64_t last = 0;
+        for (int i = 0; i < kRevisions; ++i) {
+            std::vector<std::pair<std::string, std::string>> puts;
+            for (int j = 0; j < kPerRevision; ++j)
+                puts.emplace_back("bp/" + std::to_string(j), std::to_string(i));
+            last = etcd.txnPuts(puts);
+        }
+
+        // Then the session stops reading instead of buffering them all
+        QTRY_VERIFY_WITH_TIMEOUT(collector.status.readsPaused, kWaitMs);
+        QVERIFY(collector.count(h) >= std::size_t(kPauseAt));
+        QVERIFY(collector.count(h) < kTotal);
+
+        // And once the consumer catches up, everything arrives, exactly once
+        while (collector.count(h) < kTotal) {
+            collector.acknowledgeAll();
+            QTRY_VERIFY_WITH_TIMEOUT(collector.unacknowledged > 0 || collector.count(h) == kTotal, kWaitMs);
+        }
+        collector.acknowledgeAll();
+        QVERIFY2(collector.maxUnacknowledged < std::int64_t(kTotal),
+                 std::to_string(collector.maxUnacknowledged).c_str());
+        const auto expected = etcd.history("bp/", "bp0", first, last);
+        QCOMPARE(collector.events[h].size(), expected.size());
+        for (std::size_t i = 0; i < expected.size(); ++i) {
+            QCOMPARE(collector.events[h][i].kv.key, expected[i].key);
+            QCOMPARE(collector.events[h][i].kv.modRevision, expected[i].modRevision);
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSessionIntegration)

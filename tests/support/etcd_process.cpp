@@ -74,7 +74,11 @@ EtcdProcess::EtcdProcess(QStringList extraArguments)
     peerPort_ = freeLoopbackPort();
 }
 
-EtcdProcess::~EtcdProcess() { kill9(); }
+EtcdProcess::~EtcdProcess()
+{
+    resume();  // a stopped process would ignore nothing, but be tidy
+    kill9();
+}
 
 std::string EtcdProcess::endpoint() const { return "127.0.0.1:" + std::to_string(clientPort_); }
 
@@ -170,6 +174,18 @@ void EtcdProcess::stop()
     pid_ = -1;
     channel_.reset();
     kv_.reset();
+}
+
+void EtcdProcess::pause()
+{
+    if (pid_ > 0)
+        ::kill(pid_, SIGSTOP);
+}
+
+void EtcdProcess::resume()
+{
+    if (pid_ > 0)
+        ::kill(pid_, SIGCONT);
 }
 
 std::shared_ptr<grpc::Channel> EtcdProcess::channel()

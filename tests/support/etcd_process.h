@@ -43,6 +43,8 @@ public:
     std::string start();
     void kill9();  // SIGKILL by PID, and reap it
     void stop();   // SIGTERM, then SIGKILL after a deadline
+    void pause();  // SIGSTOP: the member hangs, its sockets stay open
+    void resume(); // SIGCONT
     bool running() const { return pid_ > 0; }
 
     std::string endpoint() const;  // "127.0.0.1:PORT"

@@ -2,6 +2,7 @@
 
 #include "etcd_channel.h"
 #include "logging.h"
+#include "thread_handoff.h"
 #include "watch_call.h"
 
 #include <QMetaObject>
@@ -63,7 +64,11 @@ SessionWorker::~SessionWorker() { shutdown(); }
 
 void SessionWorker::post(std::function<void()> work)
 {
-    QMetaObject::invokeMethod(this, std::move(work), Qt::QueuedConnection);
+    handoffRelease(this);
+    QMetaObject::invokeMethod(this, [this, work = std::move(work)] {
+        handoffAcquire(this);
+        work();
+    }, Qt::QueuedConnection);
 }
 
 void SessionWorker::connectTo(ConnectionOptions options)
@@ -94,6 +99,7 @@ void SessionWorker::disconnect()
 void SessionWorker::addWatch(WatchHandle handle, WatchSpec spec)
 {
     if (auto error = engine_.addWatch(handle, std::move(spec))) {
+        handoffRelease(handoffChannel_);
         emit watchRejected(handle, qs(*error));
         return;
     }
@@ -130,6 +136,7 @@ void SessionWorker::shutdown()
     endCall();
     if (!tracker_->waitIdle(kShutdownWait))
         qCWarning(lcTransport) << "gRPC callbacks still pending at shutdown";
+    handoffRelease(this);  // the owner deletes this object next
 }
 
 // --- the pump: engine outputs to transport and consumers ------------------------------
@@ -147,6 +154,7 @@ void SessionWorker::pump()
     for (const EngineNotice& notice : engine_.takeNotices()) {
         switch (notice.kind) {
         case EngineNotice::Kind::ServerProgress:
+            handoffRelease(handoffChannel_);
             emit serverProgress(notice.revision, options_.engine.broadcastProgressIsSafe);
             break;
         case EngineNotice::Kind::StreamLost:
@@ -236,6 +244,7 @@ void SessionWorker::startAttempt()
     if (!channel_) {
         engine_.onStreamError({StreamError::Kind::Fatal, error}, Clock::now());
         status_.lastError = error;
+        handoffRelease(handoffChannel_);
         emit errorOccurred(qs(error));
         pump();
         return;
@@ -358,6 +367,7 @@ void SessionWorker::attemptFailed(std::uint64_t attempt, const grpc::Status& sta
     status_.failedAttempts += 1;
     status_.lastError = sentence;
     endpointIndex_ = (endpointIndex_ + 1) % std::max<std::size_t>(1, connection_.endpoints.size());
+    handoffRelease(handoffChannel_);
     emit errorOccurred(qs(sentence));
     engine_.onStreamError({classifyStatus(status), sentence}, Clock::now());
     pump();
@@ -404,6 +414,7 @@ void SessionWorker::callDone(std::uint64_t attempt, grpc::Status status)
     qCWarning(lcTransport).noquote() << "watch stream to" << qs(endpoint) << "ended -" << qs(statusForLog(status));
     status_.lastError = sentence;
     endpointIndex_ = (endpointIndex_ + 1) % std::max<std::size_t>(1, connection_.endpoints.size());
+    handoffRelease(handoffChannel_);
     emit errorOccurred(qs(sentence));
     engine_.onStreamError({classifyStatus(status), sentence}, Clock::now());
     pump();
@@ -450,6 +461,7 @@ void SessionWorker::flush()
     pending_.serverRevision = engine_.serverRevision();
     auto batch = std::make_shared<UpdateBatch>(std::move(pending_));
     pending_ = UpdateBatch{};
+    handoffRelease(handoffChannel_);
     emit updatesReady(std::move(batch));
 }
 
@@ -459,6 +471,7 @@ void SessionWorker::publishStatus()
         return;
     published_ = status_;
     statusPublishedOnce_ = true;
+    handoffRelease(handoffChannel_);
     emit statusChanged(status_);
 }
 

@@ -50,6 +50,8 @@ public:
     void acknowledge(std::int64_t events);
     // Ends every call and waits until no gRPC callback can reach this object.
     void shutdown();
+    // The address the owner acquires on before using what a signal carried.
+    void setHandoffChannel(const void* channel) { handoffChannel_ = channel; }
 
 signals:
     void updatesReady(etcdscope::UpdateBatchPtr batch);
@@ -80,6 +82,7 @@ private:
     // worker is gone. Used by gRPC callbacks.
     void post(std::function<void()> work);
 
+    const void* handoffChannel_ = nullptr;
     SessionOptions options_;
     WatchEngine engine_;
     ConnectionOptions connection_;

@@ -1,10 +1,27 @@
 #include "watch_session.h"
 
 #include "session_worker.h"
+#include "thread_handoff.h"
 
 #include <QThread>
 
 namespace etcdscope {
+
+namespace {
+
+// Runs `work` on the worker's thread; the handoff edge covers what the
+// lambda captured.
+template <typename Work>
+void runOnWorker(SessionWorker* worker, Work&& work, Qt::ConnectionType type = Qt::QueuedConnection)
+{
+    handoffRelease(worker);
+    QMetaObject::invokeMethod(worker, [worker, work = std::forward<Work>(work)]() mutable {
+        handoffAcquire(worker);
+        work();
+    }, type);
+}
+
+}  // namespace
 
 WatchSession::WatchSession(SessionOptions options, QObject* parent)
     : QObject(parent)
@@ -16,11 +33,29 @@ WatchSession::WatchSession(SessionOptions options, QObject* parent)
     qRegisterMetaType<WatchHandle>("etcdscope::WatchHandle");
     thread_->setObjectName("etcdscope-session");
     worker_->moveToThread(thread_);
-    connect(worker_, &SessionWorker::updatesReady, this, &WatchSession::updatesReady);
-    connect(worker_, &SessionWorker::statusChanged, this, &WatchSession::statusChanged);
-    connect(worker_, &SessionWorker::errorOccurred, this, &WatchSession::errorOccurred);
-    connect(worker_, &SessionWorker::watchRejected, this, &WatchSession::watchRejected);
-    connect(worker_, &SessionWorker::serverProgress, this, &WatchSession::serverProgress);
+    // The worker releases before each signal (SessionWorker::handOver); the
+    // owner's thread acquires before re-emitting to consumers.
+    connect(worker_, &SessionWorker::updatesReady, this, [this](const UpdateBatchPtr& batch) {
+        handoffAcquire(this);
+        emit updatesReady(batch);
+    });
+    connect(worker_, &SessionWorker::statusChanged, this, [this](const ConnectionStatus& status) {
+        handoffAcquire(this);
+        emit statusChanged(status);
+    });
+    connect(worker_, &SessionWorker::errorOccurred, this, [this](const QString& sentence) {
+        handoffAcquire(this);
+        emit errorOccurred(sentence);
+    });
+    connect(worker_, &SessionWorker::watchRejected, this, [this](WatchHandle handle, const QString& reason) {
+        handoffAcquire(this);
+        emit watchRejected(handle, reason);
+    });
+    connect(worker_, &SessionWorker::serverProgress, this, [this](qint64 revision, bool ordered) {
+        handoffAcquire(this);
+        emit serverProgress(revision, ordered);
+    });
+    worker_->setHandoffChannel(this);
     thread_->start();
 }
 
@@ -28,7 +63,8 @@ WatchSession::~WatchSession()
 {
     // Cancelling the calls is local and quick; waiting here cannot hang on
     // the network.
-    QMetaObject::invokeMethod(worker_, [w = worker_] { w->shutdown(); }, Qt::BlockingQueuedConnection);
+    runOnWorker(worker_, [w = worker_] { w->shutdown(); }, Qt::BlockingQueuedConnection);
+    handoffAcquire(worker_);
     thread_->quit();
     thread_->wait();
     delete worker_;
@@ -36,37 +72,34 @@ WatchSession::~WatchSession()
 
 void WatchSession::connectToCluster(ConnectionOptions options)
 {
-    QMetaObject::invokeMethod(worker_, [w = worker_, o = std::move(options)]() mutable { w->connectTo(std::move(o)); },
-                              Qt::QueuedConnection);
+    runOnWorker(worker_, [w = worker_, o = std::move(options)]() mutable { w->connectTo(std::move(o)); });
 }
 
 void WatchSession::disconnectFromCluster()
 {
-    QMetaObject::invokeMethod(worker_, [w = worker_] { w->disconnect(); }, Qt::QueuedConnection);
+    runOnWorker(worker_, [w = worker_] { w->disconnect(); });
 }
 
 WatchHandle WatchSession::addWatch(WatchSpec spec)
 {
     const WatchHandle handle = nextHandle_.fetch_add(1);
-    QMetaObject::invokeMethod(worker_, [w = worker_, handle, s = std::move(spec)]() mutable {
-        w->addWatch(handle, std::move(s));
-    }, Qt::QueuedConnection);
+    runOnWorker(worker_, [w = worker_, handle, s = std::move(spec)]() mutable { w->addWatch(handle, std::move(s)); });
     return handle;
 }
 
 void WatchSession::cancelWatch(WatchHandle handle)
 {
-    QMetaObject::invokeMethod(worker_, [w = worker_, handle] { w->cancelWatch(handle); }, Qt::QueuedConnection);
+    runOnWorker(worker_, [w = worker_, handle] { w->cancelWatch(handle); });
 }
 
 void WatchSession::requestProgress()
 {
-    QMetaObject::invokeMethod(worker_, [w = worker_] { w->requestProgress(); }, Qt::QueuedConnection);
+    runOnWorker(worker_, [w = worker_] { w->requestProgress(); });
 }
 
 void WatchSession::acknowledge(std::int64_t events)
 {
-    QMetaObject::invokeMethod(worker_, [w = worker_, events] { w->acknowledge(events); }, Qt::QueuedConnection);
+    runOnWorker(worker_, [w = worker_, events] { w->acknowledge(events); });
 }
 
 }  // namespace etcdscope

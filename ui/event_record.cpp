@@ -1,0 +1,101 @@
+#include "event_record.h"
+
+namespace etcdscope::ui {
+
+namespace {
+
+QByteArray bytes(const std::string& s) { return QByteArray(s.data(), qsizetype(s.size())); }
+
+QString printable(const std::string& bytes)
+{
+    QString text = QString::fromUtf8(bytes.data(), qsizetype(bytes.size()));
+    QString out;
+    for (QChar c : text)
+        out += c.isPrint() ? QString(c) : QStringLiteral("\\x%1").arg(c.unicode(), 2, 16, QChar('0'));
+    return out;
+}
+
+}  // namespace
+
+std::vector<EventRecord> recordsFromBatch(const UpdateBatch& batch, qint64 receivedMs)
+{
+    std::vector<EventRecord> records;
+    records.reserve(std::size_t(batch.eventCount) + batch.updates.size());
+    for (const WatchUpdate& update : batch.updates) {
+        if (update.kind == WatchUpdate::Kind::Gap) {
+            EventRecord r;
+            r.receivedMs = receivedMs;
+            r.watch = update.watch;
+            r.kind = RecordKind::Gap;
+            r.gapFrom = update.fromRevision;
+            r.gapTo = update.toRevision;
+            r.modRevision = update.toRevision;
+            records.push_back(std::move(r));
+            continue;
+        }
+        if (update.kind != WatchUpdate::Kind::Events)
+            continue;
+        for (const WatchEvent& e : update.events) {
+            EventRecord r;
+            r.receivedMs = receivedMs;
+            r.watch = update.watch;
+            r.kind = e.type == EventType::Put ? RecordKind::Put : RecordKind::Delete;
+            r.key = bytes(e.kv.key);
+            r.value = bytes(e.kv.value);
+            r.hasPrevValue = e.hasPrevKv;
+            if (e.hasPrevKv)
+                r.prevValue = bytes(e.prevKv.value);
+            r.modRevision = e.kv.modRevision;
+            r.createRevision = e.kv.createRevision;
+            r.version = e.kv.version;
+            r.lease = e.kv.lease;
+            records.push_back(std::move(r));
+        }
+    }
+    return records;
+}
+
+WatchEvent toWatchEvent(const EventRecord& record)
+{
+    WatchEvent e;
+    e.type = record.kind == RecordKind::Delete ? EventType::Delete : EventType::Put;
+    e.kv.key = record.key.toStdString();
+    e.kv.value = record.value.toStdString();
+    e.kv.modRevision = record.modRevision;
+    e.kv.createRevision = record.createRevision;
+    e.kv.version = record.version;
+    e.kv.lease = record.lease;
+    e.hasPrevKv = record.hasPrevValue;
+    if (record.hasPrevValue)
+        e.prevKv.value = record.prevValue.toStdString();
+    return e;
+}
+
+QString describeSpec(const WatchSpec& spec)
+{
+    QString text;
+    if (spec.rangeEnd.empty())
+        text = "key " + printable(spec.key);
+    else if (spec.rangeEnd == fromKeyRangeEnd())
+        text = spec.key.empty() ? QStringLiteral("all keys") : "from key " + printable(spec.key);
+    else if (spec.rangeEnd == prefixRangeEnd(spec.key))
+        text = "prefix " + printable(spec.key);
+    else
+        text = "range [" + printable(spec.key) + ", " + printable(spec.rangeEnd) + ")";
+    QStringList options;
+    if (spec.startRevision > 0)
+        options << QStringLiteral("from rev %1").arg(spec.startRevision);
+    if (spec.prevKv)
+        options << "prev-kv";
+    if (spec.noPut)
+        options << "no puts";
+    if (spec.noDelete)
+        options << "no deletes";
+    if (spec.progressNotify)
+        options << "progress";
+    if (!options.isEmpty())
+        text += " (" + options.join(", ") + ")";
+    return text;
+}
+
+}  // namespace etcdscope::ui

@@ -23,11 +23,11 @@ namespace etcdscope::ui {
 
 // The dialog's inputs as typed, so validation can be tested without widgets.
 struct AddWatchInputs {
-    QString key;              // first key, with \xNN and \\ escapes
+    QString key{};            // first key, with \xNN and \\ escapes
     int mode = 0;             // an AddWatchDialog::Mode
-    QString rangeEnd;         // Range mode only: the first key past the range, escaped
+    QString rangeEnd{};       // Range mode only: the first key past the range, escaped
     bool atRevision = false;  // start at `revision` rather than now
-    QString revision;         // the start revision as typed
+    QString revision{};       // the start revision as typed
     bool noPut = false;       // filter out PUT events
     bool noDelete = false;    // filter out DELETE events
 };

@@ -14,7 +14,6 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QString>
-#include <QVariantList>
 
 #include <functional>
 #include <map>
@@ -81,7 +80,6 @@ private:
     // The prepared statement for `sql`, prepared on first use and kept for
     // the life of the store; nullptr (logged) if it does not prepare.
     QSqlQuery* statement(const QString& sql) const;
-    bool insertRecord(QSqlQuery& insert, EventRecord& record);
     std::optional<qint64> countMatching(const RecordFilter& filter, QString* error) const;
     std::optional<std::vector<EventRecord>> readPage(const RecordFilter& filter, qint64 afterId, int limit,
                                                      QString* error) const;

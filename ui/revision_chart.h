@@ -10,6 +10,7 @@
 // or not.
 #pragma once
 
+#include <QColor>
 #include <QList>
 #include <QPointF>
 #include <QString>
@@ -17,6 +18,7 @@
 #include <QWidget>
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <vector>
@@ -28,6 +30,7 @@ class QDateTimeAxis;
 class QLineSeries;
 class QScatterSeries;
 class QValueAxis;
+class QXYSeries;
 QT_END_NAMESPACE
 
 namespace etcdscope::ui {
@@ -68,6 +71,7 @@ public:
     void setWindowSeconds(int seconds);
     int windowSeconds() const { return m_windowSeconds; }
     // Defaults to the wall clock; tests and offline logs pass their own.
+    // Trimming starts over from the latest recorded time.
     void setClock(Clock nowMs);
 
     // What the timer does; public for tests.
@@ -87,7 +91,8 @@ protected:
 
 private:
     struct WatchRate {
-        QLineSeries* series = nullptr;          // owned by the chart
+        QLineSeries* series = nullptr;            // owned by the chart
+        QColor colour;                            // fixed at addWatch, kept across themes
         std::map<qint64, qint64> eventsBySecond;  // second since the epoch -> events in it
     };
     struct MarkerEntry {
@@ -97,25 +102,26 @@ private:
     };
 
     void createAxes();
-    void createMarkerSeries();
-    void attach(QLineSeries* series, QValueAxis* valueAxis);
+    void createMarkerFlags();
+    void attach(QXYSeries* series, QValueAxis* valueAxis);
     void applyPaletteTheme();
-    void styleMarkerSeries();
+    void styleSeries();
 
     qint64 windowEndMs() const;
     qint64 lastHiddenSecond(qint64 endMs) const;
+    bool isBeforeWindow(qint64 atMs) const;
     void noteRecordedAt(qint64 atMs);
-    void trimHidden(qint64 lastHidden);
+    void trimThrough(qint64 lastHidden);
 
-    double redrawRates(qint64 lastHidden, qint64 lastShown);
+    double redrawRates(qint64 lastShown);
     void redrawRevision(qint64 lastHidden, qint64 lastShown);
-    void redrawMarkers(qint64 startMs, qint64 endMs);
-    void resizeMarkerLinePool(int size);
     void rescaleAxes(qint64 startMs, qint64 endMs, double maxRate);
+    void redrawMarkers();
+    void resizeMarkerLinePool(int size);
 
     QScatterSeries* flagSeries(Marker kind) const;
+    const MarkerEntry* nearestShownMarker(qreal xMs, Marker kind) const;
     void showMarkerTooltip(const MarkerEntry* marker, bool hovered);
-    const MarkerEntry* nearestShownMarker(qreal xMs, std::optional<Marker> kind) const;
 
     QChart* m_chart = nullptr;                   // owned by m_view
     QChartView* m_view = nullptr;
@@ -137,6 +143,9 @@ private:
     std::vector<MarkerEntry> m_shownMarkers;     // as drawn; index i is m_markerLines[i]
 
     qint64 m_latestMs = 0;                       // latest time recorded, ms since the epoch
+    // Buckets of this second and earlier are gone; nothing recorded for them is kept.
+    qint64 m_lastTrimmedSecond = std::numeric_limits<qint64>::min();
+    int m_watchesAdded = 0;                      // picks the next watch colour
     int m_windowSeconds = kDefaultWindowSeconds;
     Clock m_clock;
     QTimer m_redrawTimer;

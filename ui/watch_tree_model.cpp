@@ -1,5 +1,7 @@
 #include "watch_tree_model.h"
 
+#include "event_format.h"
+
 #include <QApplication>
 #include <QDateTime>
 #include <QFont>
@@ -329,7 +331,7 @@ QVariant WatchTreeModel::data(const QModelIndex& index, int role) const
 QVariant WatchTreeModel::watchData(const WatchRoot& root, int column, int role) const
 {
     switch (role) {
-    case WatchRole: return root.definition.handle;
+    case WatchRole: return qint64(root.definition.handle);
     case IsWatchRole: return true;
     case PrefixRole: return QByteArray::fromStdString(root.definition.spec.key);
     case Qt::DisplayRole:
@@ -375,7 +377,7 @@ QVariant WatchTreeModel::watchData(const WatchRoot& root, int column, int role) 
 QVariant WatchTreeModel::nodeData(const Node& node, int column, int role) const
 {
     switch (role) {
-    case WatchRole: return node.root->definition.handle;
+    case WatchRole: return qint64(node.root->definition.handle);
     case IsWatchRole: return false;
     case KeyRole: return node.isKey ? node.fullPath : QByteArray();
     case PrefixRole: return node.fullPath;

@@ -1,0 +1,202 @@
+#include "detail_pane.h"
+
+#include "event_format.h"
+#include "watch_tree_model.h"
+
+#include <QDateTime>
+#include <QFontDatabase>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QTabWidget>
+#include <QTextEdit>
+#include <QVBoxLayout>
+
+namespace etcdscope::ui {
+
+namespace {
+
+constexpr int kHexDumpMaxBytes = 64 * 1024;
+constexpr int kBytesPerHexLine = 16;
+
+QPlainTextEdit* makeReadOnlyText()
+{
+    auto* edit = new QPlainTextEdit;
+    edit->setReadOnly(true);
+    edit->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    edit->setLineWrapMode(QPlainTextEdit::NoWrap);
+    return edit;
+}
+
+QString asText(const QByteArray& bytes)
+{
+    if (isValidUtf8(std::string_view(bytes.constData(), std::size_t(bytes.size()))))
+        return QString::fromUtf8(bytes);
+    return QObject::tr("(%1 bytes that are not UTF-8 text; see the Hex tab)").arg(bytes.size());
+}
+
+}  // namespace
+
+std::optional<QString> prettyJson(const QByteArray& bytes)
+{
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(bytes, &error);
+    if (error.error != QJsonParseError::NoError || doc.isNull())
+        return std::nullopt;
+    return QString::fromUtf8(doc.toJson(QJsonDocument::Indented));
+}
+
+QString hexDump(const QByteArray& bytes, int maxBytes)
+{
+    QString out;
+    const int shown = std::min<int>(int(bytes.size()), maxBytes);
+    for (int offset = 0; offset < shown; offset += kBytesPerHexLine) {
+        QString hex, ascii;
+        for (int i = 0; i < kBytesPerHexLine; ++i) {
+            if (offset + i < shown) {
+                const auto c = static_cast<unsigned char>(bytes[offset + i]);
+                hex += QStringLiteral("%1 ").arg(c, 2, 16, QChar('0'));
+                ascii += (c >= 0x20 && c < 0x7f) ? QChar(c) : QChar('.');
+            } else {
+                hex += QStringLiteral("   ");
+            }
+            if (i == 7)
+                hex += ' ';
+        }
+        out += QStringLiteral("%1  %2 |%3|\n").arg(offset, 8, 16, QChar('0')).arg(hex, ascii);
+    }
+    if (shown < bytes.size())
+        out += QObject::tr("… %1 more bytes not shown\n").arg(bytes.size() - shown);
+    return out;
+}
+
+std::optional<std::vector<DiffLine>> diffLines(const QString& before, const QString& after, int maxLines)
+{
+    const QStringList a = before.split('\n');
+    const QStringList b = after.split('\n');
+    if (a.size() > maxLines || b.size() > maxLines)
+        return std::nullopt;
+    const qsizetype n = a.size(), m = b.size();
+    // lcs[i][j]: length of the longest common subsequence of a[i..] and b[j..]
+    std::vector<std::vector<int>> lcs(std::size_t(n + 1), std::vector<int>(std::size_t(m + 1), 0));
+    for (qsizetype i = n - 1; i >= 0; --i)
+        for (qsizetype j = m - 1; j >= 0; --j)
+            lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+    std::vector<DiffLine> lines;
+    qsizetype i = 0, j = 0;
+    while (i < n && j < m) {
+        if (a[i] == b[j]) {
+            lines.push_back({DiffLine::Kind::Same, a[i]});
+            ++i, ++j;
+        } else if (lcs[i + 1][j] >= lcs[i][j + 1]) {
+            lines.push_back({DiffLine::Kind::Removed, a[i++]});
+        } else {
+            lines.push_back({DiffLine::Kind::Added, b[j++]});
+        }
+    }
+    while (i < n)
+        lines.push_back({DiffLine::Kind::Removed, a[i++]});
+    while (j < m)
+        lines.push_back({DiffLine::Kind::Added, b[j++]});
+    return lines;
+}
+
+DetailPane::DetailPane(QWidget* parent)
+    : QWidget(parent)
+    , header_(new QLabel)
+    , tabs_(new QTabWidget)
+    , text_(makeReadOnlyText())
+    , json_(makeReadOnlyText())
+    , hex_(makeReadOnlyText())
+    , diff_(new QTextEdit)
+{
+    header_->setTextFormat(Qt::RichText);
+    header_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    header_->setWordWrap(true);
+    diff_->setReadOnly(true);
+    diff_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    diff_->setLineWrapMode(QTextEdit::NoWrap);
+    tabs_->addTab(text_, tr("&Text"));
+    tabs_->addTab(json_, tr("&JSON"));
+    tabs_->addTab(hex_, tr("He&x"));
+    tabs_->addTab(diff_, tr("&Diff"));
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(header_);
+    layout->addWidget(tabs_, 1);
+    clear();
+}
+
+void DetailPane::clear()
+{
+    header_->setText(tr("<i>Select an event to see its value in full.</i>"));
+    text_->clear();
+    json_->clear();
+    hex_->clear();
+    diff_->clear();
+}
+
+void DetailPane::showRecord(const EventRecord& r, const QString& watchLabel)
+{
+    const QString when = QDateTime::fromMSecsSinceEpoch(r.receivedMs).toString("yyyy-MM-dd hh:mm:ss.zzz");
+    if (r.kind == RecordKind::Gap || r.kind == RecordKind::Note) {
+        header_->setText(r.kind == RecordKind::Gap
+                             ? tr("<b>Compaction gap</b> in %1: revisions %2 to %3 were compacted before they "
+                                  "could be watched. Received %4.")
+                                   .arg(watchLabel.toHtmlEscaped())
+                                   .arg(r.gapFrom)
+                                   .arg(r.gapTo)
+                                   .arg(when)
+                             : tr("<b>%1</b> — %2").arg(r.note.toHtmlEscaped(), when));
+        text_->clear();
+        json_->clear();
+        hex_->clear();
+        diff_->clear();
+        return;
+    }
+    header_->setText(tr("<b>%1</b> %2<br>revision %3 · created at %4 · version %5 · lease %6 · %7 bytes · "
+                        "watch %8 · received %9")
+                         .arg(r.kind == RecordKind::Put ? "PUT" : "DELETE",
+                              valuePreview(r.key, 300).toHtmlEscaped())
+                         .arg(r.modRevision)
+                         .arg(r.createRevision)
+                         .arg(r.version)
+                         .arg(r.lease)
+                         .arg(r.value.size())
+                         .arg(watchLabel.toHtmlEscaped(), when));
+    text_->setPlainText(asText(r.value));
+    const auto json = prettyJson(r.value);
+    json_->setPlainText(json ? *json : tr("(not a JSON document)"));
+    hex_->setPlainText(hexDump(r.value, kHexDumpMaxBytes));
+
+    if (!r.hasPrevValue) {
+        diff_->setPlainText(tr("(no previous value: the watch does not ask for prev-kv, or the key is new)"));
+        return;
+    }
+    // Diff pretty JSON when both sides are JSON, so reformatting is not noise.
+    const auto prevJson = prettyJson(r.prevValue);
+    const QString before = prevJson && json ? *prevJson : asText(r.prevValue);
+    const QString after = prevJson && json ? *json : asText(r.value);
+    const auto lines = diffLines(before, after);
+    if (!lines) {
+        diff_->setPlainText(tr("(values too large to diff here)"));
+        return;
+    }
+    QString html = "<pre style='margin:0'>";
+    for (const DiffLine& line : *lines) {
+        const QString text = line.text.toHtmlEscaped();
+        switch (line.kind) {
+        case DiffLine::Kind::Same: html += "  " + text + "\n"; break;
+        case DiffLine::Kind::Removed:
+            html += "<span style='background-color:rgba(220,60,60,0.25)'>- " + text + "</span>\n";
+            break;
+        case DiffLine::Kind::Added:
+            html += "<span style='background-color:rgba(60,180,90,0.25)'>+ " + text + "</span>\n";
+            break;
+        }
+    }
+    html += "</pre>";
+    diff_->setHtml(html);
+}
+
+}  // namespace etcdscope::ui

@@ -1,0 +1,47 @@
+// The selected event in full: metadata, and its value as text, pretty JSON
+// (when it parses), hex, and a line diff against the previous value.
+#pragma once
+
+#include "event_record.h"
+
+#include <QWidget>
+
+class QLabel;
+class QPlainTextEdit;
+class QTabWidget;
+class QTextEdit;
+
+namespace etcdscope::ui {
+
+class DetailPane : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit DetailPane(QWidget* parent = nullptr);
+    void showRecord(const EventRecord& record, const QString& watchLabel);
+    void clear();
+
+private:
+    QLabel* header_;
+    QTabWidget* tabs_;
+    QPlainTextEdit* text_;
+    QPlainTextEdit* json_;
+    QPlainTextEdit* hex_;
+    QTextEdit* diff_;
+};
+
+// Pretty-printed JSON, or nullopt when the bytes are not a JSON document.
+std::optional<QString> prettyJson(const QByteArray& bytes);
+// Classic hex dump: offset, 16 bytes in hex, printable ASCII; at most maxBytes.
+QString hexDump(const QByteArray& bytes, int maxBytes);
+
+struct DiffLine {
+    enum class Kind { Same, Removed, Added } kind;
+    QString text;
+    friend bool operator==(const DiffLine&, const DiffLine&) = default;
+};
+// Line diff (longest common subsequence). Inputs beyond maxLines lines give
+// nullopt: too large to diff interactively.
+std::optional<std::vector<DiffLine>> diffLines(const QString& before, const QString& after, int maxLines = 4000);
+
+}  // namespace etcdscope::ui

@@ -1,0 +1,135 @@
+// The monitor's main window: connection bar, watch tree, event timeline
+// with detail pane, revision chart, status bar. Wires the session (network,
+// worker thread) and the store (disk, its own thread) to the models; the GUI
+// thread only ever handles batches and never waits on either.
+#pragma once
+
+#include "event_record.h"
+#include "store_worker.h"
+#include "watch_session.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QMainWindow>
+#include <QTimer>
+
+class QAction;
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QSplitter;
+class QSystemTrayIcon;
+class QTableView;
+class QThread;
+class QTreeView;
+
+namespace etcdscope::ui {
+
+class DetailPane;
+class EventTimelineModel;
+class RevisionChart;
+class TimelineFilterProxy;
+class WatchTreeModel;
+
+struct MainWindowOptions {
+    QString endpoints;          // "host:port,..."; empty: the remembered ones
+    QString dataDirectory;      // where the event log lives; empty: the user's data dir
+    bool demoWatches = false;   // add the demo's watches when none are remembered
+    bool connectAtStart = true;
+};
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+
+public:
+    explicit MainWindow(MainWindowOptions options, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // For tests and screenshots.
+    WatchTreeModel* treeModel() const { return treeModel_; }
+    EventTimelineModel* timelineModel() const { return timelineModel_; }
+    RevisionChart* chart() const { return chart_; }
+    qint64 eventsRecorded() const { return eventsRecorded_; }
+    // Adds a watch as the dialog would; returns its handle.
+    WatchHandle addWatch(const WatchSpec& spec, bool notify = false);
+    void connectToCluster(const QString& endpoints);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildActions();
+    void buildLayout();
+    void buildStatusBar();
+    void startStore();
+    void restoreWatches(bool ok, const QString& error, const std::vector<WatchDefinition>& watches);
+    WatchHandle startWatch(WatchDefinition definition, bool persist);
+    void onUpdates(const UpdateBatchPtr& batch);
+    void onStatus(const ConnectionStatus& status);
+    void onError(const QString& sentence);
+    void onAppended(qint64 eventCount);
+    void onAppendFailed(const QString& error, qint64 eventCount);
+    void showAddWatchDialog(const QByteArray& key = {}, int mode = 0);
+    void cancelSelectedWatch();
+    void exportEvents();
+    void openLog();
+    void updateEventRate();
+    void updateFilter();
+    void showSelectedEvent();
+    void notifyIfWanted(const std::vector<EventRecord>& records);
+    std::optional<WatchHandle> selectedWatch() const;
+    QString watchLabel(WatchHandle watch) const;
+    void toggleConnection();
+    void saveLayout() const;
+    void restoreLayout();
+
+    MainWindowOptions options_;
+    WatchSession* session_;
+    QThread* storeThread_;
+    StoreWorker* store_;
+    bool storeReady_ = false;
+
+    WatchTreeModel* treeModel_;
+    EventTimelineModel* timelineModel_;
+    TimelineFilterProxy* filterProxy_;
+
+    QTreeView* treeView_ = nullptr;
+    QTableView* timelineView_ = nullptr;
+    DetailPane* detail_ = nullptr;
+    RevisionChart* chart_ = nullptr;
+    QSplitter* mainSplitter_ = nullptr;
+    QSplitter* rightSplitter_ = nullptr;
+
+    QLineEdit* endpointsEdit_ = nullptr;
+    QPushButton* connectButton_ = nullptr;
+    QLabel* connectionLabel_ = nullptr;
+    QLineEdit* filterEdit_ = nullptr;
+    QCheckBox* regexCheck_ = nullptr;
+    QComboBox* kindCombo_ = nullptr;
+    QComboBox* watchCombo_ = nullptr;
+
+    QLabel* stateStatus_ = nullptr;
+    QLabel* revisionStatus_ = nullptr;
+    QLabel* rateStatus_ = nullptr;
+    QLabel* backlogStatus_ = nullptr;
+    QProgressBar* catchUp_ = nullptr;
+
+    QAction* pauseAction_ = nullptr;
+    QAction* followAction_ = nullptr;
+    QSystemTrayIcon* tray_ = nullptr;
+
+    QHash<WatchHandle, WatchDefinition> watches_;
+    ConnectionStatus status_;
+    qint64 serverRevision_ = 0;
+    qint64 eventsRecorded_ = 0;
+    qint64 unstoredEvents_ = 0;     // delivered to the store, not yet committed
+    qint64 eventsThisSecond_ = 0;
+    QTimer rateTimer_;
+    QElapsedTimer lastNotification_;
+    bool wasOpen_ = false;
+};
+
+}  // namespace etcdscope::ui

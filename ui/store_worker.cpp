@@ -1,0 +1,91 @@
+#include "store_worker.h"
+
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcStore, "etcdscope.store", QtInfoMsg)
+
+namespace etcdscope::ui {
+
+StoreWorker::StoreWorker(QString path) : path_(std::move(path)) {}
+StoreWorker::~StoreWorker() = default;
+
+void StoreWorker::open()
+{
+    QString error;
+    store_ = EventStore::open(path_, &error);
+    if (!store_) {
+        qCWarning(lcStore).noquote() << "cannot open" << path_ << "-" << error;
+        emit opened(false, error, {});
+        return;
+    }
+    emit opened(true, {}, store_->watches());
+}
+
+void StoreWorker::bindWatch(WatchHandle handle, qint64 storeId) { storeIds_.insert(handle, storeId); }
+
+void StoreWorker::addWatch(WatchHandle handle, WatchDefinition definition)
+{
+    if (!store_)
+        return;
+    const qint64 storeId = store_->addWatch(definition);
+    if (storeId > 0)
+        storeIds_.insert(handle, storeId);
+}
+
+void StoreWorker::removeWatch(WatchHandle handle)
+{
+    if (store_ && storeIds_.contains(handle))
+        store_->removeWatch(storeIds_.take(handle));
+}
+
+void StoreWorker::append(RecordBatch batch, qint64 eventCount)
+{
+    if (!store_) {
+        emit appendFailed(tr("The event log is not open."), eventCount);
+        return;
+    }
+    // The store speaks persistent ids; translate this run's handles.
+    std::vector<EventRecord> records;
+    records.reserve(batch->size());
+    QHash<qint64, qint64> lastRevision;
+    for (const EventRecord& r : *batch) {
+        const qint64 storeId = storeIds_.value(r.watch, 0);
+        if (storeId == 0)
+            continue;  // a watch cancelled before it was stored
+        records.push_back(r);
+        records.back().watch = storeId;
+        const qint64 revision = r.kind == RecordKind::Gap ? r.gapTo : r.modRevision;
+        if (revision > lastRevision.value(storeId))
+            lastRevision.insert(storeId, revision);
+    }
+    QString error;
+    if (!store_->append(records, &error)) {
+        qCWarning(lcStore).noquote() << "append of" << records.size() << "records failed -" << error;
+        emit appendFailed(error, eventCount);
+        return;
+    }
+    for (auto it = lastRevision.cbegin(); it != lastRevision.cend(); ++it)
+        store_->setLastRevision(it.key(), it.value());
+    emit appended(eventCount);
+}
+
+void StoreWorker::exportTo(QString path, ExportFormat format, std::optional<WatchHandle> watch, QString keyContains,
+                           std::shared_ptr<std::atomic<bool>> cancelled)
+{
+    if (!store_) {
+        emit exportFinished(false, tr("The event log is not open."), path);
+        return;
+    }
+    RecordFilter filter;
+    if (watch)
+        filter.watch = storeIds_.value(*watch, -1);
+    filter.keyContains = keyContains;
+    QString error;
+    const bool ok = store_->exportTo(path, format, filter, [&](qint64 done, qint64 total) {
+        emit exportProgress(done, total);
+        return !cancelled->load();
+    }, &error);
+    emit exportFinished(ok, error, path);
+}
+
+}  // namespace etcdscope::ui

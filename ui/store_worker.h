@@ -1,0 +1,53 @@
+// The event store on its own thread: the GUI hands it batches and is told
+// when they are committed, so that the session is acknowledged only for
+// what is on disk (W10: a slow disk slows the stream; nothing is lost).
+// It also keeps the mapping between this run's watch handles and the
+// store's persistent watch ids, and each watch's last recorded revision.
+#pragma once
+
+#include "event_record.h"
+#include "event_store.h"
+
+#include <QHash>
+#include <QObject>
+
+#include <atomic>
+#include <memory>
+
+namespace etcdscope::ui {
+
+using RecordBatch = std::shared_ptr<std::vector<EventRecord>>;
+
+class StoreWorker : public QObject {
+    Q_OBJECT
+
+public:
+    explicit StoreWorker(QString path);
+    ~StoreWorker() override;
+
+    // All called on the store thread (queued).
+    void open();
+    void bindWatch(WatchHandle handle, qint64 storeId);
+    void addWatch(WatchHandle handle, WatchDefinition definition);
+    void removeWatch(WatchHandle handle);
+    void append(RecordBatch batch, qint64 eventCount);
+    void exportTo(QString path, ExportFormat format, std::optional<WatchHandle> watch, QString keyContains,
+                  std::shared_ptr<std::atomic<bool>> cancelled);
+
+signals:
+    void opened(bool ok, QString error, std::vector<etcdscope::ui::WatchDefinition> watches);
+    void appended(qint64 eventCount);
+    void appendFailed(QString error, qint64 eventCount);
+    void exportProgress(qint64 done, qint64 total);
+    void exportFinished(bool ok, QString error, QString path);
+
+private:
+    QString path_;
+    std::unique_ptr<EventStore> store_;
+    QHash<WatchHandle, qint64> storeIds_;
+};
+
+}  // namespace etcdscope::ui
+
+Q_DECLARE_METATYPE(etcdscope::ui::RecordBatch)
+Q_DECLARE_METATYPE(std::vector<etcdscope::ui::WatchDefinition>)

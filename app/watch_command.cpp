@@ -16,6 +16,9 @@ namespace {
 // While waiting for --until-rev with nothing arriving, ask for progress this
 // often; answers are immediate, so this only bounds how soon we notice.
 constexpr int kIdleProgressIntervalMs = 200;
+// An attempt's own deadline equals the dial timeout; wait this much longer so
+// that its precise reason (refused, silent peer, not etcd) is what we report.
+constexpr int kDialGraceMs = 500;
 
 SessionOptions cliSessionOptions()
 {
@@ -43,7 +46,7 @@ WatchCommand::WatchCommand(WatchCommandOptions options, QObject* parent)
     // be starting); when the dial timeout is over, give up with the last
     // reason, so a script gets exit code 3 instead of a hang.
     dialDeadline_.setSingleShot(true);
-    dialDeadline_.setInterval(int(options_.connection.dialTimeout.count()));
+    dialDeadline_.setInterval(int(options_.connection.dialTimeout.count()) + kDialGraceMs);
     connect(&dialDeadline_, &QTimer::timeout, this, [this] {
         if (lastStatus_.everConnected)
             return;

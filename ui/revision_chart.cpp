@@ -345,6 +345,8 @@ bool RevisionChart::isBeforeWindow(qint64 atMs) const
 // the chart is hidden and its timer stopped.
 void RevisionChart::noteRecordedAt(qint64 atMs)
 {
+    if (m_firstMs == 0 || atMs < m_firstMs)
+        m_firstMs = atMs;
     if (atMs <= m_latestMs)
         return;
     m_latestMs = atMs;
@@ -377,8 +379,17 @@ void RevisionChart::redrawNow()
     trimThrough(lastHidden);
     const double maxRate = redrawRates(lastShown);
     redrawRevision(lastHidden, lastShown);
-    rescaleAxes(startMs, endMs, maxRate);
+    rescaleAxes(shownStartMs(startMs, endMs), endMs, maxRate);
     redrawMarkers();  // after the rate axis: marker lines span its full height
+}
+
+qint64 RevisionChart::shownStartMs(qint64 startMs, qint64 endMs) const
+{
+    // A young chart shows its data across the width instead of squeezed
+    // against the right edge of a mostly empty window.
+    if (m_firstMs == 0)
+        return startMs;
+    return std::max(startMs, std::min(m_firstMs, endMs - kMinVisibleSpanMs));
 }
 
 double RevisionChart::redrawRates(qint64 lastShown)

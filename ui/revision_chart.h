@@ -101,6 +101,7 @@ private:
         QString text;                            // shown in the tooltip
     };
 
+    qint64 shownStartMs(qint64 startMs, qint64 endMs) const;
     void createAxes();
     void createMarkerFlags();
     void attach(QXYSeries* series, QValueAxis* valueAxis);
@@ -143,6 +144,8 @@ private:
     std::vector<MarkerEntry> m_shownMarkers;     // as drawn; index i is m_markerLines[i]
 
     qint64 m_latestMs = 0;                       // latest time recorded, ms since the epoch
+    qint64 m_firstMs = 0;                        // earliest time recorded; 0 before any data
+    static constexpr qint64 kMinVisibleSpanMs = 60 * 1000;  // narrowest time span shown
     // Buckets of this second and earlier are gone; nothing recorded for them is kept.
     qint64 m_lastTrimmedSecond = std::numeric_limits<qint64>::min();
     int m_watchesAdded = 0;                      // picks the next watch colour

@@ -95,6 +95,12 @@ struct WatchTreeModel::WatchRoot {
     qint64 gaps = 0;
 };
 
+// The part of `key` below the watch root's own path (its prefix, if any).
+QByteArray WatchTreeModel::relativeKey(const Node& top, const QByteArray& key)
+{
+    return !top.fullPath.isEmpty() && key.startsWith(top.fullPath) ? key.mid(top.fullPath.size()) : key;
+}
+
 WatchTreeModel::WatchTreeModel(QObject* parent) : QAbstractItemModel(parent) {}
 WatchTreeModel::~WatchTreeModel() = default;
 
@@ -107,6 +113,12 @@ void WatchTreeModel::addWatch(const WatchDefinition& watch)
     root->lastRevision = watch.lastRevision;
     root->top.root = root.get();
     root->top.row = row;
+    // Under a prefix watch that ends in '/', keys are shown relative to the
+    // prefix: the root already says "prefix services/".
+    const WatchSpec& spec = watch.spec;
+    const QByteArray prefix = QByteArray::fromStdString(spec.key);
+    if (!spec.rangeEnd.empty() && spec.rangeEnd == prefixRangeEnd(spec.key) && prefix.endsWith('/'))
+        root->top.fullPath = prefix;
     roots_.push_back(std::move(root));
     endInsertRows();
 }
@@ -155,7 +167,7 @@ void WatchTreeModel::setWatchNotify(WatchHandle watch, bool notify)
 
 WatchTreeModel::Node* WatchTreeModel::findOrInsertPath(Node* node, const QByteArray& key)
 {
-    for (const QByteArray& segment : keySegments(key)) {
+    for (const QByteArray& segment : keySegments(relativeKey(*node, key))) {
         auto found = node->childBySegment.find(segment);
         if (found != node->childBySegment.end()) {
             node = found->second;
@@ -232,7 +244,7 @@ QModelIndex WatchTreeModel::indexOfKey(WatchHandle watch, const QByteArray& key)
     if (!root)
         return {};
     const Node* node = &root->top;
-    for (const QByteArray& segment : keySegments(key)) {
+    for (const QByteArray& segment : keySegments(relativeKey(*node, key))) {
         auto found = node->childBySegment.find(segment);
         if (found == node->childBySegment.end())
             return {};

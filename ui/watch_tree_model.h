@@ -53,6 +53,7 @@ private:
     Node* nodeOf(const QModelIndex& index) const;
     QModelIndex indexOf(const Node* node, int column = 0) const;
     Node* findOrInsertPath(Node* root, const QByteArray& key);
+    static QByteArray relativeKey(const Node& top, const QByteArray& key);
     WatchRoot* rootOf(WatchHandle watch) const;
     QVariant watchData(const WatchRoot& root, int column, int role) const;
     QVariant nodeData(const Node& node, int column, int role) const;

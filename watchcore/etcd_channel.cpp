@@ -76,10 +76,10 @@ std::shared_ptr<grpc::Channel> makeEtcdChannel(const std::string& endpoint, cons
     args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, int(options.keepaliveTimeout.count()));
     args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
     args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
-    // The session retries with its own back-off; a single quick attempt here.
-    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+    // No reconnect tuning here: every attempt gets a fresh channel, and the
+    // session's Status probe bounds it by the dial timeout. (gRPC's minimum
+    // reconnect back-off doubles as its connect deadline; lowering it would
+    // fail slow TLS handshakes.)
     args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
     return grpc::CreateCustomChannel(endpoint, credentials, args);
 }

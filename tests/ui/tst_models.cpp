@@ -1,0 +1,305 @@
+// The watch tree and the event timeline models: structure checked by
+// QAbstractItemModelTester, signal ranges by QSignalSpy, batching by counting.
+#include "detail_pane.h"
+#include "event_timeline_model.h"
+#include "watch_tree_model.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QtTest>
+
+using namespace etcdscope;
+using namespace etcdscope::ui;
+
+namespace {
+
+EventRecord put(WatchHandle watch, const char* key, const char* value, qint64 revision, qint64 version = 1)
+{
+    EventRecord r;
+    r.watch = watch;
+    r.kind = RecordKind::Put;
+    r.key = key;
+    r.value = value;
+    r.modRevision = revision;
+    r.version = version;
+    return r;
+}
+
+EventRecord del(WatchHandle watch, const char* key, qint64 revision)
+{
+    EventRecord r = put(watch, key, "", revision, 0);
+    r.kind = RecordKind::Delete;
+    return r;
+}
+
+WatchDefinition prefixWatch(WatchHandle handle, const char* prefix)
+{
+    WatchDefinition d;
+    d.handle = handle;
+    d.spec.key = prefix;
+    d.spec.rangeEnd = prefixRangeEnd(prefix);
+    d.label = describeSpec(d.spec);
+    return d;
+}
+
+}  // namespace
+
+class TestModels : public QObject {
+    Q_OBJECT
+
+private slots:
+    // --- watch tree ---------------------------------------------------------------------
+    void shouldGroupKeysBySlashUnderTheirWatch()
+    {
+        // Given a prefix watch and a key watch
+        WatchTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.addWatch(prefixWatch(1, "svc/"));
+        WatchDefinition single;
+        single.handle = 2;
+        single.spec.key = "cfg";
+        single.label = "key cfg";
+        model.addWatch(single);
+        // When a batch with nested keys arrives
+        model.applyRecords({put(1, "svc/api/a", "1", 5), put(1, "svc/api/b", "2", 6), put(1, "svc/db", "3", 7),
+                            put(2, "cfg", "x", 8)});
+        // Then keys sit under their watch, relative to the prefix, grouped by '/'
+        const QModelIndex svc = model.indexOfWatch(1);
+        QCOMPARE(model.rowCount(svc), 2);  // "api/" and "db"
+        const QModelIndex api = model.index(0, 0, svc);
+        QCOMPARE(api.data().toString(), QString("api/"));
+        QCOMPARE(model.rowCount(api), 2);
+        QCOMPARE(model.index(1, 0, api).data(WatchTreeModel::KeyRole).toByteArray(), QByteArray("svc/api/b"));
+        QCOMPARE(api.siblingAtColumn(WatchTreeModel::EventsColumn).data().toLongLong(), 2);
+        QCOMPARE(model.indexOfWatch(2).siblingAtColumn(WatchTreeModel::EventsColumn).data().toLongLong(), 1);
+        QCOMPARE(model.indexOfKey(2, "cfg").siblingAtColumn(WatchTreeModel::ValueColumn).data().toString(),
+                 QString("x"));
+    }
+
+    void shouldInsertEachNewKeyOnceAndReportChangesOncePerBatch()
+    {
+        WatchTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.addWatch(prefixWatch(1, "k/"));
+        model.applyRecords({put(1, "k/a", "1", 2)});
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        // When one batch changes an existing key 50 times and adds one key
+        std::vector<EventRecord> batch;
+        for (int i = 0; i < 50; ++i)
+            batch.push_back(put(1, "k/a", "v", 3 + i, 2 + i));
+        batch.push_back(put(1, "k/b", "new", 60));
+        model.applyRecords(batch);
+        // Then one insert (the new key, at row 1 of the watch) ...
+        QCOMPARE(inserted.count(), 1);
+        QCOMPARE(inserted[0][0].value<QModelIndex>(), model.indexOfWatch(1));
+        QCOMPARE(inserted[0][1].toInt(), 1);
+        QCOMPARE(inserted[0][2].toInt(), 1);
+        // ... and one dataChanged per changed row (k/a, k/b, the watch), not per event
+        QCOMPARE(changed.count(), 3);
+        QCOMPARE(model.indexOfKey(1, "k/a").siblingAtColumn(WatchTreeModel::VersionColumn).data().toLongLong(), 51);
+    }
+
+    void shouldMarkDeletedKeysAndKeepThem()
+    {
+        WatchTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.addWatch(prefixWatch(1, "k/"));
+        model.applyRecords({put(1, "k/a", "1", 2), del(1, "k/a", 3)});
+        const QModelIndex a = model.indexOfKey(1, "k/a");
+        QVERIFY(a.isValid());
+        QVERIFY(a.data(Qt::FontRole).value<QFont>().strikeOut());
+        QCOMPARE(a.siblingAtColumn(WatchTreeModel::ValueColumn).data().toString(), QString("(deleted)"));
+        QCOMPARE(a.siblingAtColumn(WatchTreeModel::RevisionColumn).data().toLongLong(), 3);
+    }
+
+    void shouldShowWatchStateAndReason()
+    {
+        WatchTreeModel model;
+        model.addWatch(prefixWatch(1, "k/"));
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.setWatchState(1, WatchState::Cancelled, "etcdserver: permission denied");
+        QCOMPARE(changed.count(), 1);
+        QVERIFY(model.indexOfWatch(1).siblingAtColumn(WatchTreeModel::ValueColumn).data().toString()
+                    .contains("permission denied"));
+        QVERIFY(model.indexOfWatch(1).data(Qt::ToolTipRole).toString().contains("cancelled"));
+    }
+
+    void shouldRemoveWatchRow()
+    {
+        WatchTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.addWatch(prefixWatch(1, "a/"));
+        model.addWatch(prefixWatch(2, "b/"));
+        model.applyRecords({put(2, "b/x", "1", 2)});
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        model.removeWatch(1);
+        QCOMPARE(removed.count(), 1);
+        QCOMPARE(removed[0][1].toInt(), 0);
+        QCOMPARE(model.rowCount(), 1);
+        QCOMPARE(model.indexOfWatch(2).row(), 0);
+        QVERIFY(model.indexOfKey(2, "b/x").isValid());
+    }
+
+    void shouldSplitKeysIntoSegments_data()
+    {
+        QTest::addColumn<QByteArray>("key");
+        QTest::addColumn<QList<QByteArray>>("segments");
+        QTest::newRow("plain") << QByteArray("a") << QList<QByteArray>{"a"};
+        QTest::newRow("nested") << QByteArray("a/b/c") << QList<QByteArray>{"a/", "b/", "c"};
+        QTest::newRow("absolute") << QByteArray("/registry/pods") << QList<QByteArray>{"/", "registry/", "pods"};
+        QTest::newRow("trailing slash") << QByteArray("dir/") << QList<QByteArray>{"dir/"};
+        QTest::newRow("double slash") << QByteArray("a//b") << QList<QByteArray>{"a/", "/", "b"};
+    }
+    void shouldSplitKeysIntoSegments()
+    {
+        QFETCH(QByteArray, key);
+        QFETCH(QList<QByteArray>, segments);
+        const auto actual = keySegments(key);
+        QCOMPARE(QList<QByteArray>(actual.begin(), actual.end()), segments);
+    }
+
+    // --- timeline -----------------------------------------------------------------------
+    void shouldInsertQueuedRecordsInOneInsertPerFlush()
+    {
+        EventTimelineModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        // When three batches arrive before the flush
+        for (int batch = 0; batch < 3; ++batch) {
+            std::vector<EventRecord> records;
+            for (int i = 0; i < 100; ++i)
+                records.push_back(put(1, "k", "v", 1 + batch * 100 + i));
+            model.append(std::move(records));
+        }
+        QCOMPARE(model.rowCount(), 0);  // queued, not yet shown
+        // Then the flush timer makes one insert of rows 0..299
+        QTRY_COMPARE_WITH_TIMEOUT(inserted.count(), 1, 5000);
+        QCOMPARE(inserted[0][1].toInt(), 0);
+        QCOMPARE(inserted[0][2].toInt(), 299);
+        QCOMPARE(model.record(299).modRevision, 300);
+    }
+
+    void shouldTrimOldestRowsInOneRemoval()
+    {
+        EventTimelineModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setMaxRows(100);
+        std::vector<EventRecord> first;
+        for (int i = 0; i < 80; ++i)
+            first.push_back(put(1, "k", "v", 1 + i));
+        model.append(std::move(first));
+        model.flush();
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        std::vector<EventRecord> second;
+        for (int i = 0; i < 50; ++i)
+            second.push_back(put(1, "k", "v", 81 + i));
+        model.append(std::move(second));
+        model.flush();
+        // 80 + 50 > 100: the 30 oldest go in one removal, the 50 new come in one insert
+        QCOMPARE(removed.count(), 1);
+        QCOMPARE(removed[0][1].toInt(), 0);
+        QCOMPARE(removed[0][2].toInt(), 29);
+        QCOMPARE(inserted.count(), 1);
+        QCOMPARE(inserted[0][1].toInt(), 50);
+        QCOMPARE(inserted[0][2].toInt(), 99);
+        QCOMPARE(model.rowCount(), 100);
+        QCOMPARE(model.record(0).modRevision, 31);
+        QCOMPARE(model.record(99).modRevision, 130);
+    }
+
+    void shouldHoldRowsWhilePausedAndShowThemOnResume()
+    {
+        EventTimelineModel model;
+        model.setPaused(true);
+        model.append({put(1, "a", "1", 1), put(1, "b", "2", 2)});
+        model.flush();
+        QCOMPARE(model.rowCount(), 0);
+        QCOMPARE(model.pendingCount(), 2);
+        model.setPaused(false);
+        QCOMPARE(model.rowCount(), 2);
+    }
+
+    void shouldShadeATransactionAsOneGroup()
+    {
+        EventTimelineModel model;
+        model.append({put(1, "a", "1", 5), put(2, "b", "1", 5), put(1, "c", "1", 6)});
+        model.flush();
+        const auto group = [&](int row) { return model.index(row, 0).data(EventTimelineModel::RevisionGroupRole).toInt(); };
+        QCOMPARE(group(0), group(1));  // same revision, across watches
+        QVERIFY(group(1) != group(2));
+    }
+
+    void shouldFilterByKeyTypeAndWatch_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("regex");
+        QTest::addColumn<int>("kind");   // -1: any
+        QTest::addColumn<qint64>("watch");  // 0: any
+        QTest::addColumn<int>("rows");
+        QTest::newRow("everything") << QString() << false << -1 << qint64(0) << 5;
+        QTest::newRow("substring") << QString("API") << false << -1 << qint64(0) << 3;  // 2 keys + the gap
+        QTest::newRow("regex") << QString("^svc/db$") << true << -1 << qint64(0) << 2;
+        QTest::newRow("invalid regex filters nothing") << QString("(") << true << -1 << qint64(0) << 5;
+        QTest::newRow("deletes") << QString() << false << int(RecordKind::Delete) << qint64(0) << 1;
+        QTest::newRow("gaps") << QString() << false << int(RecordKind::Gap) << qint64(0) << 1;
+        QTest::newRow("watch 2") << QString() << false << -1 << qint64(2) << 1;
+    }
+    void shouldFilterByKeyTypeAndWatch()
+    {
+        QFETCH(QString, text);
+        QFETCH(bool, regex);
+        QFETCH(int, kind);
+        QFETCH(qint64, watch);
+        QFETCH(int, rows);
+        EventTimelineModel model;
+        EventRecord gap;
+        gap.watch = 1;
+        gap.kind = RecordKind::Gap;
+        gap.gapFrom = 1;
+        gap.gapTo = 4;
+        model.append({gap, put(1, "svc/api/a", "1", 5), put(1, "svc/api/b", "1", 6), del(1, "svc/db", 7),
+                      put(2, "other", "1", 8)});
+        model.flush();
+        TimelineFilterProxy proxy;
+        QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        proxy.setSourceModel(&model);
+        proxy.setKeyFilter(text, regex);
+        proxy.setKindFilter(kind < 0 ? std::nullopt : std::optional<RecordKind>(RecordKind(kind)));
+        proxy.setWatchFilter(watch == 0 ? std::nullopt : std::optional<WatchHandle>(watch));
+        QCOMPARE(proxy.rowCount(), rows);
+    }
+
+    // --- detail helpers -----------------------------------------------------------------
+    void shouldDiffLinesLikeAPerson()
+    {
+        const auto lines = diffLines("a\nb\nc", "a\nB\nc\nd");
+        QVERIFY(lines);
+        const std::vector<DiffLine> expected{{DiffLine::Kind::Same, "a"},
+                                             {DiffLine::Kind::Removed, "b"},
+                                             {DiffLine::Kind::Added, "B"},
+                                             {DiffLine::Kind::Same, "c"},
+                                             {DiffLine::Kind::Added, "d"}};
+        QVERIFY(*lines == expected);
+        QVERIFY(!diffLines(QString("x\n").repeated(5000), "y", 4000));
+    }
+
+    void shouldPrettyPrintJsonOnlyWhenItParses()
+    {
+        QVERIFY(prettyJson("{\"a\":1}").value_or("").contains("\"a\": 1"));
+        QVERIFY(!prettyJson("not json"));
+        QVERIFY(!prettyJson(""));
+    }
+
+    void shouldDumpHex()
+    {
+        const QString dump = hexDump(QByteArray("AB\0\xff", 4), 1024);
+        QVERIFY(dump.startsWith("00000000  41 42 00 ff"));
+        QVERIFY(dump.contains("|AB..|"));
+        QVERIFY(hexDump(QByteArray(100, 'x'), 16).contains("84 more bytes"));
+    }
+};
+
+QTEST_MAIN(TestModels)
+#include "tst_models.moc"

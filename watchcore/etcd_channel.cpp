@@ -108,7 +108,7 @@ std::string describeStatus(const grpc::Status& status, const std::string& endpoi
     const std::string at = "etcd at " + endpoint;
     switch (status.error_code()) {
     case grpc::DEADLINE_EXCEEDED:
-        return at + " did not answer in time; check that the address is right and the member is up.";
+        return at + " did not answer in time; check the address and port, and that the member is up and not hung.";
     case grpc::UNIMPLEMENTED:
         return endpoint + " answered, but it is not an etcd v3 server (it does not offer etcd's gRPC API).";
     case grpc::UNAUTHENTICATED:

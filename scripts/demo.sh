@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
 # The run command: installs what is missing, builds, and opens the monitor.
-#   scripts/demo.sh                       a throwaway local etcd with a
-#                                         synthetic writer, watched live
-#   scripts/demo.sh --endpoints H:P KEY…  your own cluster (any CLI options)
-# DEMO_SECONDS=N stops the demo after N seconds (default: until Ctrl-C).
+#   scripts/demo.sh                  a throwaway local etcd with a synthetic
+#                                    writer, watched live in the desktop
+#                                    monitor (or, without a display, in the CLI)
+#   scripts/demo.sh --endpoints H:P  the monitor on your own cluster
+#   scripts/demo.sh --cli ARGS…      etcdscope-cli watch with your arguments
+# DEMO_SECONDS=N stops the demo after N seconds (default: until closed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh dev >/dev/null
 cli="$PWD/build/dev/app/etcdscope-cli"
+gui="$PWD/build/dev/app/etcdscope"
+has_display() { [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ "${QT_QPA_PLATFORM:-}" = offscreen ]; }
 
-if [ $# -gt 0 ]; then
+if [ "${1:-}" = "--cli" ]; then
+    shift
     exec "$cli" watch -w text "$@"
+fi
+if [ $# -gt 0 ]; then
+    exec "$gui" "$@"
 fi
 
 free_port() {
@@ -46,13 +54,15 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 echo "Demo etcd at $endpoint (data in $workdir); a synthetic writer changes services/, config/ and jobs/." >&2
-echo "Watching with: $cli watch --endpoints $endpoint --prefix --prev-kv -w text services/ config/ jobs/" >&2
-
 bash scripts/demo_writer.sh "$endpoint" >"$workdir/writer.log" 2>&1 &
 writer_pid=$!
 
-if [ -n "${DEMO_SECONDS:-}" ]; then
-    timeout "$DEMO_SECONDS" "$cli" watch --endpoints "$endpoint" --prefix --prev-kv -w text services/ config/ jobs/ || true
+run() { if [ -n "${DEMO_SECONDS:-}" ]; then timeout "$DEMO_SECONDS" "$@" || true; else "$@"; fi; }
+if has_display; then
+    echo "Opening the monitor (etcdscope --demo); its event log is kept in $workdir." >&2
+    run "$gui" --endpoints "$endpoint" --data-dir "$workdir/monitor" --demo ${DEMO_SCREENSHOT:+--screenshot "$DEMO_SCREENSHOT"}
 else
-    "$cli" watch --endpoints "$endpoint" --prefix --prev-kv -w text services/ config/ jobs/
+    echo "No display found (DISPLAY / WAYLAND_DISPLAY unset): watching in the terminal instead." >&2
+    echo "Watching with: $cli watch --endpoints $endpoint --prefix --prev-kv -w text services/ config/ jobs/" >&2
+    run "$cli" watch --endpoints "$endpoint" --prefix --prev-kv -w text services/ config/ jobs/
 fi

@@ -112,7 +112,9 @@ DetailPane::DetailPane(QWidget* parent)
 {
     header_->setTextFormat(Qt::RichText);
     header_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    header_->setWordWrap(true);
+    // Two fixed lines; a word-wrapped rich label gets a one-line height here.
+    header_->setWordWrap(false);
+    header_->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
     diff_->setReadOnly(true);
     diff_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     diff_->setLineWrapMode(QTextEdit::NoWrap);

@@ -15,7 +15,10 @@
 #include <QMenuBar>
 #include <QPushButton>
 #include <QStandardPaths>
+#include <QTabWidget>
+#include <QTableView>
 #include <QTcpServer>
+#include <QTextEdit>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -135,6 +138,46 @@ private slots:
         const auto offline = readJsonlFile(exported, &storeError);
         QVERIFY2(storeError.isEmpty(), qPrintable(storeError));
         QVERIFY(asHistory(offline) == expected);
+    }
+
+    void shouldShowSelectedEventWithDiffAgainstPreviousValue()
+    {
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        etcd.put("config/api.json", R"({"replicas":3,"timeout_ms":200,"owner":"team-a"})");
+        QTemporaryDir data;
+        MainWindowOptions options;
+        options.endpoints = QString::fromStdString(etcd.endpoint());
+        options.dataDirectory = data.path();
+        MainWindow window(options);
+        window.resize(1400, 900);
+        window.show();
+        WatchSpec spec;
+        spec.key = "config/";
+        spec.rangeEnd = prefixRangeEnd("config/");
+        spec.prevKv = true;
+        window.addWatch(spec);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            window.treeModel()->index(0, WatchTreeModel::ValueColumn).data().toString(), QString("live"), kWaitMs);
+        etcd.put("config/api.json", R"({"replicas":5,"timeout_ms":200,"owner":"team-a"})");
+        QTRY_COMPARE_WITH_TIMEOUT(window.timelineModel()->rowCount(), 1, kWaitMs);
+
+        // When the person selects the event
+        auto* view = window.findChild<QTableView*>("timeline");
+        QVERIFY(view);
+        view->selectRow(0);
+        auto* tabs = window.findChild<QTabWidget*>();
+        QVERIFY(tabs);
+        tabs->setCurrentIndex(3);  // Diff
+        // Then the diff of the pretty-printed JSON shows exactly the changed line
+        auto* diff = qobject_cast<QTextEdit*>(tabs->currentWidget());
+        QVERIFY(diff);
+        const QString text = diff->toPlainText();
+        QVERIFY2(text.contains("-     \"replicas\": 3,") && text.contains("+     \"replicas\": 5,"), qPrintable(text));
+        QVERIFY(text.contains("      \"owner\": \"team-a\""));
+        QCoreApplication::sendPostedEvents();  // let the deferred layout pass run before the grab
+        window.grab().save(QDir::temp().filePath("monitor-detail.png"));
     }
 
     void shouldStayResponsiveWhileAnEndpointHangs()

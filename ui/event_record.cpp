@@ -17,6 +17,17 @@ QString printable(const std::string& bytes)
 
 }  // namespace
 
+const char* recordKindName(RecordKind kind)
+{
+    switch (kind) {
+    case RecordKind::Put: return "PUT";
+    case RecordKind::Delete: return "DELETE";
+    case RecordKind::Gap: return "GAP";
+    case RecordKind::Note: return "NOTE";
+    }
+    return "NOTE";
+}
+
 std::vector<EventRecord> recordsFromBatch(const UpdateBatch& batch, qint64 receivedMs)
 {
     std::vector<EventRecord> records;

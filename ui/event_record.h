@@ -42,6 +42,9 @@ struct WatchDefinition {
     qint64 lastRevision = 0;   // last revision recorded; resume from +1
 };
 
+// "PUT", "DELETE", "GAP" or "NOTE", as in the CLI's and the exports' type field.
+const char* recordKindName(RecordKind kind);
+
 // Flattens a session batch into records, in delivery order.
 std::vector<EventRecord> recordsFromBatch(const UpdateBatch& batch, qint64 receivedMs);
 

@@ -246,16 +246,6 @@ WatchDefinition watchFromRow(const QSqlQuery& row)
 
 // --- export formats -------------------------------------------------------
 
-const char* kindName(RecordKind kind)
-{
-    switch (kind) {
-    case RecordKind::Put: return "PUT";
-    case RecordKind::Delete: return "DELETE";
-    case RecordKind::Gap: return "GAP";
-    case RecordKind::Note: return "NOTE";
-    }
-    return "NOTE";
-}
 
 void appendJsonlRecord(std::string& out, const EventRecord& record)
 {
@@ -322,7 +312,7 @@ void appendCsvRecord(std::string& out, const EventRecord& r)
     out += ',';
     appendCsvNumber(out, r.watch);
     out += ',';
-    out += kindName(r.kind);
+    out += recordKindName(r.kind);
     out += ',';
     appendCsvBytes(out, r.key);
     out += ',';

@@ -12,16 +12,6 @@ namespace {
 
 constexpr int kCellPreviewChars = 160;
 
-const char* kindName(RecordKind kind)
-{
-    switch (kind) {
-    case RecordKind::Put: return "PUT";
-    case RecordKind::Delete: return "DELETE";
-    case RecordKind::Gap: return "GAP";
-    case RecordKind::Note: return "NOTE";
-    }
-    return "";
-}
 
 }  // namespace
 
@@ -141,7 +131,7 @@ QString EventTimelineModel::displayText(const EventRecord& r, int column) const
         return r.kind == RecordKind::Gap ? QStringLiteral("%1–%2").arg(r.gapFrom).arg(r.gapTo)
                                          : r.modRevision > 0 ? QString::number(r.modRevision) : QString();
     case WatchColumn: return watchLabels_.value(r.watch, QString::number(r.watch));
-    case TypeColumn: return QString::fromLatin1(kindName(r.kind));
+    case TypeColumn: return QString::fromLatin1(recordKindName(r.kind));
     case KeyColumn:
         if (r.kind == RecordKind::Gap)
             return tr("revisions %1 to %2 were compacted: these changes can no longer be seen").arg(r.gapFrom).arg(r.gapTo);

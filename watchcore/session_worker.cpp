@@ -229,6 +229,29 @@ std::shared_ptr<grpc::ClientContext> SessionWorker::newContext(bool withDeadline
     return context;
 }
 
+template <typename Request, typename Response, typename Start>
+void SessionWorker::startUnary(std::uint64_t attempt, Request request, Start start,
+                               void (SessionWorker::*done)(std::uint64_t, grpc::Status, const Response&))
+{
+    // Request, response and context live until the callback has run.
+    struct Call {
+        std::shared_ptr<grpc::ClientContext> context;
+        Request request;
+        Response response;
+    };
+    auto call = std::make_shared<Call>();
+    call->context = newContext(true);
+    call->context->set_wait_for_ready(false);
+    call->request = std::move(request);
+    pendingUnary_ = call->context;
+    tracker_->begin();
+    start(call->context.get(), &call->request, &call->response,
+          [this, call, attempt, done, tracker = tracker_](grpc::Status status) {
+              post([this, call, attempt, done, status] { (this->*done)(attempt, status, call->response); });
+              tracker->end();
+          });
+}
+
 void SessionWorker::startAttempt()
 {
     endCall();
@@ -256,23 +279,8 @@ void SessionWorker::startAttempt()
 
     // The probe bounds the dial by a deadline (a stream has none), tells a
     // non-etcd peer apart, and reports the version that decides W4's policy.
-    struct Probe {
-        std::shared_ptr<grpc::ClientContext> context;
-        etcdserverpb::StatusRequest request;
-        etcdserverpb::StatusResponse response;
-    };
-    auto probe = std::make_shared<Probe>();
-    probe->context = newContext(true);
-    probe->context->set_wait_for_ready(false);
-    pendingUnary_ = probe->context;
-    tracker_->begin();
-    maintenanceStub_->async()->Status(probe->context.get(), &probe->request, &probe->response,
-                                      [this, probe, attempt, tracker = tracker_](grpc::Status status) {
-                                          post([this, probe, attempt, status] {
-                                              probeDone(attempt, status, probe->response);
-                                          });
-                                          tracker->end();
-                                      });
+    startUnary<etcdserverpb::StatusRequest, etcdserverpb::StatusResponse>(
+        attempt, {}, [this](auto&&... args) { maintenanceStub_->async()->Status(std::forward<decltype(args)>(args)...); }, &SessionWorker::probeDone);
 }
 
 void SessionWorker::probeDone(std::uint64_t attempt, grpc::Status status,
@@ -295,27 +303,16 @@ void SessionWorker::probeDone(std::uint64_t attempt, grpc::Status status,
         openWatchCall(attempt);
         return;
     }
-    struct Auth {
-        std::shared_ptr<grpc::ClientContext> context;
-        etcdserverpb::AuthenticateRequest request;
-        etcdserverpb::AuthenticateResponse response;
-    };
-    auto auth = std::make_shared<Auth>();
-    auth->context = newContext(true);
-    auth->request.set_name(connection_.user);
-    auth->request.set_password(connection_.password);
-    pendingUnary_ = auth->context;
-    tracker_->begin();
-    authStub_->async()->Authenticate(auth->context.get(), &auth->request, &auth->response,
-                                     [this, auth, attempt, tracker = tracker_](grpc::Status status) {
-                                         post([this, auth, attempt, status] {
-                                             authenticated(attempt, status, auth->response.token());
-                                         });
-                                         tracker->end();
-                                     });
+    etcdserverpb::AuthenticateRequest request;
+    request.set_name(connection_.user);
+    request.set_password(connection_.password);
+    startUnary<etcdserverpb::AuthenticateRequest, etcdserverpb::AuthenticateResponse>(
+        attempt, std::move(request), [this](auto&&... args) { authStub_->async()->Authenticate(std::forward<decltype(args)>(args)...); },
+        &SessionWorker::authenticated);
 }
 
-void SessionWorker::authenticated(std::uint64_t attempt, grpc::Status status, const std::string& token)
+void SessionWorker::authenticated(std::uint64_t attempt, grpc::Status status,
+                                  const etcdserverpb::AuthenticateResponse& response)
 {
     if (attempt != attempt_)
         return;
@@ -323,7 +320,7 @@ void SessionWorker::authenticated(std::uint64_t attempt, grpc::Status status, co
         attemptFailed(attempt, status, "authentication");
         return;
     }
-    token_ = token;
+    token_ = response.token();
     openWatchCall(attempt);
 }
 

@@ -65,7 +65,12 @@ private:
     void handleDirective(StreamDirective directive);
     void startAttempt();
     void probeDone(std::uint64_t attempt, grpc::Status status, const etcdserverpb::StatusResponse& response);
-    void authenticated(std::uint64_t attempt, grpc::Status status, const std::string& token);
+    void authenticated(std::uint64_t attempt, grpc::Status status, const etcdserverpb::AuthenticateResponse& response);
+    // Starts one unary call with the dial deadline on the current channel;
+    // `done` runs on this thread with the outcome.
+    template <typename Request, typename Response, typename Start>
+    void startUnary(std::uint64_t attempt, Request request, Start start,
+                    void (SessionWorker::*done)(std::uint64_t, grpc::Status, const Response&));
     void openWatchCall(std::uint64_t attempt);
     void attemptFailed(std::uint64_t attempt, const grpc::Status& status, const std::string& stage);
     void readArrived(std::uint64_t attempt, std::shared_ptr<etcdserverpb::WatchResponse> response);

@@ -97,6 +97,17 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     connect(session_, &WatchSession::updatesReady, this, &MainWindow::onUpdates);
     connect(session_, &WatchSession::statusChanged, this, &MainWindow::onStatus);
     connect(session_, &WatchSession::errorOccurred, this, &MainWindow::onError);
+    connect(session_, &WatchSession::serverProgress, this, [this](qint64 revision, bool ordered) {
+        serverRevision_ = std::max(serverRevision_, revision);
+        // The session also probes quiet streams itself; answer only the person.
+        if (!std::exchange(progressAsked_, false))
+            return;
+        statusBar()->showMessage(ordered ? tr("Progress: every watch has seen revision %1.").arg(revision)
+                                         : tr("etcd answered at revision %1 (a heartbeat: this etcd version "
+                                              "cannot confirm per-watch progress this way).")
+                                               .arg(revision),
+                                 6000);
+    });
     connect(session_, &WatchSession::watchRejected, this, [this](WatchHandle h, const QString& reason) {
         treeModel_->setWatchState(h, WatchState::Cancelled, reason);
     });
@@ -127,7 +138,10 @@ void MainWindow::buildActions()
     QMenu* watch = menuBar()->addMenu(tr("&Watch"));
     watch->addAction(tr("&Add watch…"), QKeySequence::New, this, [this] { showAddWatchDialog(); });
     watch->addAction(tr("&Cancel watch"), QKeySequence::Delete, this, &MainWindow::cancelSelectedWatch);
-    watch->addAction(tr("Request &progress"), QKeySequence(tr("Ctrl+R")), session_, &WatchSession::requestProgress);
+    watch->addAction(tr("Request &progress"), QKeySequence(tr("Ctrl+R")), this, [this] {
+        progressAsked_ = true;
+        session_->requestProgress();
+    });
     watch->addSeparator();
     pauseAction_ = watch->addAction(tr("&Pause timeline"), QKeySequence(tr("Ctrl+P")));
     pauseAction_->setCheckable(true);
@@ -519,6 +533,8 @@ void MainWindow::onUpdates(const UpdateBatchPtr& batch)
     }
     chart_->recordServerRevision(serverRevision_, receivedMs);
     eventsThisSecond_ += batch->eventCount;
+    for (const WatchInfo& info : batch->watchInfos)
+        treeModel_->setWatchInfo(info);
 
     if (!records.empty()) {
         treeModel_->applyRecords(records);

@@ -130,6 +130,7 @@ private:
     QTimer rateTimer_;
     QElapsedTimer lastNotification_;
     bool wasOpen_ = false;
+    bool progressAsked_ = false;   // the person asked; show the answer
 };
 
 }  // namespace etcdscope::ui

@@ -93,6 +93,7 @@ struct WatchTreeModel::WatchRoot {
     qint64 events = 0;
     qint64 lastRevision = 0;
     qint64 gaps = 0;
+    WatchInfo info;                // the engine's diagnostics, latest known
 };
 
 // The part of `key` below the watch root's own path (its prefix, if any).
@@ -154,6 +155,16 @@ void WatchTreeModel::setWatchState(WatchHandle watch, WatchState state, const QS
     root->reason = reason;
     const QModelIndex first = indexOf(&root->top, 0);
     emit dataChanged(first, first.siblingAtColumn(ColumnCount - 1));
+}
+
+void WatchTreeModel::setWatchInfo(const WatchInfo& info)
+{
+    WatchRoot* root = rootOf(info.handle);
+    if (!root)
+        return;
+    root->info = info;
+    const QModelIndex first = indexOf(&root->top, 0);
+    emit dataChanged(first, first, {Qt::ToolTipRole});
 }
 
 void WatchTreeModel::setWatchNotify(WatchHandle watch, bool notify)
@@ -377,6 +388,17 @@ QVariant WatchTreeModel::watchData(const WatchRoot& root, int column, int role) 
         tip += "<br>" + tr("Start revision: %1").arg(spec.startRevision > 0 ? QString::number(spec.startRevision)
                                                                              : tr("now"));
         tip += "<br>" + tr("Last revision seen: %1").arg(root.lastRevision);
+        const WatchInfo& info = root.info;
+        if (info.serverWatchId >= 0)
+            tip += "<br>" + tr("Watch ID on the stream: %1").arg(info.serverWatchId);
+        if (info.nextRevision > 0)
+            tip += "<br>" + tr("Next revision (resumes from): %1").arg(info.nextRevision);
+        if (info.createdRevision > 0)
+            tip += "<br>" + tr("Created at revision: %1").arg(info.createdRevision);
+        tip += "<br>" + tr("Last progress revision: %1")
+                            .arg(info.lastProgressRevision > 0 ? QString::number(info.lastProgressRevision) : tr("none yet"));
+        if (info.compactRevision > 0)
+            tip += "<br>" + tr("Compacted at revision: %1").arg(info.compactRevision);
         tip += "<br>" + tr("Events: %1, gaps: %2").arg(root.events).arg(root.gaps);
         if (root.definition.notify)
             tip += "<br>" + tr("Desktop notifications on");

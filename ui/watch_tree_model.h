@@ -4,6 +4,7 @@
 #pragma once
 
 #include "event_record.h"
+#include "watch_engine.h"
 
 #include <QAbstractItemModel>
 
@@ -32,6 +33,8 @@ public:
     void removeWatch(WatchHandle watch);
     void setWatchState(WatchHandle watch, WatchState state, const QString& reason);
     void setWatchNotify(WatchHandle watch, bool notify);
+    // The engine's diagnostics for a watch (IDs and revisions), for its tooltip.
+    void setWatchInfo(const WatchInfo& info);
     // Applies one batch: new keys are inserted, changed rows reported once.
     void applyRecords(const std::vector<EventRecord>& records);
     QModelIndex indexOfWatch(WatchHandle watch) const;

@@ -456,6 +456,13 @@ void SessionWorker::flush()
     if (pending_.updates.empty())
         return;
     pending_.serverRevision = engine_.serverRevision();
+    std::vector<WatchHandle> touched;
+    for (const WatchUpdate& update : pending_.updates)
+        if (std::find(touched.begin(), touched.end(), update.watch) == touched.end())
+            touched.push_back(update.watch);
+    for (WatchHandle handle : touched)
+        if (auto info = engine_.watchInfo(handle))
+            pending_.watchInfos.push_back(std::move(*info));
     auto batch = std::make_shared<UpdateBatch>(std::move(pending_));
     pending_ = UpdateBatch{};
     handoffRelease(handoffChannel_);

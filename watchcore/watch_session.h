@@ -30,6 +30,9 @@ struct UpdateBatch {
     std::vector<WatchUpdate> updates;   // in delivery order; per watch in revision order
     std::int64_t eventCount = 0;        // events in `updates`; acknowledge this many
     std::int64_t serverRevision = 0;    // highest header revision seen so far
+    // The engine's view of every watch that appears in `updates` and is still
+    // active: IDs and revisions, for diagnostics.
+    std::vector<WatchInfo> watchInfos;
 };
 using UpdateBatchPtr = std::shared_ptr<UpdateBatch>;
 

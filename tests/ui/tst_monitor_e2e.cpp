@@ -107,6 +107,10 @@ private slots:
             window.chart()->redrawNow();
             QVERIFY(window.chart()->pointCount(handle) > 0);
             QTRY_COMPARE_WITH_TIMEOUT(window.eventsRecorded(), 3, kWaitMs);
+            // And the watch's tooltip carries the engine's diagnostics
+            const QString tip = window.treeModel()->indexOfWatch(handle).data(Qt::ToolTipRole).toString();
+            QVERIFY2(tip.contains("Watch ID on the stream") && tip.contains(QString("Next revision (resumes from): %1").arg(last + 1)),
+                     qPrintable(tip));
         }
 
         // When the monitor is closed, keys change, and it is opened again

@@ -4,6 +4,7 @@
 #include "detail_pane.h"
 #include "event_timeline_model.h"
 #include "revision_chart.h"
+#include "revision_group_model.h"
 #include "watch_tree_model.h"
 
 #include <QAction>
@@ -27,6 +28,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
@@ -82,12 +84,14 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     , treeModel_(new WatchTreeModel(this))
     , timelineModel_(new EventTimelineModel(this))
     , filterProxy_(new TimelineFilterProxy(this))
+    , groupModel_(new RevisionGroupModel(this))
 {
     qRegisterMetaType<RecordBatch>();
     qRegisterMetaType<std::vector<WatchDefinition>>();
     setWindowTitle(tr("etcdscope"));
     setWindowIcon(QIcon(":/etcdscope/etcdscope.svg"));
     filterProxy_->setSourceModel(timelineModel_);
+    groupModel_->setSourceModel(filterProxy_);
 
     buildActions();
     buildLayout();
@@ -151,6 +155,12 @@ void MainWindow::buildActions()
     followAction_ = view->addAction(tr("&Follow new events"), QKeySequence(tr("Ctrl+T")));
     followAction_->setCheckable(true);
     followAction_->setChecked(true);
+    groupAction_ = view->addAction(tr("&Group by revision"), QKeySequence(tr("Ctrl+G")));
+    groupAction_->setCheckable(true);
+    connect(groupAction_, &QAction::toggled, this, [this](bool grouped) {
+        timelineStack_->setCurrentWidget(grouped ? static_cast<QWidget*>(groupView_) : timelineView_);
+        detail_->clear();
+    });
     view->addAction(tr("&Filter…"), QKeySequence::Find, this, [this] { filterEdit_->setFocus(); });
     view->addAction(tr("C&lear timeline"), QKeySequence(tr("Ctrl+L")), timelineModel_, &EventTimelineModel::clear);
 
@@ -187,6 +197,7 @@ void MainWindow::buildLayout()
     bar->addAction(tr("Add watch"), this, [this] { showAddWatchDialog(); });
     bar->addAction(pauseAction_);
     bar->addAction(followAction_);
+    bar->addAction(groupAction_);
 
     treeView_ = new QTreeView;
     treeView_->setObjectName("watchTree");
@@ -291,11 +302,33 @@ void MainWindow::buildLayout()
         menu.exec(timelineView_->viewport()->mapToGlobal(at));
     });
 
+    // The same events grouped by revision: a transaction is one row that
+    // opens onto its events, across watches.
+    groupView_ = new QTreeView;
+    groupView_->setObjectName("groupedTimeline");
+    groupView_->setModel(groupModel_);
+    groupView_->setUniformRowHeights(true);
+    groupView_->setAlternatingRowColors(true);
+    for (int column = 0; column < EventTimelineModel::ColumnCount; ++column)
+        groupView_->setColumnWidth(column, timelineView_->columnWidth(column));
+    // The first column also holds the tree's indentation.
+    groupView_->setColumnWidth(EventTimelineModel::TimeColumn,
+                               timelineView_->columnWidth(EventTimelineModel::TimeColumn) + groupView_->indentation());
+    connect(groupView_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) { showEventAt(groupModel_->mapToSource(current)); });
+    connect(groupModel_, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex& parent) {
+        if (followAction_->isChecked() && !parent.isValid() && groupView_->isVisible())
+            groupView_->scrollToBottom();
+    });
+    timelineStack_ = new QStackedWidget;
+    timelineStack_->addWidget(timelineView_);
+    timelineStack_->addWidget(groupView_);
+
     auto* timelinePane = new QWidget;
     auto* timelineLayout = new QVBoxLayout(timelinePane);
     timelineLayout->setContentsMargins(0, 0, 0, 0);
     timelineLayout->addWidget(filterBar);
-    timelineLayout->addWidget(timelineView_, 1);
+    timelineLayout->addWidget(timelineStack_, 1);
 
     detail_ = new DetailPane;
     chart_ = new RevisionChart;
@@ -612,9 +645,11 @@ void MainWindow::updateFilter()
     filterProxy_->setWatchFilter(watch.isValid() ? std::optional<WatchHandle>(watch.toLongLong()) : std::nullopt);
 }
 
-void MainWindow::showSelectedEvent()
+void MainWindow::showSelectedEvent() { showEventAt(timelineView_->currentIndex()); }
+
+void MainWindow::showEventAt(const QModelIndex& filteredIndex)
 {
-    const QModelIndex index = filterProxy_->mapToSource(timelineView_->currentIndex());
+    const QModelIndex index = filterProxy_->mapToSource(filteredIndex);
     if (!index.isValid()) {
         detail_->clear();
         return;

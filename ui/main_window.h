@@ -21,6 +21,7 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSplitter;
+class QStackedWidget;
 class QSystemTrayIcon;
 class QTableView;
 class QThread;
@@ -31,6 +32,7 @@ namespace etcdscope::ui {
 class DetailPane;
 class EventTimelineModel;
 class RevisionChart;
+class RevisionGroupModel;
 class TimelineFilterProxy;
 class WatchTreeModel;
 
@@ -79,6 +81,7 @@ private:
     void updateEventRate();
     void updateFilter();
     void showSelectedEvent();
+    void showEventAt(const QModelIndex& filteredIndex);
     void notifyIfWanted(const std::vector<EventRecord>& records);
     std::optional<WatchHandle> selectedWatch() const;
     QString watchLabel(WatchHandle watch) const;
@@ -95,9 +98,12 @@ private:
     WatchTreeModel* treeModel_;
     EventTimelineModel* timelineModel_;
     TimelineFilterProxy* filterProxy_;
+    RevisionGroupModel* groupModel_;
 
     QTreeView* treeView_ = nullptr;
     QTableView* timelineView_ = nullptr;
+    QTreeView* groupView_ = nullptr;      // the timeline grouped by revision
+    QStackedWidget* timelineStack_ = nullptr;
     DetailPane* detail_ = nullptr;
     RevisionChart* chart_ = nullptr;
     QSplitter* mainSplitter_ = nullptr;
@@ -119,6 +125,7 @@ private:
 
     QAction* pauseAction_ = nullptr;
     QAction* followAction_ = nullptr;
+    QAction* groupAction_ = nullptr;
     QSystemTrayIcon* tray_ = nullptr;
 
     QHash<WatchHandle, WatchDefinition> watches_;

@@ -2,6 +2,7 @@
 // QAbstractItemModelTester, signal ranges by QSignalSpy, batching by counting.
 #include "detail_pane.h"
 #include "event_timeline_model.h"
+#include "revision_group_model.h"
 #include "watch_tree_model.h"
 
 #include <QAbstractItemModelTester>
@@ -269,6 +270,92 @@ private slots:
         proxy.setKindFilter(kind < 0 ? std::nullopt : std::optional<RecordKind>(RecordKind(kind)));
         proxy.setWatchFilter(watch == 0 ? std::nullopt : std::optional<WatchHandle>(watch));
         QCOMPARE(proxy.rowCount(), rows);
+    }
+
+    // --- revision groups ----------------------------------------------------------------
+    void shouldGroupATransactionIntoOneExpandableRow()
+    {
+        EventTimelineModel timeline;
+        RevisionGroupModel groups;
+        QAbstractItemModelTester tester(&groups, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        groups.setSourceModel(&timeline);
+        // Given a two-event transaction at 5 and a single event at 6
+        timeline.append({put(1, "a", "1", 5), put(2, "b", "1", 5), put(1, "c", "1", 6)});
+        timeline.flush();
+        // Then there are two rows: a group of two, and a plain row
+        QCOMPARE(groups.rowCount(), 2);
+        QCOMPARE(groups.rowCount(groups.index(0, 0)), 2);
+        QCOMPARE(groups.rowCount(groups.index(1, 0)), 0);
+        QCOMPARE(groups.index(0, EventTimelineModel::TypeColumn).data().toString(), QString("TXN"));
+        QCOMPARE(groups.index(0, EventTimelineModel::WatchColumn).data().toString(), QString("2 watches"));
+        QCOMPARE(groups.index(1, EventTimelineModel::KeyColumn).data().toString(), QString("c"));
+        const QModelIndex child = groups.index(1, EventTimelineModel::KeyColumn, groups.index(0, 0));
+        QCOMPARE(child.data().toString(), QString("b"));
+        QCOMPARE(groups.mapToSource(child).row(), 1);
+    }
+
+    void shouldGrowTheLastGroupWhenItsRevisionContinues()
+    {
+        EventTimelineModel timeline;
+        RevisionGroupModel groups;
+        QAbstractItemModelTester tester(&groups, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        groups.setSourceModel(&timeline);
+        timeline.append({put(1, "a", "1", 5), put(1, "b", "1", 6)});
+        timeline.flush();
+        QSignalSpy inserted(&groups, &QAbstractItemModel::rowsInserted);
+        // When revision 6 continues in the next flush, and 7 follows
+        timeline.append({put(1, "c", "1", 6), put(1, "d", "1", 6), put(1, "e", "1", 7)});
+        timeline.flush();
+        // Then the plain row of 6 opens onto its three events (0..2), and 7 is a new row (2)
+        QCOMPARE(inserted.count(), 2);
+        QCOMPARE(inserted[0][0].value<QModelIndex>(), groups.index(1, 0));
+        QCOMPARE(inserted[0][1].toInt(), 0);
+        QCOMPARE(inserted[0][2].toInt(), 2);
+        QVERIFY(!inserted[1][0].value<QModelIndex>().isValid());
+        QCOMPARE(inserted[1][1].toInt(), 2);
+        QCOMPARE(inserted[1][2].toInt(), 2);
+        QCOMPARE(groups.rowCount(), 3);
+    }
+
+    void shouldFollowFrontTrimsWithExactRemovals()
+    {
+        EventTimelineModel timeline;
+        timeline.setMaxRows(4);
+        RevisionGroupModel groups;
+        QAbstractItemModelTester tester(&groups, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        groups.setSourceModel(&timeline);
+        timeline.append({put(1, "a", "1", 5), put(1, "b", "1", 5), put(1, "c", "1", 5), put(1, "d", "1", 6)});
+        timeline.flush();
+        QSignalSpy removed(&groups, &QAbstractItemModel::rowsRemoved);
+        // When two new rows push the two oldest of the three-event group out
+        timeline.append({put(1, "e", "1", 7), put(1, "f", "1", 8)});
+        timeline.flush();
+        // Then the group, down to one event, loses its children in one removal
+        QCOMPARE(removed.count(), 1);
+        QCOMPARE(removed[0][0].value<QModelIndex>(), groups.index(0, 0));
+        QCOMPARE(removed[0][1].toInt(), 0);
+        QCOMPARE(removed[0][2].toInt(), 2);
+        QCOMPARE(groups.rowCount(), 4);
+        QCOMPARE(groups.index(0, EventTimelineModel::KeyColumn).data().toString(), QString("c"));
+        QCOMPARE(groups.index(3, EventTimelineModel::KeyColumn).data().toString(), QString("f"));
+    }
+
+    void shouldRegroupWhenTheFilterChanges()
+    {
+        EventTimelineModel timeline;
+        TimelineFilterProxy filter;
+        filter.setSourceModel(&timeline);
+        RevisionGroupModel groups;
+        QAbstractItemModelTester tester(&groups, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        groups.setSourceModel(&filter);
+        timeline.append({put(1, "x/a", "1", 5), put(2, "y/b", "1", 5), put(1, "x/c", "1", 6)});
+        timeline.flush();
+        QCOMPARE(groups.rowCount(), 2);
+        filter.setKeyFilter("x/", false);
+        QCOMPARE(groups.rowCount(), 2);
+        QCOMPARE(groups.rowCount(groups.index(0, 0)), 0);  // only x/a left at revision 5
+        filter.setWatchFilter(2);
+        QCOMPARE(groups.rowCount(), 0);
     }
 
     // --- detail helpers -----------------------------------------------------------------

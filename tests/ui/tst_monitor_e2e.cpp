@@ -19,6 +19,7 @@
 #include <QTableView>
 #include <QTcpServer>
 #include <QTextEdit>
+#include <QTreeView>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -182,6 +183,48 @@ private slots:
         QVERIFY(text.contains("      \"owner\": \"team-a\""));
         QCoreApplication::sendPostedEvents();  // let the deferred layout pass run before the grab
         window.grab().save(QDir::temp().filePath("monitor-detail.png"));
+    }
+
+    void shouldShowATransactionAcrossWatchesAsOneGroup()
+    {
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        QTemporaryDir data;
+        MainWindowOptions options;
+        options.endpoints = QString::fromStdString(etcd.endpoint());
+        options.dataDirectory = data.path();
+        MainWindow window(options);
+        window.resize(1400, 900);
+        window.show();
+        for (const char* prefix : {"svc/", "cfg/"}) {
+            WatchSpec spec;
+            spec.key = prefix;
+            spec.rangeEnd = prefixRangeEnd(prefix);
+            window.addWatch(spec);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(window.treeModel()->index(1, WatchTreeModel::ValueColumn).data().toString(),
+                                  QString("live"), kWaitMs);
+        // When one transaction changes keys of both watches, then one more key
+        const std::int64_t txn = etcd.txnPuts({{"svc/a", "1"}, {"svc/b", "2"}, {"cfg/x", "3"}});
+        etcd.put("svc/c", "4");
+        QTRY_COMPARE_WITH_TIMEOUT(window.timelineModel()->rowCount(), 4, kWaitMs);
+        // And the person groups the timeline by revision
+        QAction* group = findAction(&window, "&Group by revision");
+        QVERIFY(group);
+        group->trigger();
+        auto* view = window.findChild<QTreeView*>("groupedTimeline");
+        QVERIFY(view && view->isVisible());
+        // Then the transaction is one row over both watches, opening onto its three events
+        const QAbstractItemModel* model = view->model();
+        QCOMPARE(model->rowCount(), 2);
+        QCOMPARE(model->index(0, EventTimelineModel::RevisionColumn).data().toLongLong(), txn);
+        QCOMPARE(model->index(0, EventTimelineModel::WatchColumn).data().toString(), QString("2 watches"));
+        QCOMPARE(model->rowCount(model->index(0, 0)), 3);
+        view->expandAll();
+        view->setCurrentIndex(model->index(2, 0, model->index(0, 0)));
+        QCoreApplication::sendPostedEvents();
+        window.grab().save(QDir::temp().filePath("monitor-grouped.png"));
     }
 
     void shouldStayResponsiveWhileAnEndpointHangs()

@@ -44,6 +44,9 @@ namespace {
 
 constexpr int kRateIntervalMs = 1000;
 constexpr int kNotificationMinIntervalMs = 5000;
+// A replaying watch whose range has no events left below its target sends
+// nothing more; after this long without a batch it counts as caught up.
+constexpr qint64 kCatchUpQuietMs = 1500;
 constexpr int kNotificationShownMs = 4000;
 constexpr char kDefaultEndpoint[] = "127.0.0.1:2379";
 // First-run layout; later runs restore what the person chose.
@@ -360,6 +363,7 @@ void MainWindow::buildStatusBar()
     rateStatus_ = new QLabel;
     backlogStatus_ = new QLabel;
     catchUp_ = new QProgressBar;
+    catchUp_->setObjectName("catchUpBar");
     catchUp_->setMaximumWidth(160);
     catchUp_->setFormat(tr("catching up %p%"));
     catchUp_->hide();
@@ -566,8 +570,11 @@ void MainWindow::onUpdates(const UpdateBatchPtr& batch)
     }
     chart_->recordServerRevision(serverRevision_, receivedMs);
     eventsThisSecond_ += batch->eventCount;
-    for (const WatchInfo& info : batch->watchInfos)
+    for (const WatchInfo& info : batch->watchInfos) {
         treeModel_->setWatchInfo(info);
+        trackCatchUp(info, receivedMs);
+    }
+    updateCatchUpBar(receivedMs);
 
     if (!records.empty()) {
         treeModel_->applyRecords(records);
@@ -605,8 +612,44 @@ void MainWindow::onAppendFailed(const QString& error, qint64 eventCount)
                 .arg(error));
 }
 
+void MainWindow::trackCatchUp(const WatchInfo& info, qint64 now)
+{
+    const qint64 start = info.spec.startRevision;
+    const qint64 reached = info.nextRevision - 1;
+    if (start <= 0 || info.createdRevision <= 0 || reached >= info.createdRevision) {
+        catchingUp_.remove(info.handle);
+        return;
+    }
+    CatchUp& entry = catchingUp_[info.handle];
+    entry.start = start;
+    entry.target = info.createdRevision;
+    entry.reached = std::max(entry.reached, reached);
+    entry.lastBatchMs = now;
+}
+
+void MainWindow::updateCatchUpBar(qint64 now)
+{
+    qint64 done = 0, total = 0;
+    for (auto it = catchingUp_.begin(); it != catchingUp_.end();) {
+        if (now - it->lastBatchMs > kCatchUpQuietMs) {
+            it = catchingUp_.erase(it);
+            continue;
+        }
+        done += std::max<qint64>(0, it->reached - it->start);
+        total += std::max<qint64>(1, it->target - it->start);
+        ++it;
+    }
+    catchUp_->setVisible(total > 0);
+    if (total > 0) {
+        catchUp_->setRange(0, 1000);
+        catchUp_->setValue(int(done * 1000 / total));
+        catchUp_->setToolTip(tr("Replaying history: %1 of %2 revisions").arg(done).arg(total));
+    }
+}
+
 void MainWindow::updateEventRate()
 {
+    updateCatchUpBar(nowMs());
     rateStatus_->setText(tr("%1 events/s").arg(eventsThisSecond_));
     revisionStatus_->setText(serverRevision_ > 0 ? tr("revision %1").arg(serverRevision_) : tr("revision –"));
     backlogStatus_->setText(status_.readsPaused ? tr("backlog: %1 (reading paused)").arg(unstoredEvents_)

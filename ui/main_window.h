@@ -138,6 +138,17 @@ private:
     QElapsedTimer lastNotification_;
     bool wasOpen_ = false;
     bool progressAsked_ = false;   // the person asked; show the answer
+    // Watches replaying history: from their start revision up to the store
+    // revision at their creation.
+    struct CatchUp {
+        qint64 start = 0;
+        qint64 target = 0;
+        qint64 reached = 0;
+        qint64 lastBatchMs = 0;
+    };
+    QHash<WatchHandle, CatchUp> catchingUp_;
+    void trackCatchUp(const WatchInfo& info, qint64 nowMs);
+    void updateCatchUpBar(qint64 nowMs);
 };
 
 }  // namespace etcdscope::ui

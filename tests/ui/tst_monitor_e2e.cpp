@@ -13,7 +13,9 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
+#include <QProgressBar>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
@@ -225,6 +227,49 @@ private slots:
         view->setCurrentIndex(model->index(2, 0, model->index(0, 0)));
         QCoreApplication::sendPostedEvents();
         window.grab().save(QDir::temp().filePath("monitor-grouped.png"));
+    }
+
+    void shouldShowCatchUpProgressWhileReplayingHistory()
+    {
+        // Given 20,000 events of history over 2,000 revisions: more than the
+        // 1,000 revisions etcd puts in one catch-up response
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        std::int64_t last = 0;
+        for (int i = 0; i < 2000; ++i) {
+            std::vector<std::pair<std::string, std::string>> puts;
+            for (int j = 0; j < 10; ++j)
+                puts.emplace_back("h/" + std::to_string(j), std::to_string(i));
+            last = etcd.txnPuts(puts);
+        }
+        QTemporaryDir data;
+        MainWindowOptions options;
+        options.endpoints = QString::fromStdString(etcd.endpoint());
+        options.dataDirectory = data.path();
+        MainWindow window(options);
+        window.show();
+        auto* bar = window.findChild<QProgressBar*>("catchUpBar");
+        QVERIFY(bar);
+        QSignalSpy progressed(bar, &QProgressBar::valueChanged);
+        // When a watch replays it from revision 1
+        WatchSpec spec;
+        spec.key = "h/";
+        spec.rangeEnd = prefixRangeEnd("h/");
+        spec.startRevision = 1;
+        window.addWatch(spec);
+        // Then the bar moves while it replays and is gone once it has caught up
+        QTRY_COMPARE_WITH_TIMEOUT(window.eventsRecorded(), 20'000, 60'000);
+        const bool sawPartialProgress = std::any_of(progressed.begin(), progressed.end(), [&](const QList<QVariant>& v) {
+            return v[0].toInt() > bar->minimum() && v[0].toInt() < bar->maximum();
+        });
+        QVERIFY(sawPartialProgress);
+        QTRY_VERIFY_WITH_TIMEOUT(!bar->isVisible(), kWaitMs);
+        const auto* timeline = window.timelineModel();
+        QTRY_COMPARE_WITH_TIMEOUT(timeline->rowCount(), 20'000, kWaitMs);
+        QCOMPARE(timeline->record(timeline->rowCount() - 1).modRevision, last);
+        for (int row = 1; row < timeline->rowCount(); ++row)
+            QVERIFY(timeline->record(row).modRevision >= timeline->record(row - 1).modRevision);
     }
 
     void shouldStayResponsiveWhileAnEndpointHangs()

@@ -47,6 +47,9 @@ constexpr int kNotificationMinIntervalMs = 5000;
 // A replaying watch whose range has no events left below its target sends
 // nothing more; after this long without a batch it counts as caught up.
 constexpr qint64 kCatchUpQuietMs = 1500;
+// An offline window holds at most this many events (the rest: export them).
+constexpr int kOfflineMaxRecords = 200'000;
+constexpr int kOfflinePageRecords = 5'000;
 constexpr int kNotificationShownMs = 4000;
 constexpr char kDefaultEndpoint[] = "127.0.0.1:2379";
 // First-run layout; later runs restore what the person chose.
@@ -741,23 +744,61 @@ void MainWindow::exportEvents()
 
 void MainWindow::openLog()
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open event log"), QDir::homePath(),
-                                                      tr("JSON lines (*.jsonl *.json);;All files (*)"));
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open event log"), QDir::homePath(),
+        tr("Event logs (*.jsonl *.json *.sqlite);;JSON lines (*.jsonl *.json);;Recorded logs (*.sqlite);;All files (*)"));
     if (path.isEmpty())
         return;
     QString error;
-    std::vector<EventRecord> records = readJsonlFile(path, &error);
+    OfflineLog log = readOfflineLog(path, &error);
     if (!error.isEmpty()) {
         QMessageBox::warning(this, tr("Cannot open the log"), error);
         return;
     }
+    showOfflineLog(QFileInfo(path).fileName(), std::move(log));
+}
+
+OfflineLog readOfflineLog(const QString& path, QString* error)
+{
+    OfflineLog log;
+    if (!path.endsWith(".sqlite", Qt::CaseInsensitive)) {
+        log.records = readJsonlFile(path, error);
+        return log;
+    }
+    // A log recorded by the monitor; SQLite's WAL lets us read it while a
+    // running monitor writes to it.
+    auto store = EventStore::open(path, error);
+    if (!store)
+        return log;
+    for (const WatchDefinition& watch : store->watches())
+        log.labels.insert(watch.storeId, watch.label);
+    log.total = store->count({});
+    qint64 afterId = 0;
+    while (int(log.records.size()) < kOfflineMaxRecords) {
+        auto page = store->read({}, afterId, kOfflinePageRecords);
+        if (page.empty())
+            break;
+        afterId = page.back().id;
+        for (EventRecord& r : page)
+            log.records.push_back(std::move(r));
+    }
+    return log;
+}
+
+void MainWindow::showOfflineLog(const QString& name, OfflineLog log)
+{
     // An offline window: the same timeline and detail views, no connection.
     auto* window = new QMainWindow(this);
     window->setAttribute(Qt::WA_DeleteOnClose);
-    window->setWindowTitle(tr("%1 — offline log (%2 events)").arg(QFileInfo(path).fileName()).arg(records.size()));
+    const qint64 shown = qint64(log.records.size());
+    window->setWindowTitle(log.total > shown ? tr("%1 — offline log (first %2 of %3 events)").arg(name).arg(shown).arg(log.total)
+                                             : tr("%1 — offline log (%2 events)").arg(name).arg(shown));
     auto* model = new EventTimelineModel(window);
-    model->setMaxRows(int(std::max<std::size_t>(records.size(), 1)));
+    model->setMaxRows(int(std::max<qint64>(shown, 1)));
+    for (auto it = log.labels.cbegin(); it != log.labels.cend(); ++it)
+        model->setWatchLabel(it.key(), it.value());
     auto* view = new QTableView;
+    view->setObjectName("offlineTimeline");
     view->setModel(model);
     view->setSelectionBehavior(QAbstractItemView::SelectRows);
     view->verticalHeader()->hide();
@@ -768,12 +809,13 @@ void MainWindow::openLog()
     splitter->addWidget(detail);
     window->setCentralWidget(splitter);
     connect(view->selectionModel(), &QItemSelectionModel::currentRowChanged, detail,
-            [model, detail](const QModelIndex& current) {
-                if (current.isValid())
-                    detail->showRecord(model->record(current.row()),
-                                       QObject::tr("watch %1").arg(model->record(current.row()).watch));
+            [model, detail, labels = log.labels](const QModelIndex& current) {
+                if (!current.isValid())
+                    return;
+                const EventRecord& r = model->record(current.row());
+                detail->showRecord(r, labels.value(r.watch, QObject::tr("watch %1").arg(r.watch)));
             });
-    model->append(std::move(records));
+    model->append(std::move(log.records));
     model->flush();
     window->resize(1000, 700);
     window->show();

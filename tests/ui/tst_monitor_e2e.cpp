@@ -141,10 +141,14 @@ private slots:
         const auto expected = etcd.history("app/", "app0", before + 1, last);
         QCOMPARE(fromExport.size(), expected.size());
         QVERIFY(fromExport == expected);
-        // And the exported file opens offline with the same events
-        const auto offline = readJsonlFile(exported, &storeError);
-        QVERIFY2(storeError.isEmpty(), qPrintable(storeError));
-        QVERIFY(asHistory(offline) == expected);
+        // And both the export and the recorded log open offline with the same events
+        store.reset();
+        for (const QString& path : {exported, data.filePath("events.sqlite")}) {
+            const OfflineLog offline = readOfflineLog(path, &storeError);
+            QVERIFY2(storeError.isEmpty(), qPrintable(storeError));
+            QVERIFY2(asHistory(offline.records) == expected, qPrintable(path));
+        }
+        QCOMPARE(readOfflineLog(data.filePath("events.sqlite"), &storeError).labels.value(1), QString("prefix app/"));
     }
 
     void shouldShowSelectedEventWithDiffAgainstPreviousValue()

@@ -60,7 +60,10 @@ writer_pid=$!
 run() { if [ -n "${DEMO_SECONDS:-}" ]; then timeout "$DEMO_SECONDS" "$@" || true; else "$@"; fi; }
 if has_display; then
     echo "Opening the monitor (etcdscope --demo); its event log is kept in $workdir." >&2
-    run "$gui" --endpoints "$endpoint" --data-dir "$workdir/monitor" --demo ${DEMO_SCREENSHOT:+--screenshot "$DEMO_SCREENSHOT"}
+    # DEMO_GUI_ARGS: extra monitor options, e.g. "--palette dark".
+    # shellcheck disable=SC2086
+    run "$gui" --endpoints "$endpoint" --data-dir "$workdir/monitor" --demo ${DEMO_GUI_ARGS:-} \
+        ${DEMO_SCREENSHOT:+--screenshot "$DEMO_SCREENSHOT"}
 else
     echo "No display found (DISPLAY / WAYLAND_DISPLAY unset): watching in the terminal instead." >&2
     echo "Watching with: $cli watch --endpoints $endpoint --prefix --prev-kv -w text services/ config/ jobs/" >&2

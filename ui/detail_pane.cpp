@@ -163,7 +163,7 @@ void DetailPane::showRecord(const EventRecord& r, const QString& watchLabel)
                          .arg(r.modRevision)
                          .arg(r.createRevision)
                          .arg(r.version)
-                         .arg(r.lease)
+                         .arg(r.lease ? QString::number(quint64(r.lease), 16) : QStringLiteral("none"))
                          .arg(r.value.size())
                          .arg(watchLabel.toHtmlEscaped(), when));
     text_->setPlainText(asText(r.value));

@@ -4,7 +4,9 @@
 
 #include <QApplication>
 #include <QDateTime>
+#include <QHeaderView>
 #include <QPalette>
+#include <QTableView>
 
 namespace etcdscope::ui {
 
@@ -16,6 +18,23 @@ constexpr int kCellPreviewChars = 160;
 }  // namespace
 
 QString bytesForDisplay(const QByteArray& bytes, int maxChars) { return valuePreview(bytes, maxChars); }
+
+void configureTimelineView(QTableView* view)
+{
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->verticalHeader()->hide();
+    view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
+    view->horizontalHeader()->setStretchLastSection(true);
+    view->setWordWrap(false);
+    view->setColumnWidth(EventTimelineModel::TimeColumn, 95);
+    view->setColumnWidth(EventTimelineModel::RevisionColumn, 75);
+    view->setColumnWidth(EventTimelineModel::WatchColumn, 140);
+    view->setColumnWidth(EventTimelineModel::TypeColumn, 65);
+    view->setColumnWidth(EventTimelineModel::KeyColumn, 220);
+    view->setColumnWidth(EventTimelineModel::ValueColumn, 260);
+}
 
 EventTimelineModel::EventTimelineModel(QObject* parent) : QAbstractTableModel(parent)
 {

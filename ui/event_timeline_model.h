@@ -12,6 +12,8 @@
 #include <QSortFilterProxyModel>
 #include <QTimer>
 
+class QTableView;
+
 #include <deque>
 #include <optional>
 
@@ -96,6 +98,10 @@ private:
     std::optional<RecordKind> kind_;
     std::optional<WatchHandle> watch_;
 };
+
+// Gives a table view over the timeline (or its proxies) the timeline's look:
+// whole-row selection, one line per row, column widths that fit the columns.
+void configureTimelineView(QTableView* view);
 
 // A printable rendering of key or value bytes for a table cell.
 QString bytesForDisplay(const QByteArray& bytes, int maxChars);

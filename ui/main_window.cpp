@@ -1,5 +1,7 @@
 #include "main_window.h"
 
+#include "offline_log_window.h"
+
 #include "add_watch_dialog.h"
 #include "detail_pane.h"
 #include "event_timeline_model.h"
@@ -47,9 +49,6 @@ constexpr int kNotificationMinIntervalMs = 5000;
 // A replaying watch whose range has no events left below its target sends
 // nothing more; after this long without a batch it counts as caught up.
 constexpr qint64 kCatchUpQuietMs = 1500;
-// An offline window holds at most this many events (the rest: export them).
-constexpr int kOfflineMaxRecords = 200'000;
-constexpr int kOfflinePageRecords = 5'000;
 constexpr int kNotificationShownMs = 4000;
 constexpr char kDefaultEndpoint[] = "127.0.0.1:2379";
 // First-run layout; later runs restore what the person chose.
@@ -272,18 +271,7 @@ void MainWindow::buildLayout()
     timelineView_ = new QTableView;
     timelineView_->setObjectName("timeline");
     timelineView_->setModel(filterProxy_);
-    timelineView_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    timelineView_->setSelectionMode(QAbstractItemView::SingleSelection);
-    timelineView_->verticalHeader()->hide();
-    timelineView_->verticalHeader()->setDefaultSectionSize(timelineView_->fontMetrics().height() + 6);
-    timelineView_->horizontalHeader()->setStretchLastSection(true);
-    timelineView_->setWordWrap(false);
-    timelineView_->setColumnWidth(EventTimelineModel::TimeColumn, 95);
-    timelineView_->setColumnWidth(EventTimelineModel::RevisionColumn, 75);
-    timelineView_->setColumnWidth(EventTimelineModel::WatchColumn, 140);
-    timelineView_->setColumnWidth(EventTimelineModel::TypeColumn, 65);
-    timelineView_->setColumnWidth(EventTimelineModel::KeyColumn, 220);
-    timelineView_->setColumnWidth(EventTimelineModel::ValueColumn, 260);
+    configureTimelineView(timelineView_);
     connect(timelineView_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &MainWindow::showSelectedEvent);
     connect(timelineModel_, &EventTimelineModel::rowsAppended, this, [this] {
@@ -755,70 +743,7 @@ void MainWindow::openLog()
         QMessageBox::warning(this, tr("Cannot open the log"), error);
         return;
     }
-    showOfflineLog(QFileInfo(path).fileName(), std::move(log));
-}
-
-OfflineLog readOfflineLog(const QString& path, QString* error)
-{
-    OfflineLog log;
-    if (!path.endsWith(".sqlite", Qt::CaseInsensitive)) {
-        log.records = readJsonlFile(path, error);
-        return log;
-    }
-    // A log recorded by the monitor; SQLite's WAL lets us read it while a
-    // running monitor writes to it.
-    auto store = EventStore::open(path, error);
-    if (!store)
-        return log;
-    for (const WatchDefinition& watch : store->watches())
-        log.labels.insert(watch.storeId, watch.label);
-    log.total = store->count({});
-    qint64 afterId = 0;
-    while (int(log.records.size()) < kOfflineMaxRecords) {
-        auto page = store->read({}, afterId, kOfflinePageRecords);
-        if (page.empty())
-            break;
-        afterId = page.back().id;
-        for (EventRecord& r : page)
-            log.records.push_back(std::move(r));
-    }
-    return log;
-}
-
-void MainWindow::showOfflineLog(const QString& name, OfflineLog log)
-{
-    // An offline window: the same timeline and detail views, no connection.
-    auto* window = new QMainWindow(this);
-    window->setAttribute(Qt::WA_DeleteOnClose);
-    const qint64 shown = qint64(log.records.size());
-    window->setWindowTitle(log.total > shown ? tr("%1 — offline log (first %2 of %3 events)").arg(name).arg(shown).arg(log.total)
-                                             : tr("%1 — offline log (%2 events)").arg(name).arg(shown));
-    auto* model = new EventTimelineModel(window);
-    model->setMaxRows(int(std::max<qint64>(shown, 1)));
-    for (auto it = log.labels.cbegin(); it != log.labels.cend(); ++it)
-        model->setWatchLabel(it.key(), it.value());
-    auto* view = new QTableView;
-    view->setObjectName("offlineTimeline");
-    view->setModel(model);
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view->verticalHeader()->hide();
-    view->horizontalHeader()->setStretchLastSection(true);
-    auto* detail = new DetailPane;
-    auto* splitter = new QSplitter(Qt::Vertical);
-    splitter->addWidget(view);
-    splitter->addWidget(detail);
-    window->setCentralWidget(splitter);
-    connect(view->selectionModel(), &QItemSelectionModel::currentRowChanged, detail,
-            [model, detail, labels = log.labels](const QModelIndex& current) {
-                if (!current.isValid())
-                    return;
-                const EventRecord& r = model->record(current.row());
-                detail->showRecord(r, labels.value(r.watch, QObject::tr("watch %1").arg(r.watch)));
-            });
-    model->append(std::move(log.records));
-    model->flush();
-    window->resize(1000, 700);
-    window->show();
+    createOfflineLogWindow(QFileInfo(path).fileName(), std::move(log), this)->show();
 }
 
 // --- window state -------------------------------------------------------------------------------

@@ -36,15 +36,6 @@ class RevisionGroupModel;
 class TimelineFilterProxy;
 class WatchTreeModel;
 
-// A log opened for offline viewing: an exported JSONL file or a recorded
-// SQLite log.
-struct OfflineLog {
-    std::vector<EventRecord> records;
-    QHash<qint64, QString> labels;  // watch id -> label, when the log knows them
-    qint64 total = 0;               // events in the log (records may hold fewer)
-};
-OfflineLog readOfflineLog(const QString& path, QString* error);
-
 struct MainWindowOptions {
     QString endpoints;          // "host:port,..."; empty: the remembered ones
     QString dataDirectory;      // where the event log lives; empty: the user's data dir
@@ -87,7 +78,6 @@ private:
     void cancelSelectedWatch();
     void exportEvents();
     void openLog();
-    void showOfflineLog(const QString& name, OfflineLog log);
     void updateEventRate();
     void updateFilter();
     void showSelectedEvent();

@@ -422,7 +422,8 @@ void RevisionChart::rescaleAxes(qint64 startMs, qint64 endMs, double maxRate)
     const auto [lowest, highest] = std::minmax_element(
         revisions.begin(), revisions.end(), [](const QPointF& a, const QPointF& b) { return a.y() < b.y(); });
     const double padding = std::max(kMinRevisionPadding, (highest->y() - lowest->y()) * kValueHeadroomFraction);
-    setIntegerRange(m_revisionAxis, lowest->y() - padding, highest->y() + padding);
+    // Revisions start at 1: never show negative ones below the line.
+    setIntegerRange(m_revisionAxis, std::max(0.0, lowest->y() - padding), highest->y() + padding);
 }
 
 void RevisionChart::redrawMarkers()

@@ -4,6 +4,7 @@
 #include "event_store.h"
 #include "event_timeline_model.h"
 #include "main_window.h"
+#include "offline_log_window.h"
 #include "revision_chart.h"
 #include "watch_tree_model.h"
 

@@ -15,6 +15,7 @@
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QProgressBar>
+#include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -275,6 +276,63 @@ private slots:
         QCOMPARE(timeline->record(timeline->rowCount() - 1).modRevision, last);
         for (int row = 1; row < timeline->rowCount(); ++row)
             QVERIFY(timeline->record(row).modRevision >= timeline->record(row - 1).modRevision);
+    }
+
+    void shouldKeepWhatWasRecordedWhenTheMonitorIsKilled()
+    {
+        // Given the monitor as its own process, in demo mode (watching services/)
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        QTemporaryDir data;
+        const std::int64_t before = etcd.currentRevision();
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("QT_QPA_PLATFORM", "offscreen");
+        env.insert("XDG_CONFIG_HOME", data.filePath("config"));  // its settings stay in the test's folder
+        const QStringList arguments{"--endpoints", QString::fromStdString(etcd.endpoint()), "--data-dir", data.path(),
+                                    "--demo"};
+        QProcess monitor;
+        monitor.setProcessEnvironment(env);
+        monitor.start(QStringLiteral(ETCDSCOPE_GUI_PATH), arguments);
+        QVERIFY(monitor.waitForStarted());
+        QString storeError;
+        std::unique_ptr<EventStore> store;
+        QTRY_VERIFY_WITH_TIMEOUT((store = EventStore::open(data.filePath("events.sqlite"), &storeError))
+                                     && store->watches().size() == 3,
+                                 kWaitMs);
+        const std::vector<WatchDefinition> watches = store->watches();
+        const auto services = std::find_if(watches.begin(), watches.end(), [](const WatchDefinition& w) {
+            return w.label.startsWith("prefix services/");
+        });
+        QVERIFY(services != watches.end());
+        RecordFilter onlyServices;
+        onlyServices.watch = services->storeId;
+        // The watch is live once a first write shows up in the log
+        etcd.put("services/probe", "1");
+        QTRY_COMPARE_WITH_TIMEOUT(store->count(onlyServices), 1, kWaitMs);
+        for (int i = 0; i < 50; ++i)
+            etcd.put("services/a" + std::to_string(i % 7), std::to_string(i));
+        QTRY_COMPARE_WITH_TIMEOUT(store->count(onlyServices), 51, kWaitMs);
+
+        // When the monitor is killed, keys change while it is gone, and it starts again
+        monitor.kill();
+        QVERIFY(monitor.waitForFinished(10'000));
+        std::int64_t last = 0;
+        for (int i = 0; i < 30; ++i)
+            last = etcd.put("services/b" + std::to_string(i % 5), std::to_string(i));
+        monitor.start(QStringLiteral(ETCDSCOPE_GUI_PATH), arguments);
+        QVERIFY(monitor.waitForStarted());
+
+        // Then the log holds every event exactly once: what was recorded before
+        // the crash, and what happened while it was down
+        QTRY_COMPARE_WITH_TIMEOUT(store->count(onlyServices), 81, kWaitMs);
+        monitor.kill();
+        monitor.waitForFinished(10'000);
+        QCOMPARE(store->watches().size(), 3u);
+        const auto recorded = asHistory(store->read(onlyServices, 0, 1000));
+        const auto expected = etcd.history("services/", "services0", before + 1, last);
+        QCOMPARE(recorded.size(), expected.size());
+        QVERIFY(recorded == expected);
     }
 
     void shouldStayResponsiveWhileAnEndpointHangs()

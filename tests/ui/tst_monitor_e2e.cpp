@@ -285,7 +285,6 @@ private slots:
         const std::string error = etcd.start();
         QVERIFY2(error.empty(), error.c_str());
         QTemporaryDir data;
-        const std::int64_t before = etcd.currentRevision();
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert("QT_QPA_PLATFORM", "offscreen");
         env.insert("XDG_CONFIG_HOME", data.filePath("config"));  // its settings stay in the test's folder
@@ -307,12 +306,21 @@ private slots:
         QVERIFY(services != watches.end());
         RecordFilter onlyServices;
         onlyServices.watch = services->storeId;
-        // The watch is live once a first write shows up in the log
-        etcd.put("services/probe", "1");
-        QTRY_COMPARE_WITH_TIMEOUT(store->count(onlyServices), 1, kWaitMs);
+        // The watch starts "from now": write probes until one is recorded, so
+        // that it is known to be live (a write before its creation is not its).
+        bool live = false;
+        for (int probe = 0; probe < 100 && !live; ++probe) {
+            etcd.put("services/probe", std::to_string(probe));
+            live = QTest::qWaitFor([&] { return store->count(onlyServices) > 0; }, 200);
+        }
+        QVERIFY(live);
+        // Every probe from the first recorded one on is its; wait for all of them.
+        const std::int64_t firstRecorded = store->read(onlyServices, 0, 1).front().modRevision;
+        QTRY_COMPARE_WITH_TIMEOUT(store->count(onlyServices), etcd.currentRevision() - firstRecorded + 1, kWaitMs);
+        const qint64 baseline = store->count(onlyServices);
         for (int i = 0; i < 50; ++i)
             etcd.put("services/a" + std::to_string(i % 7), std::to_string(i));
-        QTRY_COMPARE_WITH_TIMEOUT(store->count(onlyServices), 51, kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(store->count(onlyServices), baseline + 50, kWaitMs);
 
         // When the monitor is killed, keys change while it is gone, and it starts again
         monitor.kill();
@@ -325,12 +333,12 @@ private slots:
 
         // Then the log holds every event exactly once: what was recorded before
         // the crash, and what happened while it was down
-        QTRY_COMPARE_WITH_TIMEOUT(store->count(onlyServices), 81, kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(store->count(onlyServices), baseline + 80, kWaitMs);
         monitor.kill();
         monitor.waitForFinished(10'000);
         QCOMPARE(store->watches().size(), 3u);
         const auto recorded = asHistory(store->read(onlyServices, 0, 1000));
-        const auto expected = etcd.history("services/", "services0", before + 1, last);
+        const auto expected = etcd.history("services/", "services0", firstRecorded, last);
         QCOMPARE(recorded.size(), expected.size());
         QVERIFY(recorded == expected);
     }

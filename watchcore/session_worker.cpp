@@ -246,8 +246,12 @@ void SessionWorker::startUnary(std::uint64_t attempt, Request request, Start sta
     pendingUnary_ = call->context;
     tracker_->begin();
     start(call->context.get(), &call->request, &call->response,
-          [this, call, attempt, done, tracker = tracker_](grpc::Status status) {
-              post([this, call, attempt, done, status] { (this->*done)(attempt, status, call->response); });
+          [this, call, attempt, done, tracker = tracker_](grpc::Status status) mutable {
+              // Hand our reference over, so that the context (which holds the
+              // channel) is released on the worker's thread, not gRPC's.
+              post([this, call = std::move(call), attempt, done, status] {
+                  (this->*done)(attempt, status, call->response);
+              });
               tracker->end();
           });
 }
@@ -339,8 +343,11 @@ void SessionWorker::openWatchCall(std::uint64_t attempt)
         post([this, attempt, shared] { readArrived(attempt, shared); });
     };
     sink.onWriteDone = [this, attempt](bool ok) { post([this, attempt, ok] { writeDone(attempt, ok); }); };
-    sink.onDone = [this, attempt, tracker = tracker_](grpc::Status status) {
-        post([this, attempt, status] { callDone(attempt, status); });
+    sink.onDone = [this, attempt, tracker = tracker_](grpc::Status status,
+                                                        std::shared_ptr<grpc::ClientContext> context) {
+        // The context (and with it possibly the last channel reference) is
+        // released on this worker's thread.
+        post([this, attempt, status, context = std::move(context)] { callDone(attempt, status); });
         tracker->end();
     };
     tracker_->begin();

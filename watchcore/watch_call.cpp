@@ -82,7 +82,7 @@ void WatchCall::OnWriteDone(bool ok) { sink_.onWriteDone(ok); }
 
 void WatchCall::OnDone(const grpc::Status& status)
 {
-    sink_.onDone(status);
+    sink_.onDone(status, std::exchange(context_, nullptr));
     delete this;
 }
 

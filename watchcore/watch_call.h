@@ -28,8 +28,12 @@ public:
         std::function<void(std::unique_ptr<etcdserverpb::WatchResponse>)> onRead;
         // The write in flight completed (ok == false: the stream is broken).
         std::function<void(bool ok)> onWriteDone;
-        // The call is over; the last callback, after finish().
-        std::function<void(grpc::Status)> onDone;
+        // The call is over; the last callback, after finish(). It receives
+        // the call's context, which holds a reference to the channel: the
+        // owner must let it go on its own thread, never on gRPC's (a channel
+        // destroyed on gRPC's callback thread tears down that thread's queue
+        // from inside it).
+        std::function<void(grpc::Status, std::shared_ptr<grpc::ClientContext>)> onDone;
     };
 
     static WatchCall* start(etcdserverpb::Watch::Stub& stub, std::unique_ptr<grpc::ClientContext> context,
@@ -50,7 +54,7 @@ private:
     void OnDone(const grpc::Status& status) override;
     void startNextWrite();
 
-    std::unique_ptr<grpc::ClientContext> context_;
+    std::shared_ptr<grpc::ClientContext> context_;
     Sink sink_;
     etcdserverpb::WatchResponse incoming_;  // target of the read in flight
 

@@ -85,6 +85,7 @@ std::optional<std::string> WatchEngine::addWatch(WatchHandle handle, WatchSpec s
     } else {
         openStreamIfNeeded();
     }
+    closePending_ = false;
     return std::nullopt;
 }
 
@@ -144,6 +145,7 @@ void WatchEngine::setConnectionWanted(bool wanted, TimePoint now)
     if (streamState_ == StreamState::Open || streamState_ == StreamState::Opening)
         directives_.push_back(StreamDirective::Close);
     (void)now;
+    dropUnsentRequests();
     resetStreamState();
     for (auto& [handle, watch] : watches_)
         if (watch.state != WatchState::Pending)
@@ -157,6 +159,7 @@ void WatchEngine::onStreamOpened(TimePoint now)
 {
     if (streamState_ != StreamState::Opening)
         return;
+    dropUnsentRequests();
     resetStreamState();
     streamState_ = StreamState::Open;
     lastReceiveAt_ = now;
@@ -207,6 +210,10 @@ void WatchEngine::onStreamError(const StreamError& error, TimePoint now)
 
 void WatchEngine::onTick(TimePoint now)
 {
+    if (closePending_) {
+        closeIdleStream();
+        return;
+    }
     if (streamState_ == StreamState::Backoff && now >= reconnectAt_) {
         streamState_ = StreamState::Idle;
         openStreamIfNeeded();
@@ -243,6 +250,8 @@ std::vector<EngineNotice> WatchEngine::takeNotices() { return std::exchange(noti
 
 std::optional<TimePoint> WatchEngine::nextTickAt() const
 {
+    if (closePending_)
+        return TimePoint{};  // as soon as the caller can: close the unused stream
     if (streamState_ == StreamState::Backoff)
         return reconnectAt_;
     if (streamState_ != StreamState::Open || readsPaused_ || watches_.empty())
@@ -511,7 +520,11 @@ void WatchEngine::closeStreamIfUnused()
 {
     if (hasActiveWatches())
         return;
-    if (streamState_ == StreamState::Open || streamState_ == StreamState::Opening) {
+    if (streamState_ == StreamState::Open) {
+        // Not at once: the last cancel still goes out on this stream, and a
+        // watch added right after reuses it (W8: the stream *may* close).
+        closePending_ = true;
+    } else if (streamState_ == StreamState::Opening) {
         directives_.push_back(StreamDirective::Close);
         resetStreamState();
         streamState_ = StreamState::Idle;
@@ -520,8 +533,20 @@ void WatchEngine::closeStreamIfUnused()
     }
 }
 
+void WatchEngine::closeIdleStream()
+{
+    closePending_ = false;
+    if (hasActiveWatches() || streamState_ != StreamState::Open)
+        return;
+    directives_.push_back(StreamDirective::Close);
+    dropUnsentRequests();
+    resetStreamState();
+    streamState_ = StreamState::Idle;
+}
+
 void WatchEngine::loseStream(const StreamError& error, TimePoint now)
 {
+    dropUnsentRequests();
     resetStreamState();
     for (auto& [handle, watch] : watches_) {
         watch.serverWatchId = -1;
@@ -543,8 +568,17 @@ void WatchEngine::loseStream(const StreamError& error, TimePoint now)
            error.message + " (retrying in " + std::to_string(delay.count()) + " ms)");
 }
 
+void WatchEngine::dropUnsentRequests()
+{
+    // Requests not yet taken belong to a stream that is gone. None may reach
+    // the next one: watch IDs start again at 1 there, so a stale cancel could
+    // hit a new watch. (A graceful close keeps them: a last cancel still goes.)
+    requests_.clear();
+}
+
 void WatchEngine::resetStreamState()
 {
+    closePending_ = false;
     createQueue_.clear();
     inFlight_.clear();
     byServerId_.clear();

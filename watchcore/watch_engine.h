@@ -177,8 +177,10 @@ private:
     void sendCancel(std::int64_t serverId);
     void openStreamIfNeeded();
     void closeStreamIfUnused();
+    void closeIdleStream();
     void loseStream(const StreamError& error, TimePoint now);
     void resetStreamState();
+    void dropUnsentRequests();
     void setState(WatchInfo& watch, WatchState state, std::string reason = {});
     void deliverEvents(WatchInfo& watch, std::vector<WatchEvent>&& events, std::int64_t headerRevision);
     void deliverProgress(WatchInfo& watch, std::int64_t revision);
@@ -202,6 +204,7 @@ private:
     std::int64_t nextClientWatchId_ = 1;
     TimePoint lastReceiveAt_{};
     std::optional<TimePoint> probeSentAt_;  // W12 liveness probe outstanding
+    bool closePending_ = false;             // no watch left: close at the next tick
 
     // --- across streams ------------------------------------------------------
     int backoffAttempt_ = 0;

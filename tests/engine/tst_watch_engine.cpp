@@ -526,7 +526,13 @@ private slots:
         h.receive(created(id, 1));
         h.engine.cancelWatch(1);
         h.drain();
+        // The cancel goes out at once on the stream ...
         QCOMPARE(h.cancels(), std::vector<std::int64_t>{id});
+        QCOMPARE(h.directives.size(), 1u);  // just the first Open
+        // ... which closes at the next tick, having nothing left to carry
+        QVERIFY(h.engine.nextTickAt().has_value());
+        h.engine.onTick(h.now);
+        h.drain();
         QCOMPARE(h.directives.back(), StreamDirective::Close);
         QCOMPARE(h.engine.streamState(), StreamState::Idle);
     }
@@ -587,6 +593,48 @@ private slots:
         // A misbehaving server repeats revision 3: it is not delivered twice
         h.receive(events(id, 6, {{true, "k", "a", 3}, {true, "k", "b", 6}}));
         QCOMPARE(h.deliveredRevisions(1), (std::vector<std::int64_t>{3, 6}));
+    }
+
+    void shouldNotCarryRequestsOfALostStreamToTheNextOne()
+    {
+        // Given a cancel queued for a stream that then fails before it is sent
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("a"));
+        h.add(2, key("b"));
+        h.receive(created(h.creates()[0].watch_id(), 1));
+        h.receive(created(h.creates()[1].watch_id(), 1));
+        const auto sentBefore = h.sent.size();
+        h.engine.cancelWatch(1);  // not drained: the transport has not taken it yet
+        h.engine.onStreamError({StreamError::Kind::Transient, "reset"}, h.now);
+        h.drain();
+        // Then nothing of the old stream is left to send
+        QCOMPARE(h.sent.size(), sentBefore);
+        // And the new stream only re-creates the watch that is left
+        h.reconnect();
+        QCOMPARE(h.sent.size(), sentBefore + 1);
+        QCOMPARE(h.sent.back().create_request().key(), "b");
+    }
+
+    void shouldReuseTheStreamForAWatchAddedRightAfterTheLastWasCancelled()
+    {
+        // Given the last watch cancelled, and a new one added before any tick
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("a"));
+        const auto oldId = h.creates()[0].watch_id();
+        h.receive(created(oldId, 1));
+        h.engine.cancelWatch(1);
+        h.add(2, key("b"));
+        h.engine.onTick(h.now);
+        h.drain();
+        // Then the stream stays: the cancel and the new creation share it, the
+        // new watch with a new ID, and nothing closes or reopens
+        QCOMPARE(h.cancels(), std::vector<std::int64_t>{oldId});
+        QCOMPARE(h.creates().back().key(), "b");
+        QVERIFY(h.creates().back().watch_id() != oldId);
+        QCOMPARE(h.directives.size(), 1u);
+        QCOMPARE(h.engine.streamState(), StreamState::Open);
     }
 
     void shouldStopRetryingOnAuthFailure()

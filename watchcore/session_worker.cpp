@@ -284,7 +284,9 @@ void SessionWorker::startAttempt()
     // The probe bounds the dial by a deadline (a stream has none), tells a
     // non-etcd peer apart, and reports the version that decides W4's policy.
     startUnary<etcdserverpb::StatusRequest, etcdserverpb::StatusResponse>(
-        attempt, {}, [this](auto&&... args) { maintenanceStub_->async()->Status(std::forward<decltype(args)>(args)...); }, &SessionWorker::probeDone);
+        attempt, {},
+        [this](auto&&... args) { maintenanceStub_->async()->Status(std::forward<decltype(args)>(args)...); },
+        &SessionWorker::probeDone);
 }
 
 void SessionWorker::probeDone(std::uint64_t attempt, grpc::Status status,
@@ -311,7 +313,8 @@ void SessionWorker::probeDone(std::uint64_t attempt, grpc::Status status,
     request.set_name(connection_.user);
     request.set_password(connection_.password);
     startUnary<etcdserverpb::AuthenticateRequest, etcdserverpb::AuthenticateResponse>(
-        attempt, std::move(request), [this](auto&&... args) { authStub_->async()->Authenticate(std::forward<decltype(args)>(args)...); },
+        attempt, std::move(request),
+        [this](auto&&... args) { authStub_->async()->Authenticate(std::forward<decltype(args)>(args)...); },
         &SessionWorker::authenticated);
 }
 

@@ -43,6 +43,14 @@ QAction* findAction(QWidget* window, const QString& text)
     return nullptr;
 }
 
+MainWindowOptions optionsFor(const EtcdProcess& etcd, const QTemporaryDir& data)
+{
+    MainWindowOptions options;
+    options.endpoints = QString::fromStdString(etcd.endpoint());
+    options.dataDirectory = data.path();
+    return options;
+}
+
 std::vector<HistoryEvent> asHistory(const std::vector<EventRecord>& records)
 {
     std::vector<HistoryEvent> events;
@@ -73,9 +81,7 @@ private slots:
         const std::string error = etcd.start();
         QVERIFY2(error.empty(), error.c_str());
         QTemporaryDir data;
-        MainWindowOptions options;
-        options.endpoints = QString::fromStdString(etcd.endpoint());
-        options.dataDirectory = data.path();
+        const MainWindowOptions options = optionsFor(etcd, data);
         const std::int64_t before = etcd.currentRevision();
         std::int64_t last = 0;
         {
@@ -160,9 +166,7 @@ private slots:
         QVERIFY2(error.empty(), error.c_str());
         etcd.put("config/api.json", R"({"replicas":3,"timeout_ms":200,"owner":"team-a"})");
         QTemporaryDir data;
-        MainWindowOptions options;
-        options.endpoints = QString::fromStdString(etcd.endpoint());
-        options.dataDirectory = data.path();
+        const MainWindowOptions options = optionsFor(etcd, data);
         MainWindow window(options);
         window.resize(1400, 900);
         window.show();
@@ -199,9 +203,7 @@ private slots:
         const std::string error = etcd.start();
         QVERIFY2(error.empty(), error.c_str());
         QTemporaryDir data;
-        MainWindowOptions options;
-        options.endpoints = QString::fromStdString(etcd.endpoint());
-        options.dataDirectory = data.path();
+        const MainWindowOptions options = optionsFor(etcd, data);
         MainWindow window(options);
         window.resize(1400, 900);
         window.show();
@@ -250,9 +252,7 @@ private slots:
             last = etcd.txnPuts(puts);
         }
         QTemporaryDir data;
-        MainWindowOptions options;
-        options.endpoints = QString::fromStdString(etcd.endpoint());
-        options.dataDirectory = data.path();
+        const MainWindowOptions options = optionsFor(etcd, data);
         MainWindow window(options);
         window.show();
         auto* bar = window.findChild<QProgressBar*>("catchUpBar");

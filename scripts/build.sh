@@ -4,7 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-dev}"
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/etcdscope-ccache}"
-if [ ! -f "build/$preset/CMakeCache.txt" ]; then
-    cmake --preset "$preset" >/dev/null
-fi
+cmake --preset "$preset" >/dev/null  # cheap when nothing changed; picks up preset edits
 cmake --build --preset "$preset"

@@ -29,7 +29,7 @@ bool parseDuration(const std::string& text, std::chrono::milliseconds& out)
     else if (endsWith("s")) { number.resize(number.size() - 1); }
     else if (endsWith("m")) { number.resize(number.size() - 1); scale = 60'000; }
     std::int64_t value = 0;
-    if (!parseInt(number, value) || value <= 0 || value * scale > kMaxDialTimeoutMs)
+    if (!parseInt(number, value) || value <= 0 || value > kMaxDialTimeoutMs / scale)
         return false;
     out = std::chrono::milliseconds(value * scale);
     return true;
@@ -165,6 +165,8 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         if (!parseInt(untilRev, value) || value < 1)
             return fail("--until-rev needs a revision: a whole number of 1 or more");
         options.untilRevision = value;
+        // The only proof an idle watch has passed N on every etcd version.
+        common.progressNotify = true;
     }
     if (!maxEvents.empty()) {
         std::int64_t value = 0;

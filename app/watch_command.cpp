@@ -36,7 +36,6 @@ WatchCommand::WatchCommand(WatchCommandOptions options, QObject* parent)
 {
     connect(&session_, &WatchSession::updatesReady, this, &WatchCommand::onUpdates);
     connect(&session_, &WatchSession::statusChanged, this, &WatchCommand::onStatus);
-    connect(&session_, &WatchSession::serverProgress, this, &WatchCommand::onServerProgress);
     connect(&session_, &WatchSession::watchRejected, this, [this](WatchHandle, const QString& reason) {
         finish(kExitUsage, "Invalid watch: " + reason.toStdString() + ".");
     });
@@ -142,32 +141,10 @@ void WatchCommand::onStatus(const ConnectionStatus& status)
         return finish(kExitConnection, status.lastError);
 }
 
-void WatchCommand::onServerProgress(qint64 revision, bool ordered)
-{
-    ++progressAnswered_;
-    if (!options_.untilRevision || ordered || revision < *options_.untilRevision || finished_)
-        return;
-    if (!confirmingAnswer_) {
-        // Answers still outstanding were asked for before this one arrived.
-        confirmingAnswer_ = progressRequested_ + 1;
-        ++progressRequested_;
-        session_.requestProgress();
-        return;
-    }
-    if (progressAnswered_ >= *confirmingAnswer_) {
-        for (auto& [handle, reached] : reached_)
-            if (live_[handle])
-                reached = std::max<std::int64_t>(reached, revision);
-        checkUntilRevision();
-    }
-}
-
 void WatchCommand::askForProgressIfIdle()
 {
-    if (finished_)
-        return;
-    ++progressRequested_;
-    session_.requestProgress();
+    if (!finished_)
+        session_.requestProgress();
 }
 
 void WatchCommand::checkUntilRevision()

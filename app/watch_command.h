@@ -30,7 +30,6 @@ signals:
 private:
     void onUpdates(const UpdateBatchPtr& batch);
     void onStatus(const ConnectionStatus& status);
-    void onServerProgress(qint64 revision, bool ordered);
     void checkUntilRevision();
     void askForProgressIfIdle();
     bool writeOut();

@@ -260,6 +260,9 @@ void SessionWorker::startAttempt()
 {
     endCall();
     const std::uint64_t attempt = ++attempt_;
+    // A fresh token for every stream: a kept one may have expired, and etcd
+    // checks it when each watch is (re)created.
+    token_.clear();
     const std::string endpoint = currentEndpoint();
     status_.endpoint = endpoint;
     if (endpoint.empty()) {

@@ -103,10 +103,13 @@ void WatchEngine::cancelWatch(WatchHandle handle)
                                           [&](const InFlightCreate& c) { return c.handle == handle; });
                flying != inFlight_.end()) {
         flying->handle = 0;  // its `created` will be consumed and ignored
-        // With a client-chosen ID the server already knows the ID: cancel now,
-        // the server handles requests in order. Otherwise wait for `created`.
-        if (flying->requestedId > 0)
+        // Once the server is known to honour client IDs, it knows this ID
+        // already: cancel now (it handles requests in order). Before that the
+        // ID may mean another watch on the server: wait for `created`.
+        if (flying->requestedId > 0 && clientIdsConfirmed_) {
             sendCancel(flying->requestedId);
+            flying->cancelSent = true;
+        }
     } else if (watch.serverWatchId >= 0) {
         byServerId_.erase(watch.serverWatchId);
         fragments_.erase(watch.serverWatchId);
@@ -299,6 +302,7 @@ WatchEngine::InFlightCreate WatchEngine::takeInFlightFor(std::int64_t answeredId
                                  [&](const InFlightCreate& c) { return c.requestedId == answeredId; });
         if (byId != inFlight_.end()) {
             match = byId;
+            clientIdsConfirmed_ = true;
         } else {
             options_.pipelineCreates = false;
             notify(EngineNotice::Kind::PipeliningDisabled,
@@ -324,6 +328,15 @@ void WatchEngine::handleCreated(etcdserverpb::WatchResponse& response)
     const InFlightCreate create = takeInFlightFor(serverId);
     auto it = watches_.find(create.handle);
 
+    if (response.canceled() && it != watches_.end() && isStaleTokenRefusal(response.cancel_reason())) {
+        // The auth token went stale (it expired, or the member restarted):
+        // not the watch's fault. Start a new stream, which authenticates
+        // afresh, and re-create every watch from where it was (W9).
+        directives_.push_back(StreamDirective::Reset);
+        loseStream({StreamError::Kind::Transient, "etcd refused the auth token (" + response.cancel_reason() + ")"},
+                   lastReceiveAt_);
+        return;
+    }
     if (response.canceled()) {
         // The server refused the creation (W2: e.g. a duplicate watch ID,
         // or no permission). Surface it; never leave the watch hanging.
@@ -337,9 +350,9 @@ void WatchEngine::handleCreated(etcdserverpb::WatchResponse& response)
             closeStreamIfUnused();
         }
     } else if (it == watches_.end()) {
-        // Cancelled while in flight (W8). With a client-chosen ID the cancel
-        // went out already; otherwise this is the first moment we can send it.
-        if (create.requestedId == 0 && serverId >= 0)
+        // Cancelled while in flight (W8): unless it went out by client ID
+        // already, this is the first moment the server's ID is known.
+        if (!create.cancelSent && serverId >= 0)
             sendCancel(serverId);
     } else {
         WatchInfo& watch = it->second;
@@ -508,6 +521,17 @@ void WatchEngine::sendCancel(std::int64_t serverId)
 
 bool WatchEngine::hasActiveWatches() const { return !watches_.empty(); }
 
+bool WatchEngine::isStaleTokenRefusal(const std::string& reason) const
+{
+    // etcd >= 3.5 names the token; 3.4 answers a creation with an expired
+    // token as "permission denied", indistinguishable from a real denial
+    // there, so that case stays final (the session re-authenticates on
+    // every new stream, which covers reconnects).
+    return reason.find("invalid auth token") != std::string::npos
+           || reason.find("auth: revision in header is old") != std::string::npos
+           || reason.find("auth old revision") != std::string::npos;
+}
+
 void WatchEngine::openStreamIfNeeded()
 {
     if (connectionWanted_ && streamState_ == StreamState::Idle && hasActiveWatches()) {
@@ -585,6 +609,7 @@ void WatchEngine::resetStreamState()
     cancelSent_.clear();
     fragments_.clear();
     nextClientWatchId_ = 1;
+    clientIdsConfirmed_ = false;
     probeSentAt_.reset();
 }
 

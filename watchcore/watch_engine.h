@@ -158,6 +158,7 @@ private:
     struct InFlightCreate {
         WatchHandle handle = 0;        // 0: cancelled while in flight
         std::int64_t requestedId = 0;  // client-chosen ID, 0 in serial mode
+        bool cancelSent = false;       // cancelled by its client ID already
     };
     // Events of a fragmented response gathered until its last fragment (W5).
     struct FragmentBuffer {
@@ -178,6 +179,7 @@ private:
     void openStreamIfNeeded();
     void closeStreamIfUnused();
     void closeIdleStream();
+    bool isStaleTokenRefusal(const std::string& reason) const;
     void loseStream(const StreamError& error, TimePoint now);
     void resetStreamState();
     void dropUnsentRequests();
@@ -202,6 +204,9 @@ private:
     std::unordered_set<std::int64_t> cancelSent_;  // W7/W8: one cancel per ID
     std::unordered_map<std::int64_t, FragmentBuffer> fragments_;
     std::int64_t nextClientWatchId_ = 1;
+    // A `created` on this stream carried the ID we asked for: client IDs are
+    // known to be honoured, so one can be cancelled before its `created`.
+    bool clientIdsConfirmed_ = false;
     TimePoint lastReceiveAt_{};
     std::optional<TimePoint> probeSentAt_;  // W12 liveness probe outstanding
     bool closePending_ = false;             // no watch left: close at the next tick

@@ -486,7 +486,7 @@ private slots:
     void shouldCancelInFlightCreation_data()
     {
         QTest::addColumn<bool>("pipelined");
-        QTest::newRow("pipelined: cancel at once") << true;
+        QTest::newRow("pipelined, IDs honoured: cancel at once") << true;
         QTest::newRow("serial: cancel when the ID is known") << false;
     }
     void shouldCancelInFlightCreation()
@@ -496,25 +496,70 @@ private slots:
         o.pipelineCreates = pipelined;
         Harness h(o);
         h.connectAndOpen();
-        h.add(1, key("a"));
-        h.add(2, key("b"));
-        h.engine.cancelWatch(1);
+        // Given a first watch created (in pipelined mode: the server honoured its ID)
+        h.add(1, key("first"));
+        h.receive(created(pipelined ? h.creates()[0].watch_id() : 0, 1));
+        // When a second watch is cancelled while its creation is in flight
+        h.add(2, key("a"));
+        h.add(3, key("b"));
+        h.engine.cancelWatch(2);
         h.drain();
-        const auto askedId = h.creates()[0].watch_id();
+        const auto askedId = h.creates()[1].watch_id();
         QCOMPARE(h.cancels().size(), pipelined ? 1u : 0u);
-        const std::int64_t serverId = pipelined ? askedId : 0;
+        const std::int64_t serverId = pipelined ? askedId : 1;
         h.receive(created(serverId, 1));
+        // Then exactly one cancel, for the server's ID of that watch
         QCOMPARE(h.cancels(), std::vector<std::int64_t>{serverId});
         // Events that were already on their way are ignored without a second cancel
         h.receive(events(serverId, 2, {{true, "a", "1", 2}}));
         QCOMPARE(h.cancels().size(), 1u);
         QVERIFY(h.updatesOf(WatchUpdate::Kind::Events).empty());
         // The other watch is created normally
-        if (!pipelined)
-            h.receive(created(1, 1));
-        else
-            h.receive(created(h.creates()[1].watch_id(), 1));
-        QCOMPARE(h.stateOf(2), WatchState::Live);
+        h.receive(created(pipelined ? h.creates()[2].watch_id() : 2, 1));
+        QCOMPARE(h.stateOf(3), WatchState::Live);
+    }
+
+    void shouldNotCancelByClientIdBeforeTheServerHonoursIds()
+    {
+        // Given three creations pipelined to a server that (it turns out)
+        // ignores client IDs and numbers them 0, 1, 2
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("a"));
+        h.add(2, key("b"));
+        h.add(3, key("c"));
+        // When the second is cancelled before any answer
+        h.engine.cancelWatch(2);
+        h.drain();
+        // Then no cancel goes out yet: its client ID could name another watch there
+        QVERIFY(h.cancels().empty());
+        h.receive(created(0, 5));
+        h.receive(created(1, 5));
+        h.receive(created(2, 5));
+        // And the cancel names the server's ID for the cancelled watch; the third lives
+        QCOMPARE(h.cancels(), std::vector<std::int64_t>{1});
+        QCOMPARE(h.stateOf(3), WatchState::Live);
+        QCOMPARE(h.engine.watchInfo(3)->serverWatchId, 2);
+    }
+
+    void shouldReconnectWhenACreationIsRefusedForAStaleToken()
+    {
+        // Given a live watch and a second one whose creation etcd refuses
+        // because the auth token expired
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("a", 4));
+        h.receive(created(h.creates()[0].watch_id(), 9));
+        h.add(2, key("b"));
+        h.receive(refused(h.creates()[1].watch_id(), 9, "etcdserver: invalid auth token"));
+        // Then the stream is abandoned (a new one authenticates afresh) and no watch is lost
+        QCOMPARE(h.directives.back(), StreamDirective::Reset);
+        QCOMPARE(h.engine.streamState(), StreamState::Backoff);
+        QVERIFY(h.engine.watchInfo(1));
+        QVERIFY(h.engine.watchInfo(2));
+        h.reconnect();
+        QCOMPARE(h.creates().size(), 4u);
+        QCOMPARE(h.creates()[2].start_revision(), 4);
     }
 
     void shouldCancelEstablishedWatchAndCloseIdleStream()

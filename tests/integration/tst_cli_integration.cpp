@@ -54,6 +54,23 @@ private slots:
         QVERIFY(delivered == expected);
     }
 
+    void shouldFinishUntilRevForAnIdleWatchOnProgressNotification()
+    {
+        // Given an etcd that sends per-watch progress every 500 ms, and a
+        // target revision that the watched key never reaches by itself
+        EtcdProcess etcd({"--experimental-watch-progress-notify-interval=500ms"});
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        etcd.put("idle", "1");
+        const std::int64_t target = etcd.put("elsewhere", "x");
+        // When the CLI waits for that revision on the idle key
+        const ProcessResult run = runProcess(
+            kCli, watchArgs(etcd, {"--rev", QString::number(target), "--until-rev", QString::number(target), "idle"}));
+        // Then a progress notification proves the watch passed it: exit 0, no events
+        QVERIFY2(!run.timedOut && run.exitCode == 0, run.err.constData());
+        QVERIFY(run.out.isEmpty());
+    }
+
     void shouldWatchSeveralKeysOnOneStreamWithFilters()
     {
         // Given a CLI with three KEYs, deletes filtered out, stopping at 4 events

@@ -14,12 +14,10 @@
 #include <cstring>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char** environ;
 
 namespace etcdscope::testing {
 
@@ -115,16 +113,28 @@ std::string EtcdProcess::start()
         argv.push_back(s.data());
     argv.push_back(nullptr);
 
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
     const std::string stdio = dataDir_.filePath("etcd.stdio").toStdString();
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdio.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    pid_t pid = -1;
-    const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (spawned != 0)
-        return "cannot start etcd: " + std::string(std::strerror(spawned));
+    const int log = ::open(stdio.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log < 0)
+        return "cannot create etcd's log file " + stdio;
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        ::close(log);
+        return "cannot start etcd: " + std::string(std::strerror(errno));
+    }
+    if (pid == 0) {
+        // In the child: die with the test process, even when it crashes or is
+        // killed and no destructor runs (the kernel sends SIGKILL).
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent)
+            ::_exit(127);
+        ::dup2(log, STDOUT_FILENO);
+        ::dup2(log, STDERR_FILENO);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    ::close(log);
     pid_ = pid;
     channel_.reset();
     kv_.reset();

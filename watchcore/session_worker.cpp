@@ -292,15 +292,22 @@ void SessionWorker::startAttempt()
         &SessionWorker::probeDone);
 }
 
+bool SessionWorker::attemptGoesOn(std::uint64_t attempt, const grpc::Status& status, const char* stage)
+{
+    if (attempt != attempt_)
+        return false;  // an abandoned attempt's late answer
+    if (!status.ok()) {
+        attemptFailed(attempt, status, stage);
+        return false;
+    }
+    return true;
+}
+
 void SessionWorker::probeDone(std::uint64_t attempt, grpc::Status status,
                               const etcdserverpb::StatusResponse& response)
 {
-    if (attempt != attempt_)
+    if (!attemptGoesOn(attempt, status, "status probe"))
         return;
-    if (!status.ok()) {
-        attemptFailed(attempt, status, "status probe");
-        return;
-    }
     status_.serverVersion = response.version();
     const bool ordered = broadcastProgressIsOrdered(response.version());
     options_.engine.broadcastProgressIsSafe = ordered;
@@ -324,12 +331,8 @@ void SessionWorker::probeDone(std::uint64_t attempt, grpc::Status status,
 void SessionWorker::authenticated(std::uint64_t attempt, grpc::Status status,
                                   const etcdserverpb::AuthenticateResponse& response)
 {
-    if (attempt != attempt_)
+    if (!attemptGoesOn(attempt, status, "authentication"))
         return;
-    if (!status.ok()) {
-        attemptFailed(attempt, status, "authentication");
-        return;
-    }
     token_ = response.token();
     openWatchCall(attempt);
 }

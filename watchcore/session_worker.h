@@ -73,6 +73,8 @@ private:
                     void (SessionWorker::*done)(std::uint64_t, grpc::Status, const Response&));
     void openWatchCall(std::uint64_t attempt);
     void attemptFailed(std::uint64_t attempt, const grpc::Status& status, const std::string& stage);
+    // True if `attempt` is current and `status` is ok; a failure is reported.
+    bool attemptGoesOn(std::uint64_t attempt, const grpc::Status& status, const char* stage);
     void readArrived(std::uint64_t attempt, std::shared_ptr<etcdserverpb::WatchResponse> response);
     void writeDone(std::uint64_t attempt, bool ok);
     void callDone(std::uint64_t attempt, grpc::Status status);

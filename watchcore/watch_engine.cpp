@@ -489,7 +489,7 @@ void WatchEngine::sendCreate(WatchInfo& watch)
     create.set_start_revision(watch.nextRevision);
     create.set_progress_notify(watch.spec.progressNotify);
     create.set_prev_kv(watch.spec.prevKv);
-    create.set_fragment(true);
+    create.set_fragment(options_.requestFragments);
     if (watch.spec.noPut)
         create.add_filters(etcdserverpb::WatchCreateRequest::NOPUT);
     if (watch.spec.noDelete)

@@ -180,7 +180,9 @@ private slots:
         for (auto& [key, value] : puts)
             value[0] = 'Z';
 
-        WatchSession session;
+        SessionOptions fragmenting;
+        fragmenting.engine.requestFragments = true;
+        WatchSession session(fragmenting);
         SessionCollector collector(session);
         WatchSpec s = spec("tx/", prefixRangeEnd("tx/"));
         s.prevKv = true;

@@ -314,6 +314,14 @@ void SessionWorker::probeDone(std::uint64_t attempt, grpc::Status status,
     engine_.setBroadcastProgressIsSafe(ordered);
     qCDebug(lcTransport).noquote() << "etcd" << qs(response.version()) << "at" << qs(currentEndpoint())
                                    << "revision" << response.header().revision();
+    if (auto broken = historyBreak(response.header())) {
+        attemptRefused(attempt, *broken,
+                       "history check failed at " + currentEndpoint() + ": cluster "
+                           + std::to_string(response.header().cluster_id()) + " revision "
+                           + std::to_string(response.header().revision()) + ", session saw cluster "
+                           + std::to_string(clusterId_) + " revision " + std::to_string(engine_.serverRevision()));
+        return;
+    }
 
     if (connection_.user.empty() || !token_.empty()) {
         openWatchCall(attempt);
@@ -372,18 +380,54 @@ void SessionWorker::openWatchCall(std::uint64_t attempt)
 
 void SessionWorker::attemptFailed(std::uint64_t attempt, const grpc::Status& status, const std::string& stage)
 {
+    const std::string endpoint = currentEndpoint();
+    attemptRefused(attempt, {classifyStatus(status), describeStatus(status, endpoint)},
+                   stage + " failed at " + endpoint + " - " + statusForLog(status));
+}
+
+void SessionWorker::attemptRefused(std::uint64_t attempt, StreamError error, const std::string& logLine)
+{
     if (attempt != attempt_)
         return;
-    const std::string endpoint = currentEndpoint();
-    const std::string sentence = describeStatus(status, endpoint);
-    qCWarning(lcTransport).noquote() << stage.c_str() << "failed at" << qs(endpoint) << "-" << qs(statusForLog(status));
+    qCWarning(lcTransport).noquote() << qs(logLine);
     status_.failedAttempts += 1;
-    status_.lastError = sentence;
+    status_.lastError = error.message;
     endpointIndex_ = (endpointIndex_ + 1) % std::max<std::size_t>(1, connection_.endpoints.size());
     handoffRelease(handoffChannel_);
-    emit errorOccurred(qs(sentence));
-    engine_.onStreamError({classifyStatus(status), sentence}, Clock::now());
+    emit errorOccurred(qs(error.message));
+    engine_.onStreamError(error, Clock::now());
     pump();
+}
+
+std::optional<StreamError> SessionWorker::historyBreak(const etcdserverpb::ResponseHeader& header)
+{
+    const std::string endpoint = currentEndpoint();
+    if (clusterId_ == 0)
+        clusterId_ = header.cluster_id();
+    if (header.cluster_id() != clusterId_) {
+        char ids[80];
+        std::snprintf(ids, sizeof ids, "%llx to %llx", static_cast<unsigned long long>(clusterId_),
+                      static_cast<unsigned long long>(header.cluster_id()));
+        return StreamError{StreamError::Kind::Fatal,
+                           "The etcd at " + endpoint + " belongs to a different cluster than before (cluster ID "
+                               + ids + "; its data was wiped or replaced), so the watches were stopped rather "
+                               "than mixing two histories; start a new session to watch it."};
+    }
+    const std::int64_t seen = engine_.serverRevision();
+    if (header.revision() >= seen) {
+        behindInARow_ = 0;
+        return std::nullopt;
+    }
+    // A follower may lag a little behind the member used before; it catches
+    // up within moments. A cluster restored from an old backup does not.
+    constexpr int kBehindAttemptsBeforeGivingUp = 6;
+    const std::string where = "The etcd at " + endpoint + " is at revision " + std::to_string(header.revision())
+        + ", behind revision " + std::to_string(seen) + " that this session already saw";
+    if (++behindInARow_ < std::max<int>(kBehindAttemptsBeforeGivingUp, 2 * int(connection_.endpoints.size())))
+        return StreamError{StreamError::Kind::Transient, where + "; trying again."};
+    return StreamError{StreamError::Kind::Fatal,
+                       where + " and stays behind (restored from an older backup?), so the watches were stopped "
+                               "rather than mixing two histories; start a new session to watch it."};
 }
 
 void SessionWorker::readArrived(std::uint64_t attempt, std::shared_ptr<etcdserverpb::WatchResponse> response)
@@ -423,7 +467,12 @@ void SessionWorker::callDone(std::uint64_t attempt, grpc::Status status)
         token_.clear();
         status = grpc::Status(grpc::UNAVAILABLE, message);
     }
-    const std::string sentence = describeStatus(status, endpoint);
+    std::string sentence = describeStatus(status, endpoint);
+    // The member answered the probe as etcd, so a stream that breaks is a
+    // lost connection (a crash, a restart, a network fault), not a wrong port.
+    if (status.error_code() == grpc::UNAVAILABLE && message.find("leader") == std::string::npos
+        && message.find("auth") == std::string::npos)
+        sentence = "Lost the connection to etcd at " + endpoint + " (" + message + "); reconnecting.";
     qCWarning(lcTransport).noquote() << "watch stream to" << qs(endpoint) << "ended -" << qs(statusForLog(status));
     status_.lastError = sentence;
     endpointIndex_ = (endpointIndex_ + 1) % std::max<std::size_t>(1, connection_.endpoints.size());

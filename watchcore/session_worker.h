@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <mutex>
 
 namespace etcdscope {
@@ -73,6 +74,12 @@ private:
                     void (SessionWorker::*done)(std::uint64_t, grpc::Status, const Response&));
     void openWatchCall(std::uint64_t attempt);
     void attemptFailed(std::uint64_t attempt, const grpc::Status& status, const std::string& stage);
+    // The same, with the person's sentence and the kind of failure decided
+    // here rather than from a gRPC status.
+    void attemptRefused(std::uint64_t attempt, StreamError error, const std::string& logLine);
+    // Empty when `header` may continue the history this session has seen so
+    // far; else why not (another cluster, or revisions gone back).
+    std::optional<StreamError> historyBreak(const etcdserverpb::ResponseHeader& header);
     // True if `attempt` is current and `status` is ok; a failure is reported.
     bool attemptGoesOn(std::uint64_t attempt, const grpc::Status& status, const char* stage);
     void readArrived(std::uint64_t attempt, std::shared_ptr<etcdserverpb::WatchResponse> response);
@@ -105,6 +112,12 @@ private:
     std::shared_ptr<grpc::ClientContext> pendingUnary_;
     std::uint64_t attempt_ = 0;  // callbacks of older attempts are ignored
     std::size_t endpointIndex_ = 0;
+    // Identity of the history being watched: the first cluster ID seen, and
+    // how many attempts in a row found a member behind the revisions
+    // already delivered (a lagging follower catches up; a restored or wiped
+    // cluster does not).
+    std::uint64_t clusterId_ = 0;
+    int behindInARow_ = 0;
     std::string token_;          // auth token for the current member
     std::shared_ptr<CallTracker> tracker_ = std::make_shared<CallTracker>();
 

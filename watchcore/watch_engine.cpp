@@ -32,6 +32,18 @@ WatchEvent toWatchEvent(mvccpb::Event& source)
     return event;
 }
 
+// Whether `event` is one `spec` asks for: etcd's range rule (bytes compared
+// unsigned, as std::string does) and filters.
+bool isWatchedBy(const WatchSpec& spec, const WatchEvent& event)
+{
+    if (event.type == EventType::Put ? spec.noPut : spec.noDelete)
+        return false;
+    const std::string& key = event.kv.key;
+    if (spec.rangeEnd.empty())
+        return key == spec.key;
+    return key >= spec.key && (spec.rangeEnd == fromKeyRangeEnd() || key < spec.rangeEnd);
+}
+
 void appendEvents(etcdserverpb::WatchResponse& response, std::vector<WatchEvent>& into)
 {
     into.reserve(into.size() + std::size_t(response.events_size()));
@@ -150,9 +162,11 @@ void WatchEngine::setConnectionWanted(bool wanted, TimePoint now)
     (void)now;
     dropUnsentRequests();
     resetStreamState();
-    for (auto& [handle, watch] : watches_)
+    for (auto& [handle, watch] : watches_) {
+        watch.serverWatchId = -1;  // it named a watch on the stream just closed
         if (watch.state != WatchState::Pending)
             setState(watch, WatchState::Resuming, "disconnected");
+    }
     streamState_ = StreamState::Idle;
 }
 
@@ -224,6 +238,23 @@ void WatchEngine::onTick(TimePoint now)
     }
     if (streamState_ != StreamState::Open || readsPaused_ || watches_.empty())
         return;
+    // W12: a stream may carry events to us while nothing of ours reaches the
+    // server (a half-dead path, a proxy that stopped forwarding one way).
+    // Events keep flowing correctly then, but a creation that is never
+    // confirmed shows the server cannot hear us.
+    if (inFlight_.empty()) {
+        createsWaitingSince_.reset();
+    } else if (!createsWaitingSince_) {
+        createsWaitingSince_ = now;
+    } else if (now - *createsWaitingSince_ >= options_.probeTimeout) {
+        const auto waitedMs = std::chrono::duration_cast<std::chrono::milliseconds>(now - *createsWaitingSince_);
+        directives_.push_back(StreamDirective::Reset);
+        loseStream({StreamError::Kind::Transient,
+                    "etcd did not confirm a watch creation within " + std::to_string(waitedMs.count())
+                        + " ms; the connection cannot carry requests"},
+                   now);
+        return;
+    }
     // W12: a stream that says nothing may be dead without an error. Ask the
     // server for progress (cheap, and answered at once by a healthy member);
     // no answer within the probe timeout means the stream is gone.
@@ -259,9 +290,10 @@ std::optional<TimePoint> WatchEngine::nextTickAt() const
         return reconnectAt_;
     if (streamState_ != StreamState::Open || readsPaused_ || watches_.empty())
         return std::nullopt;
-    if (probeSentAt_)
-        return *probeSentAt_ + options_.probeTimeout;
-    return lastReceiveAt_ + options_.quietProbeAfter;
+    TimePoint next = probeSentAt_ ? *probeSentAt_ + options_.probeTimeout : lastReceiveAt_ + options_.quietProbeAfter;
+    if (!inFlight_.empty())
+        next = std::min(next, createsWaitingSince_ ? *createsWaitingSince_ + options_.probeTimeout : TimePoint{});
+    return next;
 }
 
 std::optional<WatchInfo> WatchEngine::watchInfo(WatchHandle handle) const
@@ -312,12 +344,22 @@ WatchEngine::InFlightCreate WatchEngine::takeInFlightFor(std::int64_t answeredId
     }
     InFlightCreate taken = *match;
     inFlight_.erase(match);
+    createsWaitingSince_.reset();  // the server hears us
     return taken;
 }
 
 void WatchEngine::handleCreated(etcdserverpb::WatchResponse& response)
 {
     const std::int64_t serverId = response.watch_id();
+    if (!response.canceled() && (serverId < 0 || !confirmedIds_.insert(serverId).second)) {
+        // etcd never confirms a creation with a negative ID, nor an ID twice
+        // (a repeated response). Binding it would take the answer of another
+        // creation and route that one's events to the wrong watch.
+        notify(EngineNotice::Kind::ServerMisbehaved,
+               "etcd confirmed a watch creation with watch ID " + std::to_string(serverId) + ", which is "
+                   + (serverId < 0 ? "not a valid ID" : "confirmed on this stream already") + "; ignored");
+        return;
+    }
     if (inFlight_.empty()) {
         notify(EngineNotice::Kind::ServerMisbehaved,
                "etcd confirmed a watch creation that was not asked for (watch ID " + std::to_string(serverId) + ")");
@@ -605,8 +647,10 @@ void WatchEngine::resetStreamState()
     closePending_ = false;
     createQueue_.clear();
     inFlight_.clear();
+    createsWaitingSince_.reset();
     byServerId_.clear();
     cancelSent_.clear();
+    confirmedIds_.clear();
     fragments_.clear();
     nextClientWatchId_ = 1;
     clientIdsConfirmed_ = false;
@@ -630,17 +674,35 @@ void WatchEngine::setState(WatchInfo& watch, WatchState state, std::string reaso
 
 void WatchEngine::deliverEvents(WatchInfo& watch, std::vector<WatchEvent>&& events, std::int64_t headerRevision)
 {
-    // W11: never deliver a revision twice. After a resume from nextRevision
-    // nothing below it should come; if a server sends it anyway, drop it.
-    auto firstNew = std::find_if(events.begin(), events.end(),
-                                 [&](const WatchEvent& e) { return e.kv.modRevision >= watch.nextRevision; });
-    if (firstNew != events.begin()) {
-        notify(EngineNotice::Kind::ServerMisbehaved,
-               "etcd re-sent " + std::to_string(firstNew - events.begin())
-                   + " event(s) below the watch's resume revision " + std::to_string(watch.nextRevision)
-                   + "; dropped");
-        events.erase(events.begin(), firstNew);
+    // W11: never deliver a revision twice or out of order, nor an event
+    // the watch did not ask for. After a resume from nextRevision nothing
+    // below it should come, and revisions only grow; if a server sends
+    // anything else anyway, drop it.
+    std::int64_t floor = watch.nextRevision;
+    std::size_t kept = 0;
+    std::size_t stale = 0;
+    std::size_t unwanted = 0;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        WatchEvent& event = events[i];
+        if (event.kv.modRevision < floor) {
+            ++stale;
+        } else if (!isWatchedBy(watch.spec, event)) {
+            ++unwanted;
+        } else {
+            floor = event.kv.modRevision;
+            if (kept != i)
+                events[kept] = std::move(event);
+            ++kept;
+        }
     }
+    events.erase(events.begin() + std::ptrdiff_t(kept), events.end());
+    if (stale > 0)
+        notify(EngineNotice::Kind::ServerMisbehaved,
+               "etcd re-sent " + std::to_string(stale) + " event(s) below the watch's resume revision "
+                   + std::to_string(watch.nextRevision) + " or out of revision order; dropped");
+    if (unwanted > 0)
+        notify(EngineNotice::Kind::ServerMisbehaved,
+               "etcd sent " + std::to_string(unwanted) + " event(s) outside the watch's range or filters; dropped");
     if (events.empty())
         return;
     watch.nextRevision = events.back().kv.modRevision + 1;

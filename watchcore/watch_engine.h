@@ -214,8 +214,15 @@ private:
     // A `created` on this stream carried the ID we asked for: client IDs are
     // known to be honoured, so one can be cancelled before its `created`.
     bool clientIdsConfirmed_ = false;
+    // Every watch ID a `created` confirmed on this stream. etcd never
+    // confirms one twice (client IDs are not reused, its own only grow), so
+    // a repeat is a stale or duplicated response and must bind nothing.
+    std::unordered_set<std::int64_t> confirmedIds_;
     TimePoint lastReceiveAt_{};
     std::optional<TimePoint> probeSentAt_;  // W12 liveness probe outstanding
+    // W12: since when creations have been waiting for their `created`
+    // without any being confirmed (stamped at the first tick that sees them).
+    std::optional<TimePoint> createsWaitingSince_;
     bool closePending_ = false;             // no watch left: close at the next tick
 
     // --- across streams ------------------------------------------------------

@@ -782,6 +782,50 @@ private slots:
         QCOMPARE(h.engine.streamState(), StreamState::Backoff);
     }
 
+    void shouldResetWhenACreationIsNeverConfirmed()
+    {
+        // Given a live watch whose events keep arriving
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("k"));
+        h.receive(created(h.creates()[0].watch_id(), 1));
+        // When a second watch is created and the server never confirms it,
+        // although events of the first keep coming (the path to the server
+        // is dead, the path back is not)
+        h.add(2, key("j"));
+        h.engine.onTick(h.now);
+        for (int second = 1; second <= 5; ++second) {
+            h.now += 1s;
+            h.receive(events(h.creates()[0].watch_id(), 1 + second, {{true, "k", "v", 1 + second}}));
+            h.engine.onTick(h.now);
+            h.drain();
+        }
+        // Then the stream is abandoned within the probe timeout
+        QVERIFY(!h.directives.empty());
+        QCOMPARE(h.directives.back(), StreamDirective::Reset);
+        QCOMPARE(h.engine.streamState(), StreamState::Backoff);
+    }
+
+    void shouldKeepStreamWhileCreationsAreConfirmed()
+    {
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("k"));
+        h.engine.onTick(h.now);
+        h.now += 4s;
+        h.receive(created(h.creates()[0].watch_id(), 1));
+        h.add(2, key("j"));
+        h.engine.onTick(h.now);
+        h.now += 4s;
+        h.receive(created(h.creates()[1].watch_id(), 1));
+        h.now += 2s;
+        h.engine.onTick(h.now);
+        h.drain();
+        QCOMPARE(h.engine.streamState(), StreamState::Open);
+        QVERIFY(std::none_of(h.directives.begin(), h.directives.end(),
+                             [](auto d) { return d == StreamDirective::Reset; }));
+    }
+
     void shouldKeepStreamWhenProbeIsAnswered()
     {
         Harness h;

@@ -72,6 +72,14 @@ EtcdProcess::EtcdProcess(QStringList extraArguments)
     peerPort_ = freeLoopbackPort();
 }
 
+EtcdProcess::EtcdProcess(MemberSetup setup, QStringList extraArguments)
+    : extraArguments_(std::move(extraArguments))
+    , setup_(std::move(setup))
+{
+    clientPort_ = setup_.clientPort;
+    peerPort_ = setup_.peerPort;
+}
+
 EtcdProcess::~EtcdProcess()
 {
     resume();  // a stopped process would ignore nothing, but be tidy
@@ -82,6 +90,12 @@ std::string EtcdProcess::endpoint() const { return "127.0.0.1:" + std::to_string
 
 std::string EtcdProcess::start()
 {
+    const std::string error = spawn();
+    return error.empty() ? waitReady() : error;
+}
+
+std::string EtcdProcess::spawn()
+{
     if (running())
         return "etcd is already running";
     const QString etcd = QStandardPaths::findExecutable("etcd");
@@ -91,17 +105,21 @@ std::string EtcdProcess::start()
         return "cannot create a temporary data directory";
     const QString client = QString("http://127.0.0.1:%1").arg(clientPort_);
     const QString peer = QString("http://127.0.0.1:%1").arg(peerPort_);
+    const bool single = setup_.name.empty();
+    const QString advertisedPeer = single ? peer : QString::fromStdString(setup_.advertisedPeerUrl);
     QStringList arguments = {
-        "--name", "test",
+        "--name", single ? QString("test") : QString::fromStdString(setup_.name),
         "--data-dir", dataDir_.filePath("data"),
         "--listen-client-urls", client,
         "--advertise-client-urls", client,
         "--listen-peer-urls", peer,
-        "--initial-advertise-peer-urls", peer,
-        "--initial-cluster", "test=" + peer,
+        "--initial-advertise-peer-urls", advertisedPeer,
+        "--initial-cluster", single ? "test=" + peer : QString::fromStdString(setup_.initialCluster),
         "--logger", "zap",
         "--log-outputs", "stderr",
     };
+    if (!single)
+        arguments += {"--initial-cluster-token", QString::fromStdString(setup_.clusterToken)};
     arguments += extraArguments_;
 
     std::vector<std::string> storage;
@@ -138,7 +156,13 @@ std::string EtcdProcess::start()
     pid_ = pid;
     channel_.reset();
     kv_.reset();
+    return {};
+}
 
+std::string EtcdProcess::waitReady()
+{
+    if (!running())
+        return "etcd is not running";
     const auto until = std::chrono::steady_clock::now() + kStartDeadline;
     while (std::chrono::steady_clock::now() < until) {
         int status = 0;
@@ -288,6 +312,17 @@ void EtcdProcess::compact(std::int64_t revision)
         qFatal("compact failed: %s", status.error_message().c_str());
 }
 
+std::string EtcdProcess::defragment()
+{
+    auto stub = etcdserverpb::Maintenance::NewStub(channel());
+    grpc::ClientContext context;
+    context.set_deadline(deadlineIn(std::chrono::seconds(60)));
+    etcdserverpb::DefragmentRequest request;
+    etcdserverpb::DefragmentResponse response;
+    const grpc::Status status = stub->Defragment(&context, request, &response);
+    return status.ok() ? std::string() : status.error_message();
+}
+
 std::vector<HistoryEvent> EtcdProcess::history(const std::string& key, const std::string& rangeEnd,
                                                std::int64_t fromRevision, std::int64_t untilRevision, bool prevKv)
 {
@@ -345,6 +380,168 @@ std::optional<double> EtcdProcess::metric(const std::string& name)
             return line.mid(int(name.size()) + 1).trimmed().toDouble();
     }
     return std::nullopt;
+}
+
+std::optional<etcdserverpb::StatusResponse> EtcdProcess::status(std::chrono::milliseconds deadline)
+{
+    if (!running())
+        return std::nullopt;
+    auto stub = etcdserverpb::Maintenance::NewStub(channel());
+    grpc::ClientContext context;
+    context.set_deadline(deadlineIn(deadline));
+    etcdserverpb::StatusRequest request;
+    etcdserverpb::StatusResponse response;
+    if (!stub->Status(&context, request, &response).ok())
+        return std::nullopt;
+    return response;
+}
+
+std::string EtcdProcess::moveLeader(std::uint64_t target)
+{
+    auto stub = etcdserverpb::Maintenance::NewStub(channel());
+    grpc::ClientContext context;
+    context.set_deadline(deadlineIn(kCallDeadline));
+    etcdserverpb::MoveLeaderRequest request;
+    request.set_targetid(target);
+    etcdserverpb::MoveLeaderResponse response;
+    const grpc::Status status = stub->MoveLeader(&context, request, &response);
+    return status.ok() ? std::string() : status.error_message();
+}
+
+void EtcdProcess::wipeData()
+{
+    if (running())
+        qFatal("wipeData needs a stopped member");
+    QDir(dataDir_.filePath("data")).removeRecursively();
+}
+
+// --- EtcdCluster
+
+EtcdCluster::EtcdCluster(int size, QStringList extraArguments, bool peerProxies)
+{
+    std::vector<int> clientPorts;
+    std::vector<int> peerPorts;
+    std::vector<std::string> peerUrls;
+    for (int i = 0; i < size; ++i) {
+        clientPorts.push_back(freeLoopbackPort());
+        peerPorts.push_back(freeLoopbackPort());
+        int advertised = peerPorts.back();
+        if (peerProxies) {
+            peerProxies_.push_back(std::make_unique<FaultProxy>(peerPorts.back()));
+            advertised = peerProxies_.back()->port();
+        }
+        peerUrls.push_back("http://127.0.0.1:" + std::to_string(advertised));
+    }
+    std::string initialCluster;
+    for (int i = 0; i < size; ++i)
+        initialCluster += (i ? "," : "") + std::string("m") + std::to_string(i) + "=" + peerUrls[std::size_t(i)];
+    const std::string token = "etcdscope-test-" + std::to_string(clientPorts.front());
+    for (int i = 0; i < size; ++i) {
+        MemberSetup setup{"m" + std::to_string(i), clientPorts[std::size_t(i)], peerPorts[std::size_t(i)],
+                          peerUrls[std::size_t(i)], initialCluster, token};
+        members_.push_back(std::make_unique<EtcdProcess>(std::move(setup), extraArguments));
+    }
+}
+
+EtcdCluster::~EtcdCluster()
+{
+    for (auto& m : members_) {
+        m->resume();
+        m->kill9();
+    }
+}
+
+std::string EtcdCluster::start()
+{
+    for (auto& m : members_)
+        if (std::string error = m->spawn(); !error.empty())
+            return error;
+    for (auto& m : members_)
+        if (std::string error = m->waitReady(); !error.empty())
+            return error;
+    ids_.assign(members_.size(), 0);
+    for (int i = 0; i < size(); ++i) {
+        const auto s = member(i).status(kCallDeadline);
+        if (!s)
+            return "member " + std::to_string(i) + " does not answer Status";
+        ids_[std::size_t(i)] = s->header().member_id();
+    }
+    return {};
+}
+
+std::vector<std::string> EtcdCluster::endpoints() const
+{
+    std::vector<std::string> list;
+    for (const auto& m : members_)
+        list.push_back(m->endpoint());
+    return list;
+}
+
+std::uint64_t EtcdCluster::memberId(int i) { return ids_.at(std::size_t(i)); }
+
+int EtcdCluster::waitForLeader(std::chrono::milliseconds deadline)
+{
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until) {
+        std::uint64_t leader = 0;
+        bool agreed = true;
+        int answered = 0;
+        for (int i = 0; i < size(); ++i) {
+            const auto s = member(i).status(std::chrono::milliseconds(500));
+            if (!s)
+                continue;
+            ++answered;
+            if (s->leader() == 0 || (leader != 0 && s->leader() != leader))
+                agreed = false;
+            leader = s->leader() ? s->leader() : leader;
+        }
+        if (agreed && answered > 0 && leader != 0)
+            for (int i = 0; i < size(); ++i)
+                if (ids_[std::size_t(i)] == leader && member(i).running())
+                    return i;
+        QThread::msleep(50);
+    }
+    return -1;
+}
+
+std::string EtcdCluster::moveLeader(int to)
+{
+    const int leader = waitForLeader();
+    if (leader < 0)
+        return "no leader";
+    if (leader == to)
+        return {};
+    return member(leader).moveLeader(memberId(to));
+}
+
+// etcd's peer requests name their sender in an "X-Server-From" header (the
+// member ID in hex), so a member's own connections to its peers can be told
+// apart at the peers' proxies.
+void EtcdCluster::isolate(int i)
+{
+    if (peerProxies_.empty())
+        qFatal("isolate needs a cluster with peer proxies");
+    char id[32];
+    std::snprintf(id, sizeof id, "%llx", static_cast<unsigned long long>(memberId(i)));
+    for (int p = 0; p < size(); ++p) {
+        if (p == i) {
+            ProxyFaults refuse;
+            refuse.refuseNew = true;
+            peerProxies_[std::size_t(p)]->setFaults(refuse);
+            peerProxies_[std::size_t(p)]->cutAll();
+        } else {
+            peerProxies_[std::size_t(p)]->block(std::string("X-Server-From: ") + id);
+        }
+    }
+}
+
+void EtcdCluster::rejoin(int i)
+{
+    (void)i;
+    for (auto& proxy : peerProxies_) {
+        proxy->heal();
+        proxy->unblockAll();
+    }
 }
 
 ProcessResult runProcess(const QString& program, const QStringList& arguments, std::chrono::milliseconds deadline)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
+#include "fault_proxy.h"
 
 #include <QStringList>
 #include <QTemporaryDir>
@@ -30,10 +31,22 @@ struct HistoryEvent {
     friend bool operator==(const HistoryEvent&, const HistoryEvent&) = default;
 };
 
+// How one member of a multi-member cluster is set up (see EtcdCluster).
+struct MemberSetup {
+    std::string name;
+    int clientPort = 0;
+    int peerPort = 0;                // where the member listens for peers
+    std::string advertisedPeerUrl;   // what its peers dial (may be a proxy)
+    std::string initialCluster;      // "name=url,..." for every member
+    std::string clusterToken;
+};
+
 class EtcdProcess {
 public:
-    // Extra etcd flags, e.g. {"--max-txn-ops=2000"}.
+    // A single-member cluster. Extra etcd flags, e.g. {"--max-txn-ops=2000"}.
     explicit EtcdProcess(QStringList extraArguments = {});
+    // A member of a larger cluster.
+    EtcdProcess(MemberSetup setup, QStringList extraArguments);
     ~EtcdProcess();
     EtcdProcess(const EtcdProcess&) = delete;
     EtcdProcess& operator=(const EtcdProcess&) = delete;
@@ -41,6 +54,10 @@ public:
     // Starts etcd and waits (with a deadline) until it serves requests.
     // Returns an error description, empty on success.
     std::string start();
+    // start() in two halves, so that the members of a cluster can start
+    // together (none becomes ready before a quorum runs).
+    std::string spawn();
+    std::string waitReady();
     void kill9();  // SIGKILL by PID, and reap it
     void stop();   // SIGTERM, then SIGKILL after a deadline
     void pause();  // SIGSTOP: the member hangs, its sockets stay open
@@ -57,6 +74,7 @@ public:
     std::int64_t txnPuts(const std::vector<std::pair<std::string, std::string>>& puts);
     std::int64_t currentRevision();
     void compact(std::int64_t revision);
+    std::string defragment();  // empty on success
     // Every event of the range from `fromRevision` up to and including
     // `untilRevision` (which must be the revision of an event in the range),
     // read with a plain watch of its own.
@@ -64,18 +82,58 @@ public:
                                       std::int64_t untilRevision, bool prevKv = false);
     // The value of a Prometheus gauge on /metrics, if present.
     std::optional<double> metric(const std::string& name);
+    // Maintenance.Status of this member; nullopt when it does not answer
+    // within `deadline`.
+    std::optional<etcdserverpb::StatusResponse> status(std::chrono::milliseconds deadline = std::chrono::seconds(2));
+    // Asks this member (which must be the leader) to hand leadership to the
+    // member with ID `target`. Returns an error description, empty on success.
+    std::string moveLeader(std::uint64_t target);
+    // Wipes the data directory (the member must be stopped): a fresh cluster
+    // with a new cluster ID starts on the next start().
+    void wipeData();
+    // Flags for the next start().
+    void addArguments(const QStringList& arguments) { extraArguments_ += arguments; }
+    QString dataDirectory() const { return dataDir_.path(); }
 
 private:
     etcdserverpb::KV::Stub& kv();
     std::shared_ptr<grpc::Channel> channel();
 
     QStringList extraArguments_;
+    MemberSetup setup_;
     QTemporaryDir dataDir_;
     int clientPort_ = 0;
     int peerPort_ = 0;
     pid_t pid_ = -1;
     std::shared_ptr<grpc::Channel> channel_;
     std::unique_ptr<etcdserverpb::KV::Stub> kv_;
+};
+
+// One or three (or more) etcd members on loopback, each with its own data
+// directory and ports, started and stopped by PID. With peer proxies, every
+// member's peer traffic passes through a FaultProxy, so that a member can be
+// cut off from its peers while its clients still reach it.
+class EtcdCluster {
+public:
+    EtcdCluster(int size, QStringList extraArguments = {}, bool peerProxies = false);
+    ~EtcdCluster();
+    std::string start();  // every member; empty on success
+    int size() const { return int(members_.size()); }
+    EtcdProcess& member(int i) { return *members_[std::size_t(i)]; }
+    std::vector<std::string> endpoints() const;
+    std::uint64_t memberId(int i);
+    // The index of the member every answering member names as leader, once
+    // they agree; -1 when that does not happen before `deadline`.
+    int waitForLeader(std::chrono::milliseconds deadline = std::chrono::seconds(30));
+    std::string moveLeader(int to);
+    // Cuts member `i` off from its peers (both directions), or lets it back.
+    void isolate(int i);
+    void rejoin(int i);
+
+private:
+    std::vector<std::unique_ptr<EtcdProcess>> members_;
+    std::vector<std::unique_ptr<FaultProxy>> peerProxies_;
+    std::vector<std::uint64_t> ids_;
 };
 
 // Runs a program and waits for it with a deadline; for CLI tests.

@@ -69,7 +69,7 @@ Connection:
   --version                the version
 
 Exit codes: 0 done, 2 usage, 3 cannot connect or authenticate,
-4 a watch was cancelled by the server.
+4 a watch was cancelled by the server, 5 the output cannot be written.
 )";
 }
 
@@ -93,6 +93,9 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     bool sawCommand = false;
     bool onlyPositional = false;
     std::string endpoints;
+    // An empty --endpoints is an error, not the default: a script's empty
+    // variable must not silently watch another cluster.
+    bool endpointsGiven = false;
 
     // Options that take a value, and where it goes.
     const std::map<std::string, std::string*> textOptions = {
@@ -148,6 +151,7 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         if (!takeValue(*target))
             return fail("option " + arg + " needs a value");
         if (arg == "--range-end") { range = Range::End; ++rangeFlags; }
+        if (arg == "--endpoints") endpointsGiven = true;
     }
 
     if (!sawCommand)
@@ -180,11 +184,12 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     else return fail("--output must be jsonl, text or count");
     if (!dialTimeout.empty() && !parseDuration(dialTimeout, options.connection.dialTimeout))
         return fail("--dial-timeout needs a duration such as 5s or 500ms (at most 10m)");
-    if (!endpoints.empty()) {
+    if (endpointsGiven) {
         ParsedEndpoints parsed = parseEndpointList(endpoints);
         if (!parsed.error.empty())
             return fail("--endpoints: " + parsed.error);
         options.connection.endpoints = std::move(parsed.endpoints);
+        options.connection.tls.required = parsed.tlsScheme;
     }
     const TlsFiles& tls = options.connection.tls;
     if (tls.certFile.empty() != tls.keyFile.empty())
@@ -208,7 +213,8 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         case Range::FromKey: spec.rangeEnd = fromKeyRangeEnd(); break;
         case Range::End:
             if (rangeEnd <= key)
-                return fail("--range-end must sort after KEY (\"" + rangeEnd + "\" <= \"" + key + "\")");
+                return fail("--range-end \"" + rangeEnd + "\" does not sort after KEY \"" + key
+                            + "\", so the range [KEY, END) would be empty; give an END that sorts after KEY");
             spec.rangeEnd = rangeEnd;
             break;
         }

@@ -3,11 +3,15 @@
 #include "event_format.h"
 
 #include <QCoreApplication>
+#include <QLoggingCategory>
 
 #include <cerrno>
 #include <cstring>
 #include <cstdio>
+#include <tuple>
 #include <unistd.h>
+
+Q_LOGGING_CATEGORY(lcCli, "etcdscope.cli", QtInfoMsg)
 
 namespace etcdscope::cli {
 
@@ -19,6 +23,22 @@ constexpr int kIdleProgressIntervalMs = 200;
 // An attempt's own deadline equals the dial timeout; wait this much longer so
 // that its precise reason (refused, silent peer, not etcd) is what we report.
 constexpr int kDialGraceMs = 500;
+
+// etcd cancels a watch with a gRPC error text ("rpc error: code = ...
+// desc = etcdserver: ..."); the person gets what it means for them.
+std::string explainCancelReason(const std::string& reason, const std::string& user)
+{
+    auto contains = [&](const char* text) { return reason.find(text) != std::string::npos; };
+    if (contains("user name is empty"))
+        return "this etcd requires authentication and no user was given (use --user NAME)";
+    if (contains("permission denied"))
+        return (user.empty() ? std::string("this connection") : "user " + user)
+            + " has no permission to read this key range";
+    const std::string prefix = "desc = ";
+    if (const auto at = reason.find(prefix); contains("rpc error:") && at != std::string::npos)
+        return reason.substr(at + prefix.size());
+    return reason;
+}
 
 SessionOptions cliSessionOptions()
 {
@@ -113,15 +133,20 @@ void WatchCommand::onUpdates(const UpdateBatchPtr& batch)
             break;
         case WatchUpdate::Kind::State:
             live_[update.watch] = update.state == WatchState::Live;
-            if (update.state == WatchState::Cancelled && cancelMessage.empty())
-                cancelMessage = "Watch " + std::to_string(number) + " was cancelled by etcd: " + update.reason + ".";
+            if (update.state == WatchState::Cancelled && cancelMessage.empty()) {
+                qCWarning(lcCli).noquote() << "watch" << number << "cancelled by etcd:" << update.reason.c_str();
+                cancelMessage = "Watch " + std::to_string(number) + " was cancelled by etcd: "
+                    + explainCancelReason(update.reason, options_.connection.user) + ".";
+            }
             break;
         }
         if (limitReached)
             break;
     }
-    if (!writeOut())
-        return;
+    if (!writeOut()) {
+        const auto [code, message] = outputFailure();
+        return finish(code, message);
+    }
     session_.acknowledge(batch->eventCount);
     if (limitReached)
         return finish(kExitDone);
@@ -165,16 +190,33 @@ bool WatchCommand::writeOut()
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
+            writeErrno_ = errno;
+            qCWarning(lcCli, "write(2) to stdout failed: %s (errno %d) after %lld bytes in all; %zu bytes of "
+                             "this batch not written",
+                      std::strerror(writeErrno_), writeErrno_, static_cast<long long>(bytesOnOutput_ + done),
+                      out_.size() - done);
             out_.clear();
-            // The reader went away (a closed pipe): like `head`, stop quietly.
-            finish(errno == EPIPE ? kExitDone : kExitConnection,
-                   errno == EPIPE ? std::string() : std::string("Cannot write the output: ") + std::strerror(errno) + ".");
             return false;
         }
         done += std::size_t(n);
     }
+    bytesOnOutput_ += std::int64_t(out_.size());
+    eventsOnOutput_ = eventsWritten_;
     out_.clear();
     return true;
+}
+
+std::pair<int, std::string> WatchCommand::outputFailure() const
+{
+    if (writeErrno_ == EPIPE)
+        return {kExitDone, {}};
+    const std::string cannot = "Cannot write the output (" + std::string(std::strerror(writeErrno_)) + ")";
+    if (options_.output == OutputFormat::Count)
+        return {kExitOutput, cannot + ", so the count of events (" + std::to_string(eventsWritten_) + ") is lost."};
+    if (eventsOnOutput_ == 0)
+        return {kExitOutput, cannot + ", so watching stopped before any event was written."};
+    return {kExitOutput, cannot + ", so watching stopped; the " + std::to_string(eventsOnOutput_)
+                             + " events written before that are complete."};
 }
 
 void WatchCommand::finish(int exitCode, const std::string& message)
@@ -183,12 +225,15 @@ void WatchCommand::finish(int exitCode, const std::string& message)
         return;
     finished_ = true;
     idleProbe_.stop();
+    std::string sentence = message;
     if (options_.output == OutputFormat::Count) {
         out_ += std::to_string(eventsWritten_) + "\n";
-        writeOut();
+        // The count is the whole output: failing to write it fails the run.
+        if (!writeOut() && exitCode == kExitDone)
+            std::tie(exitCode, sentence) = outputFailure();
     }
-    if (!message.empty())
-        std::fprintf(stderr, "%s\n", message.c_str());
+    if (!sentence.empty())
+        std::fprintf(stderr, "%s\n", sentence.c_str());
     emit finished(exitCode);
 }
 

@@ -10,10 +10,11 @@
 
 #include <map>
 #include <string>
+#include <utility>
 
 namespace etcdscope::cli {
 
-enum ExitCode { kExitDone = 0, kExitUsage = 2, kExitConnection = 3, kExitCancelled = 4 };
+enum ExitCode { kExitDone = 0, kExitUsage = 2, kExitConnection = 3, kExitCancelled = 4, kExitOutput = 5 };
 
 class WatchCommand : public QObject {
     Q_OBJECT
@@ -32,7 +33,11 @@ private:
     void onStatus(const ConnectionStatus& status);
     void checkUntilRevision();
     void askForProgressIfIdle();
+    // Writes out_ to stdout; false (and writeErrno_ set) when it cannot.
     bool writeOut();
+    // The exit code and sentence for a failed write; a closed pipe ends
+    // quietly with 0, like `head`.
+    std::pair<int, std::string> outputFailure() const;
     void finish(int exitCode, const std::string& message = {});
 
     WatchCommandOptions options_;
@@ -41,7 +46,10 @@ private:
     std::map<WatchHandle, std::int64_t> reached_;  // highest revision each watch is known to have passed
     std::map<WatchHandle, bool> live_;
     std::string out_;
-    std::int64_t eventsWritten_ = 0;
+    std::int64_t eventsWritten_ = 0;  // formatted into out_ so far
+    std::int64_t eventsOnOutput_ = 0;  // written out whole
+    std::int64_t bytesOnOutput_ = 0;
+    int writeErrno_ = 0;               // of the failed write, if any
     bool finished_ = false;
 
     // --until-rev on servers whose broadcast progress may overtake events

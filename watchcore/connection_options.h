@@ -12,7 +12,8 @@ struct TlsFiles {
     std::string caFile;    // PEM bundle to verify the server; empty: system roots
     std::string certFile;  // client certificate (PEM), with keyFile
     std::string keyFile;   // client private key (PEM)
-    bool enabled() const { return !caFile.empty() || !certFile.empty(); }
+    bool required = false; // TLS even without files (an https:// endpoint)
+    bool enabled() const { return required || !caFile.empty() || !certFile.empty(); }
 };
 
 struct ConnectionOptions {

@@ -1,7 +1,14 @@
 #include "etcd_channel.h"
 
+#include <QLoggingCategory>
+
+#include <grpc/support/log.h>
+
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <sstream>
 
 namespace etcdscope {
@@ -48,11 +55,81 @@ const char* codeName(grpc::StatusCode code)
     }
 }
 
+// The host part of "host:port" or "[v6]:port".
+std::string hostOf(const std::string& endpoint)
+{
+    const auto colon = endpoint.rfind(':');
+    std::string host = colon == std::string::npos ? endpoint : endpoint.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    return host;
+}
+
+// gRPC's own diagnostics (TLS alerts, handshake errors) would go to stderr
+// and break the one-sentence rule; they go to a logging category instead,
+// where the engineer finds them (QT_LOGGING_RULES="etcdscope.grpc*=true";
+// GRPC_VERBOSITY=DEBUG for more than errors). The category is never
+// destroyed: gRPC threads may log during exit.
+QLoggingCategory& grpcCategory()
+{
+    static auto* category = new QLoggingCategory("etcdscope.grpc", QtInfoMsg);
+    return *category;
+}
+
+void logGrpcLine(gpr_log_func_args* args)
+{
+    const char* file = std::strrchr(args->file, '/');
+    file = file ? file + 1 : args->file;
+    switch (args->severity) {
+    case GPR_LOG_SEVERITY_ERROR:
+        qCWarning(grpcCategory(), "%s:%d %s", file, args->line, args->message);
+        break;
+    case GPR_LOG_SEVERITY_INFO:
+        qCInfo(grpcCategory(), "%s:%d %s", file, args->line, args->message);
+        break;
+    default:
+        qCDebug(grpcCategory(), "%s:%d %s", file, args->line, args->message);
+        break;
+    }
+}
+
+void routeGrpcLogOnce()
+{
+    static std::once_flag routed;
+    std::call_once(routed, [] { gpr_set_log_function(&logGrpcLine); });
+}
+
+// TLS failures that gRPC reports with OpenSSL's words in the status.
+std::optional<std::string> describeTlsDetail(const std::string& m, const std::string& endpoint, const TlsFiles& tls)
+{
+    const std::string at = "etcd at " + endpoint;
+    if (contains(m, "certificate verify failed"))
+        return "The certificate of " + at + " failed verification: it is not signed by "
+            + (tls.caFile.empty() ? std::string("a CA this system trusts") : "the CA in " + tls.caFile)
+            + ", or it has expired; use the CA certificate that issued etcd's certificate.";
+    if (contains(m, "Peer name") && contains(m, "not in peer certificate"))
+        return "The certificate of " + at + " failed verification: it is not issued for the name \""
+            + hostOf(endpoint) + "\"; connect by a host name or IP address that the "
+            "certificate lists.";
+    if (contains(m, "alert bad certificate") || contains(m, "alert certificate expired")
+        || contains(m, "alert unknown ca") || contains(m, "certificate required"))
+        return tls.certFile.empty()
+            ? at + " requires a client certificate and refused the connection without one; give a client "
+                   "certificate and key."
+            : at + " rejected the client certificate " + tls.certFile
+                + " during the TLS handshake: it is expired, not yet valid, or not signed by a CA that etcd trusts.";
+    if (contains(m, "wrong version number") || contains(m, "packet length too long") || contains(m, "http request"))
+        return at + " answered in plain text to this TLS connection (a TLS mismatch): connect without TLS (no "
+               "CA or client certificate, http://) or check the port.";
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::shared_ptr<grpc::Channel> makeEtcdChannel(const std::string& endpoint, const ConnectionOptions& options,
                                                std::string* error)
 {
+    routeGrpcLogOnce();
     std::shared_ptr<grpc::ChannelCredentials> credentials;
     if (options.tls.enabled()) {
         grpc::SslCredentialsOptions ssl;
@@ -112,12 +189,12 @@ std::string describeStatus(const grpc::Status& status, const std::string& endpoi
     case grpc::UNIMPLEMENTED:
         return endpoint + " answered, but it is not an etcd v3 server (it does not offer etcd's gRPC API).";
     case grpc::UNAUTHENTICATED:
-        return at + " rejected the credentials (" + m + ").";
+        return "Authentication failed: " + at + " rejected the credentials (" + m + ").";
     case grpc::PERMISSION_DENIED:
         return at + " denied permission (" + m + ").";
     case grpc::INVALID_ARGUMENT:
         if (contains(m, "authentication failed"))
-            return at + " rejected the user name or password.";
+            return "Authentication failed: " + at + " rejected the user name or password.";
         return at + " rejected the request (" + m + ").";
     default:
         break;
@@ -125,7 +202,8 @@ std::string describeStatus(const grpc::Status& status, const std::string& endpoi
     if (contains(m, "Connection refused"))
         return "Cannot connect to " + at + ": connection refused. Is etcd running and listening there?";
     if (contains(m, "DNS resolution failed") || contains(m, "name resolution") || contains(m, "Name or service"))
-        return "Cannot resolve the host name of " + endpoint + ".";
+        return "The host name \"" + hostOf(endpoint) + "\" (of " + endpoint
+            + ") does not resolve to an address; check its spelling and the DNS settings.";
     if (contains(m, "Handshake") || contains(m, "SSL") || contains(m, "TLS") || contains(m, "certificate"))
         return "The TLS handshake with " + at + " failed; check the CA, the client certificate and whether the "
                "server uses TLS.";
@@ -138,6 +216,39 @@ std::string describeStatus(const grpc::Status& status, const std::string& endpoi
     if (contains(m, "no leader"))
         return at + " has no leader; trying another member.";
     return at + ": " + (m.empty() ? std::string(codeName(status.error_code())) : m) + ".";
+}
+
+std::string describeAttemptFailure(const grpc::Status& status, const std::string& endpoint,
+                                   const ConnectionOptions& options)
+{
+    const std::string& m = status.error_message();
+    const std::string at = "etcd at " + endpoint;
+    const TlsFiles& tls = options.tls;
+    if (tls.enabled()) {
+        if (auto sentence = describeTlsDetail(m, endpoint, tls))
+            return *sentence;
+        // A plain-text etcd closes a connection that starts with a TLS hello.
+        if (contains(m, "Socket closed"))
+            return at + " closed the connection at the start of the TLS handshake; most likely it does not use "
+                   "TLS (plain http) while this connection does (a TLS mismatch): connect without TLS (no CA or "
+                   "client certificate, http://) or check the port.";
+        // With TLS 1.3 the server judges the client certificate after the
+        // client has finished its handshake; a rejection arrives as an alert
+        // that gRPC reports only as a failed read.
+        if (contains(m, "Endpoint read failed"))
+            return tls.certFile.empty()
+                ? at + " closed the connection right after the TLS handshake: it most likely requires a "
+                       "client certificate; give a client certificate and key."
+                : at + " rejected the client certificate " + tls.certFile
+                    + " (it closed the connection right after the TLS handshake): the certificate is most likely "
+                      "expired, not yet valid, or not signed by a CA that etcd trusts.";
+    } else if (contains(m, "Socket closed")) {
+        // A TLS etcd closes a connection that does not start with a TLS hello.
+        return at + " closed the connection without answering; most likely it expects TLS (https) while this "
+               "connection is plain text (a TLS mismatch): connect with TLS (its CA certificate, an https:// "
+               "endpoint), or, if it is not etcd, check that this is the right port.";
+    }
+    return describeStatus(status, endpoint);
 }
 
 std::string statusForLog(const grpc::Status& status)

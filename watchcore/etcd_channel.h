@@ -24,6 +24,14 @@ StreamError::Kind classifyStatus(const grpc::Status& status);
 // One sentence for the person: what failed, where, and what to check.
 std::string describeStatus(const grpc::Status& status, const std::string& endpoint);
 
+// The same for a failed connection attempt (the first call on a fresh
+// channel), which knows what the attempt asked for: gRPC reports a TLS
+// mismatch or a rejected client certificate only as a closed or unreadable
+// connection, and what that means depends on whether TLS and a client
+// certificate were used.
+std::string describeAttemptFailure(const grpc::Status& status, const std::string& endpoint,
+                                   const ConnectionOptions& options);
+
 // The precise form for the log: code name, message and details.
 std::string statusForLog(const grpc::Status& status);
 

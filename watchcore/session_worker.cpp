@@ -381,7 +381,7 @@ void SessionWorker::openWatchCall(std::uint64_t attempt)
 void SessionWorker::attemptFailed(std::uint64_t attempt, const grpc::Status& status, const std::string& stage)
 {
     const std::string endpoint = currentEndpoint();
-    attemptRefused(attempt, {classifyStatus(status), describeStatus(status, endpoint)},
+    attemptRefused(attempt, {classifyStatus(status), describeAttemptFailure(status, endpoint, connection_)},
                    stage + " failed at " + endpoint + " - " + statusForLog(status));
 }
 

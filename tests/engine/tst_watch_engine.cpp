@@ -245,6 +245,74 @@ private slots:
         QCOMPARE(h.cancels(), std::vector<std::int64_t>{77});
     }
 
+    void shouldIgnoreACreatedWithAnInvalidOrRepeatedId_data()
+    {
+        QTest::addColumn<qint64>("answeredId");
+        // Watch 1 is live with ID 1, watch 2 was ID 2 until cancelled, watch 3 waits for ID 3
+        QTest::newRow("negative ID") << qint64(-5);
+        QTest::newRow("-1 without a refusal") << qint64(-1);
+        QTest::newRow("ID of a live watch") << qint64(1);
+        QTest::newRow("ID of a watch cancelled on this stream") << qint64(2);
+    }
+    void shouldIgnoreACreatedWithAnInvalidOrRepeatedId()
+    {
+        // (found by tst_engine_fuzz: such an answer was bound to the next
+        // creation in flight, routing another watch's events to it; a
+        // negative ID was never unbound, and a later response for it threw)
+        QFETCH(qint64, answeredId);
+        // Given a live watch, a cancelled one and a creation in flight
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("a"));
+        h.add(2, key("b"));
+        h.receive(created(1, 5));
+        h.receive(created(2, 5));
+        h.engine.cancelWatch(2);
+        h.add(3, key("c"));
+        QCOMPARE(h.creates()[2].watch_id(), 3);
+        // When a `created` with a negative or already confirmed ID arrives
+        h.receive(created(answeredId, 5));
+        // Then it is reported and binds nothing
+        QVERIFY(std::any_of(h.notices.begin(), h.notices.end(),
+                            [](const auto& n) { return n.kind == EngineNotice::Kind::ServerMisbehaved; }));
+        QCOMPARE(h.stateOf(3), WatchState::Creating);
+        QCOMPARE(h.engine.watchInfo(1)->serverWatchId, 1);
+        QCOMPARE(h.cancels(), std::vector<std::int64_t>{2});
+        QVERIFY(h.engine.pipelining());
+        // And the real answer still binds the waiting watch
+        h.receive(created(3, 5));
+        QCOMPARE(h.stateOf(3), WatchState::Live);
+        QCOMPARE(h.engine.watchInfo(3)->serverWatchId, 3);
+        // And later responses naming that ID reach no watch
+        h.engine.cancelWatch(3);
+        h.drain();
+        h.receive(events(answeredId, 6, {{true, "a", "v", 6}}));
+        h.receive(serverCancel(answeredId, 0));
+        QCOMPARE(h.deliveredRevisions(1), std::vector<std::int64_t>(answeredId == 1 ? 1 : 0, 6));
+        QCOMPARE(h.stateOf(1), answeredId == 1 ? WatchState::Cancelled : WatchState::Live);
+    }
+
+    void shouldNotCancelALiveWatchWhoseCreationIsConfirmedAgain()
+    {
+        // (found by tst_engine_fuzz: the repeat counted as an unknown ID and
+        // the engine cancelled its own live watch)
+        // Given a live watch and no creation in flight
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("a"));
+        const auto id = h.creates()[0].watch_id();
+        h.receive(created(id, 5));
+        // When the server repeats the `created`
+        h.receive(created(id, 5));
+        // Then that is reported, and the watch stays live and uncancelled
+        QVERIFY(std::any_of(h.notices.begin(), h.notices.end(),
+                            [](const auto& n) { return n.kind == EngineNotice::Kind::ServerMisbehaved; }));
+        QVERIFY(h.cancels().empty());
+        QCOMPARE(h.stateOf(1), WatchState::Live);
+        h.receive(events(id, 6, {{true, "a", "v", 6}}));
+        QCOMPARE(h.deliveredRevisions(1), std::vector<std::int64_t>{6});
+    }
+
     void shouldRejectInvalidSpecs_data()
     {
         QTest::addColumn<QByteArray>("key");
@@ -362,10 +430,12 @@ private slots:
         QFETCH(int, fragments);
         Harness h;
         h.connectAndOpen();
-        h.add(1, key("k"));
+        WatchSpec prefix = key("k");
+        prefix.rangeEnd = prefixRangeEnd("k");
+        h.add(1, prefix);
         const auto id = h.creates()[0].watch_id();
         h.receive(created(id, 1));
-        // One revision (a transaction) split over several responses
+        // One revision (a transaction on k0, k1, ...) split over several responses
         for (int i = 0; i < fragments; ++i) {
             const bool last = i == fragments - 1;
             h.receive(events(id, 2, {{true, "k" + std::to_string(i), "v", 2}}, !last));
@@ -661,6 +731,28 @@ private slots:
         QCOMPARE(h.sent.back().create_request().key(), "b");
     }
 
+    void shouldNotCancelByAnIdOfAClosedStream()
+    {
+        // (found by tst_engine_fuzz: after a disconnect the watch kept the
+        // old stream's ID and its cancel went out with no stream open)
+        // Given a live watch, and the connection turned off and on again
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("a"));
+        h.receive(created(h.creates()[0].watch_id(), 5));
+        h.engine.setConnectionWanted(false, h.now);
+        h.engine.setConnectionWanted(true, h.now);
+        h.drain();
+        QCOMPARE(h.engine.streamState(), StreamState::Opening);
+        QCOMPARE(h.engine.watchInfo(1)->serverWatchId, -1);
+        // When the watch is cancelled before the new stream is open
+        const auto sentBefore = h.sent.size();
+        h.engine.cancelWatch(1);
+        h.drain();
+        // Then nothing is sent: that ID named a watch on the closed stream only
+        QCOMPARE(h.sent.size(), sentBefore);
+    }
+
     void shouldReuseTheStreamForAWatchAddedRightAfterTheLastWasCancelled()
     {
         // Given the last watch cancelled, and a new one added before any tick
@@ -760,6 +852,54 @@ private slots:
         QVERIFY(!h.engine.readsPaused());
         // Nothing was lost while paused
         QCOMPARE(h.deliveredRevisions(1).size(), 10u);
+    }
+
+    // --- W11: ordering -------------------------------------------------------------------------------------
+    void shouldDeliverOnlyWhatTheWatchAskedForInRevisionOrder_data()
+    {
+        // Events as "put|del key revision"; the watch is on prefix svc/ from
+        // revision 5, without deletes.
+        QTest::addColumn<QStringList>("sent");
+        QTest::addColumn<QStringList>("delivered");
+        QTest::newRow("revisions going backwards in one response")
+            << QStringList{"put svc/a 7", "put svc/b 5", "put svc/c 8"} << QStringList{"svc/a 7", "svc/c 8"};
+        QTest::newRow("a key outside the prefix")
+            << QStringList{"put svc/a 7", "put svd 7"} << QStringList{"svc/a 7"};
+        QTest::newRow("a delete the watch filters out")
+            << QStringList{"del svc/a 7", "put svc/b 8"} << QStringList{"svc/b 8"};
+    }
+    void shouldDeliverOnlyWhatTheWatchAskedForInRevisionOrder()
+    {
+        // (found by tst_engine_fuzz: only a prefix below the resume revision
+        // was dropped, so a response going backwards or carrying foreign
+        // events was delivered as it came)
+        QFETCH(QStringList, sent);
+        QFETCH(QStringList, delivered);
+        // Given a live prefix watch without deletes
+        Harness h;
+        h.connectAndOpen();
+        WatchSpec spec = key("svc/", 5);
+        spec.rangeEnd = prefixRangeEnd("svc/");
+        spec.noDelete = true;
+        h.add(1, spec);
+        const auto id = h.creates()[0].watch_id();
+        h.receive(created(id, 9));
+        // When a server sends events it should not
+        std::vector<Ev> list;
+        for (const QString& e : sent) {
+            const QStringList parts = e.split(' ');
+            list.push_back({parts[0] == "put", parts[1].toStdString(), "v", parts[2].toLongLong()});
+        }
+        h.receive(events(id, 9, list));
+        // Then only the watch's own events go out, in revision order, and it is reported
+        QStringList got;
+        for (const auto& u : h.updatesOf(WatchUpdate::Kind::Events, 1))
+            for (const auto& e : u.events)
+                got << QString::fromStdString(e.kv.key) + ' ' + QString::number(e.kv.modRevision);
+        QCOMPARE(got, delivered);
+        QVERIFY(std::any_of(h.notices.begin(), h.notices.end(),
+                            [](const auto& n) { return n.kind == EngineNotice::Kind::ServerMisbehaved; }));
+        QCOMPARE(h.engine.watchInfo(1)->nextRevision, delivered.back().split(' ')[1].toLongLong() + 1);
     }
 
     // --- W12: liveness -----------------------------------------------------------------------------------

@@ -195,7 +195,30 @@ void SessionWorker::handleDirective(StreamDirective directive)
         endCall();
         ++attempt_;
         break;
+    case StreamDirective::CheckLiveness:
+        // On the stream's own channel, so that it travels the same path.
+        startUnary<etcdserverpb::StatusRequest, etcdserverpb::StatusResponse>(
+            attempt_, {},
+            [this](auto&&... args) { maintenanceStub_->async()->Status(std::forward<decltype(args)>(args)...); },
+            &SessionWorker::livenessAnswered);
+        break;
     }
+}
+
+void SessionWorker::livenessAnswered(std::uint64_t attempt, grpc::Status status, const etcdserverpb::StatusResponse&)
+{
+    if (attempt != attempt_)
+        return;
+    pendingUnary_.reset();
+    if (!status.ok()) {
+        // The engine's probe timeout decides; this is for the engineer.
+        qCInfo(lcTransport).noquote() << "status check at" << qs(currentEndpoint()) << "failed -"
+                                      << qs(statusForLog(status));
+        return;
+    }
+    qCDebug(lcTransport).noquote() << "status check at" << qs(currentEndpoint()) << "answered; the stream is kept";
+    engine_.onLivenessConfirmed(Clock::now());
+    pump();
 }
 
 void SessionWorker::scheduleTick()

@@ -73,6 +73,7 @@ private:
     void startUnary(std::uint64_t attempt, Request request, Start start,
                     void (SessionWorker::*done)(std::uint64_t, grpc::Status, const Response&));
     void openWatchCall(std::uint64_t attempt);
+    void livenessAnswered(std::uint64_t attempt, grpc::Status status, const etcdserverpb::StatusResponse& response);
     void attemptFailed(std::uint64_t attempt, const grpc::Status& status, const std::string& stage);
     // The same, with the person's sentence and the kind of failure decided
     // here rather than from a gRPC status.

@@ -191,7 +191,10 @@ void WatchEngine::onResponse(etcdserverpb::WatchResponse&& response, TimePoint n
     if (streamState_ != StreamState::Open)
         return;
     lastReceiveAt_ = now;
-    probeSentAt_.reset();
+    // Any answer ends a probe of a quiet stream; one of creations ends only
+    // with an answer to a request of ours (a creation or a progress request).
+    if (!probeForCreations_ || response.created() || (response.watch_id() == -1 && response.events_size() == 0))
+        probeSentAt_.reset();
     backoffAttempt_ = 0;  // the stream works: the next loss starts afresh
     if (response.has_header())
         serverRevision_ = std::max(serverRevision_, response.header().revision());
@@ -238,41 +241,53 @@ void WatchEngine::onTick(TimePoint now)
     }
     if (streamState_ != StreamState::Open || readsPaused_ || watches_.empty())
         return;
-    // W12: a stream may carry events to us while nothing of ours reaches the
-    // server (a half-dead path, a proxy that stopped forwarding one way).
-    // Events keep flowing correctly then, but a creation that is never
-    // confirmed shows the server cannot hear us.
-    if (inFlight_.empty()) {
+    // W12: two things make a stream suspect. It says nothing for a while (it
+    // may be dead without an error), or it carries events while a creation
+    // stays unconfirmed (the path to the server may be dead while the path
+    // back is not; keepalive cannot see that while data arrives). Then the
+    // server is asked twice: a progress request on the stream, and a status
+    // check beside it (CheckLiveness). A member busy catching watchers up
+    // can leave the stream silent for many seconds yet answers the check; a
+    // hung member or a dead path answers neither within the probe timeout.
+    if (inFlight_.empty())
         createsWaitingSince_.reset();
-    } else if (!createsWaitingSince_) {
+    else if (!createsWaitingSince_)
         createsWaitingSince_ = now;
-    } else if (now - *createsWaitingSince_ >= options_.probeTimeout) {
-        const auto waitedMs = std::chrono::duration_cast<std::chrono::milliseconds>(now - *createsWaitingSince_);
-        directives_.push_back(StreamDirective::Reset);
-        loseStream({StreamError::Kind::Transient,
-                    "etcd did not confirm a watch creation within " + std::to_string(waitedMs.count())
-                        + " ms; the connection cannot carry requests"},
-                   now);
-        return;
-    }
-    // W12: a stream that says nothing may be dead without an error. Ask the
-    // server for progress (cheap, and answered at once by a healthy member);
-    // no answer within the probe timeout means the stream is gone.
     if (probeSentAt_) {
         if (now - *probeSentAt_ >= options_.probeTimeout) {
-            const auto silentMs = std::chrono::duration_cast<std::chrono::milliseconds>(now - lastReceiveAt_);
+            const auto ms = [&](TimePoint since) {
+                return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now - since).count());
+            };
             directives_.push_back(StreamDirective::Reset);
             loseStream({StreamError::Kind::Transient,
-                        "etcd did not answer a progress request; the stream was silent for "
-                            + std::to_string(silentMs.count()) + " ms"},
+                        probeForCreations_
+                            ? "etcd did not confirm a watch creation for " + ms(*createsWaitingSince_)
+                                  + " ms nor answer a status check; the connection cannot carry requests"
+                            : "etcd did not answer a progress request nor a status check; the stream was silent for "
+                                  + ms(lastReceiveAt_) + " ms"},
                        now);
         }
         return;
     }
-    if (now - lastReceiveAt_ >= options_.quietProbeAfter) {
+    const bool quiet = now - lastReceiveAt_ >= options_.quietProbeAfter;
+    const bool creationsStuck = createsWaitingSince_ && now - *createsWaitingSince_ >= options_.quietProbeAfter;
+    if (quiet || creationsStuck) {
         requestProgress();
+        directives_.push_back(StreamDirective::CheckLiveness);
         probeSentAt_ = now;
+        probeForCreations_ = !quiet;
     }
+}
+
+void WatchEngine::onLivenessConfirmed(TimePoint now)
+{
+    if (streamState_ != StreamState::Open || !probeSentAt_)
+        return;
+    // The member is alive and hears us: give the stream another full period.
+    probeSentAt_.reset();
+    lastReceiveAt_ = now;
+    if (createsWaitingSince_)
+        createsWaitingSince_ = now;
 }
 
 // --- outputs -----------------------------------------------------------------------
@@ -290,9 +305,11 @@ std::optional<TimePoint> WatchEngine::nextTickAt() const
         return reconnectAt_;
     if (streamState_ != StreamState::Open || readsPaused_ || watches_.empty())
         return std::nullopt;
-    TimePoint next = probeSentAt_ ? *probeSentAt_ + options_.probeTimeout : lastReceiveAt_ + options_.quietProbeAfter;
+    if (probeSentAt_)
+        return *probeSentAt_ + options_.probeTimeout;
+    TimePoint next = lastReceiveAt_ + options_.quietProbeAfter;
     if (!inFlight_.empty())
-        next = std::min(next, createsWaitingSince_ ? *createsWaitingSince_ + options_.probeTimeout : TimePoint{});
+        next = std::min(next, createsWaitingSince_ ? *createsWaitingSince_ + options_.quietProbeAfter : TimePoint{});
     return next;
 }
 
@@ -345,6 +362,8 @@ WatchEngine::InFlightCreate WatchEngine::takeInFlightFor(std::int64_t answeredId
     InFlightCreate taken = *match;
     inFlight_.erase(match);
     createsWaitingSince_.reset();  // the server hears us
+    if (probeForCreations_)
+        probeSentAt_.reset();
     return taken;
 }
 

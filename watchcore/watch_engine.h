@@ -86,6 +86,9 @@ enum class StreamDirective : std::uint8_t {
     Open,   // open a new Watch stream (on the next endpoint after a failure)
     Close,  // close the current stream gracefully: nothing left to watch
     Reset,  // abandon the current stream now: it is broken or silent
+    // W12: ask the member, outside the stream but on its connection, whether
+    // it is alive (etcd's Status); answer with onLivenessConfirmed().
+    CheckLiveness,
 };
 
 // Stream-level news for the person and the log.
@@ -140,6 +143,8 @@ public:
     void onResponse(etcdserverpb::WatchResponse&& response, TimePoint now);
     void onStreamError(const StreamError& error, TimePoint now);
     void onTick(TimePoint now);
+    // The member answered a CheckLiveness request.
+    void onLivenessConfirmed(TimePoint now);
 
     // --- outputs (drain after every input) -----------------------------------
     std::vector<etcdserverpb::WatchRequest> takeRequests();
@@ -223,6 +228,7 @@ private:
     // W12: since when creations have been waiting for their `created`
     // without any being confirmed (stamped at the first tick that sees them).
     std::optional<TimePoint> createsWaitingSince_;
+    bool probeForCreations_ = false;  // the outstanding probe is about creations
     bool closePending_ = false;             // no watch left: close at the next tick
 
     // --- across streams ------------------------------------------------------

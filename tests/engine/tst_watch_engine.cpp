@@ -934,13 +934,15 @@ private slots:
         // is dead, the path back is not)
         h.add(2, key("j"));
         h.engine.onTick(h.now);
-        for (int second = 1; second <= 5; ++second) {
+        for (int second = 1; second <= 10; ++second) {
             h.now += 1s;
             h.receive(events(h.creates()[0].watch_id(), 1 + second, {{true, "k", "v", 1 + second}}));
             h.engine.onTick(h.now);
             h.drain();
         }
-        // Then the stream is abandoned within the probe timeout
+        // Then after 5 s a probe goes out (a progress request and a status
+        // check), and unanswered it abandons the stream 5 s later
+        QCOMPARE(std::count(h.directives.begin(), h.directives.end(), StreamDirective::CheckLiveness), 1);
         QVERIFY(!h.directives.empty());
         QCOMPARE(h.directives.back(), StreamDirective::Reset);
         QCOMPARE(h.engine.streamState(), StreamState::Backoff);
@@ -964,6 +966,36 @@ private slots:
         QCOMPARE(h.engine.streamState(), StreamState::Open);
         QVERIFY(std::none_of(h.directives.begin(), h.directives.end(),
                              [](auto d) { return d == StreamDirective::Reset; }));
+    }
+
+    void shouldKeepASilentStreamWhileTheMemberAnswersStatusChecks()
+    {
+        // Given a live watch on a stream that goes silent (etcd busy catching
+        // other watchers up: its stream sender is occupied for a long time)
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("k"));
+        h.receive(created(h.creates()[0].watch_id(), 1));
+        // When every probe's status check is answered, for a minute
+        for (int round = 0; round < 12; ++round) {
+            h.now += 5s;
+            h.engine.onTick(h.now);
+            h.drain();
+            QCOMPARE(h.directives.back(), StreamDirective::CheckLiveness);
+            h.now += 1s;
+            h.engine.onLivenessConfirmed(h.now);
+        }
+        // Then the stream is kept
+        QCOMPARE(h.engine.streamState(), StreamState::Open);
+        QVERIFY(std::none_of(h.directives.begin(), h.directives.end(),
+                             [](auto d) { return d == StreamDirective::Reset; }));
+        // And once the checks stop being answered, it is abandoned
+        h.now += 5s;
+        h.engine.onTick(h.now);
+        h.now += 5s;
+        h.engine.onTick(h.now);
+        h.drain();
+        QCOMPARE(h.directives.back(), StreamDirective::Reset);
     }
 
     void shouldKeepStreamWhenProbeIsAnswered()

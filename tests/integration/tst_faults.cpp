@@ -104,9 +104,8 @@ public:
                 }
                 if (record)
                     updates[u.watch].push_back(u);
-                lastDelivered[u.watch] = std::max(lastDelivered[u.watch], u.kind == WatchUpdate::Kind::Events
-                                                                              ? u.events.back().kv.modRevision
-                                                                              : 0);
+                if (u.kind == WatchUpdate::Kind::Events && !u.events.empty())
+                    lastDelivered[u.watch] = std::max(lastDelivered[u.watch], u.events.back().kv.modRevision);
             }
             unacknowledged += batch->eventCount;
             maxUnacknowledged = std::max(maxUnacknowledged, unacknowledged);

@@ -689,6 +689,7 @@ private:
             {open ? 0.1 * faultRate_ : 0.0, &FuzzRun::tokenExpires},
             {open && !stream_->outbound.empty() && !paused ? 10.0 : 0.0, &FuzzRun::deliverResponses},
             {3.0, &FuzzRun::tick},
+            {livenessCheckPending_ ? 2.0 : 0.0, &FuzzRun::answerLivenessCheck},
             {traffic_ == Traffic::Hostile ? 2.5 : 0.0, &FuzzRun::injectMalformed},
         };
         std::vector<double> weights;
@@ -1270,8 +1271,25 @@ private:
             trace(directive == StreamDirective::Close ? "  -> close the stream" : "  -> reset the stream");
             stream_.reset();
             openRequested_ = false;
+            livenessCheckPending_ = false;
+            break;
+        case StreamDirective::CheckLiveness:
+            trace("  -> check liveness (status call)");
+            if (!stream_)
+                fail("one-stream", "a liveness check with no stream open");
+            livenessCheckPending_ = true;
             break;
         }
+    }
+
+    // The transport's status call came back: the member is alive. (A lost
+    // answer is simply never delivered.)
+    void answerLivenessCheck()
+    {
+        livenessCheckPending_ = false;
+        if (chance(rng_, 0.3 * faultRate_))
+            return;  // unanswered: a hung member
+        call("liveness confirmed", [&] { engine_.onLivenessConfirmed(now_); });
     }
 
     void checkAndForward(etcdserverpb::WatchRequest&& request, CallOutputs& out)
@@ -1689,6 +1707,7 @@ private:
 
     std::optional<ModelStream> stream_;  // the server side of the open stream
     bool openRequested_ = false;         // the engine asked for a stream; not yet open
+    bool livenessCheckPending_ = false;  // a status call the transport has not answered yet
     std::set<std::int64_t> streamIds_;   // client-chosen IDs requested on this stream
     std::map<std::int64_t, int> streamCancels_;  // cancels sent on this stream, by ID
     int createsInFlight_ = 0;            // creates sent on this stream minus `created` answers

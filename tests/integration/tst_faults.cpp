@@ -778,12 +778,14 @@ private slots:
         peak = std::max(peak, memoryMiB(cli));
 
         // Then, read at last, the output holds every event of the history
+        const std::vector<WatchEvent> history = readHistory(etcd, start, last);
+        const auto expected = std::count_if(history.begin(), history.end(),
+                                            [](const WatchEvent& e) { return e.kv.key.rfind("f/", 0) == 0; });
         QByteArray output;
         std::int64_t lastSeen = 0;
-        const QByteArray needle = QByteArray("\"mod_revision\":") + QByteArray::number(last);
         const auto until = Clock::now() + std::chrono::milliseconds(kWaitMs * 4);
         char buffer[1 << 16];
-        while (Clock::now() < until && !output.contains(needle)) {
+        while (Clock::now() < until && output.count('\n') < expected) {
             pollfd p{pipeFds[0], POLLIN, 0};
             if (::poll(&p, 1, 1000) <= 0)
                 continue;
@@ -799,7 +801,6 @@ private slots:
         const int newline = output.lastIndexOf('\n');
         output.truncate(newline + 1);
         const std::vector<HistoryEvent> got = parseCliJsonl(output);
-        const std::vector<WatchEvent> history = readHistory(etcd, start, last);
         std::int64_t checked = 0;
         for (const WatchEvent& want : history) {
             if (want.kv.key.rfind("f/", 0) != 0)

@@ -14,10 +14,10 @@ trap 'rm -f "$rows"' EXIT
 export ETCDSCOPE_RELIABILITY_REPORT="$rows"
 if [[ "$mode" == "--long" ]]; then
     ctest --test-dir build/ci -R "^(tst_faults_long|tst_engine_fuzz_long)$" --output-on-failure
-    ctest --test-dir build/ci -R "^tst_bad_input$" --output-on-failure
+    ctest --test-dir build/ci -R "^(tst_bad_input|tst_event_store)$" --output-on-failure
     command="bash scripts/reliability.sh --long"
 else
-    ctest --test-dir build/ci -R "^(tst_faults|tst_bad_input|tst_engine_fuzz)$" --output-on-failure
+    ctest --test-dir build/ci -R "^(tst_faults|tst_bad_input|tst_engine_fuzz|tst_event_store)$" --output-on-failure
     command="bash scripts/reliability.sh"
 fi
 build/ci/tests/reliability_report "$rows" docs/RELIABILITY.md "$command"

@@ -14,6 +14,8 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
+#include "report.h"
+
 #include <QtTest>
 
 #include <csignal>
@@ -769,8 +771,17 @@ private slots:
             return;
         // And the log takes new records again
         std::vector<EventRecord> more{makeRecord(1, RecordKind::Put, "after", "ok", 1000)};
-        QVERIFY2(store->append(more, &error), qPrintable(error));
+        QString laterError;
+        QVERIFY2(store->append(more, &laterError), qPrintable(laterError));
         QCOMPARE(store->count({}), qint64(kEarlierRecords + 1));
+        etcdscope::testing::appendReportRow({{"section", "bad-input"},
+                                             {"case", "the event log's disk is full (RLIMIT_FSIZE)"},
+                                             {"sentence", error},
+                                             {"exit", "n/a"},
+                                             {"dataIntact", QString("held: %1 earlier records intact, the failed "
+                                                                    "batch rolled back, new records taken after")
+                                                                .arg(kEarlierRecords)},
+                                             {"result", "held"}});
     }
 
     void shouldReportWhyALogCannotBeOpened_data()

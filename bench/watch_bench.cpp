@@ -1,0 +1,547 @@
+// The watch benchmarks of SPEC §6, etcdscope side by side with etcdctl (the
+// Go client) on the same etcd in the same run. Starts its own etcd (own data
+// directory, no auto-compaction, raised request and quota limits), runs the
+// scenarios, prints a table and one JSON line per scenario. Asserts nothing
+// about time: it measures.
+//   watch_bench [--events N] [--live-puts N] [--watches N] [--runs N] [--smoke]
+#include "etcd_process.h"
+#include "load_generator.h"
+#include "watch_session.h"
+
+#include <QCoreApplication>
+#include <QEventLoop>
+#include <QStandardPaths>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <poll.h>
+#include <signal.h>
+#include <string>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+using namespace etcdscope;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Settings {
+    std::int64_t replayEvents = 500'000;  // history for the replay (100 events per revision)
+    std::int64_t livePuts = 200'000;
+    int watches = 10'000;
+    int runs = 3;  // each replay client runs this often; the median counts
+};
+
+double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double median(std::vector<double> v)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+double percentile(std::vector<double> v, double p)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, std::size_t(p * double(v.size() - 1) + 0.5))];
+}
+
+double rssMiB(pid_t pid = 0)
+{
+    std::ifstream status(pid ? "/proc/" + std::to_string(pid) + "/status" : std::string("/proc/self/status"));
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmRSS:", 0) == 0)
+            return std::stod(line.substr(6)) / 1024.0;
+    return 0;
+}
+
+std::string cpuModel()
+{
+    std::ifstream cpu("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpu, line))
+        if (line.rfind("model name", 0) == 0)
+            return line.substr(line.find(':') + 2);
+    return "unknown";
+}
+
+// --- child processes -------------------------------------------------------------
+
+struct Child {
+    pid_t pid = -1;
+    int out = -1;  // read end of its stdout, or -1 when it goes to /dev/null
+};
+
+Child spawn(const std::vector<std::string>& args, bool pipeOut)
+{
+    int fds[2] = {-1, -1};
+    if (pipeOut && ::pipe2(fds, O_CLOEXEC) != 0)
+        return {};
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent)
+            ::_exit(127);
+        const int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(pipeOut ? fds[1] : null, STDOUT_FILENO);
+        ::dup2(null, STDERR_FILENO);
+        std::vector<char*> argv;
+        for (const std::string& a : args)
+            argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execvp(argv[0], argv.data());
+        ::_exit(127);
+    }
+    if (pipeOut)
+        ::close(fds[1]);
+    return {pid, pipeOut ? fds[0] : -1};
+}
+
+void stopChild(Child& child)
+{
+    if (child.pid > 0) {
+        ::kill(child.pid, SIGKILL);
+        ::waitpid(child.pid, nullptr, 0);
+    }
+    if (child.out >= 0)
+        ::close(child.out);
+    child = {};
+}
+
+// Reads a client's output and notes, for every revision that appears in a
+// "mod_revision":N field, when it was first seen. Stops at `lastRevision`
+// or at end of output. Runs on its own thread.
+class OutputReader {
+public:
+    OutputReader(int fd, std::int64_t firstRevision, std::int64_t lastRevision)
+        : fd_(fd), first_(firstRevision), last_(lastRevision),
+          seenAt_(std::size_t(std::max<std::int64_t>(0, lastRevision - firstRevision + 1)))
+    {
+        thread_ = std::thread([this] { run(); });
+    }
+    ~OutputReader() { join(); }
+    void join()
+    {
+        if (thread_.joinable())
+            thread_.join();
+    }
+    bool reachedLast() const { return reached_; }
+    Clock::time_point lastAt() const { return lastAt_; }
+    const std::vector<Clock::time_point>& seenAt() const { return seenAt_; }
+    std::int64_t bytes() const { return bytes_; }
+
+private:
+    void run()
+    {
+        static const char kField[] = "\"mod_revision\":";
+        std::string pending;  // bytes after the last complete line
+        std::vector<char> buffer(1 << 20);
+        while (!reached_) {
+            const ssize_t n = ::read(fd_, buffer.data(), buffer.size());
+            if (n <= 0)
+                break;
+            const auto now = Clock::now();
+            bytes_ += n;
+            pending.append(buffer.data(), std::size_t(n));
+            const std::size_t end = pending.rfind('\n');
+            if (end == std::string::npos)
+                continue;
+            // Both clients write whole lines (an event, or a response), so
+            // complete lines hold complete fields.
+            std::size_t at = 0;
+            while ((at = pending.find(kField, at)) != std::string::npos && at < end) {
+                std::size_t p = at + sizeof kField - 1;
+                if (pending[p] == '"')
+                    ++p;  // JSON that quotes 64-bit numbers
+                std::int64_t value = 0;
+                while (p < end && pending[p] >= '0' && pending[p] <= '9')
+                    value = value * 10 + (pending[p++] - '0');
+                if (value >= first_ && value <= last_) {
+                    auto& slot = seenAt_[std::size_t(value - first_)];
+                    if (slot == Clock::time_point{})
+                        slot = now;
+                    if (value == last_) {
+                        reached_ = true;
+                        lastAt_ = now;
+                    }
+                }
+                at = p;
+            }
+            pending.erase(0, end + 1);
+        }
+    }
+
+    int fd_;
+    std::int64_t first_;
+    std::int64_t last_;
+    std::vector<Clock::time_point> seenAt_;
+    std::atomic<bool> reached_{false};
+    Clock::time_point lastAt_{};
+    std::int64_t bytes_ = 0;
+    std::thread thread_;
+};
+
+// The physical limit: a client that only receives and discards, on a plain
+// gRPC watch of its own. Returns seconds to the last revision.
+struct DiscardResult {
+    double seconds = 0;
+    std::int64_t events = 0;
+};
+DiscardResult discardClient(const std::string& endpoint, const std::string& prefix, std::int64_t fromRevision,
+                            std::int64_t lastRevision, std::vector<Clock::time_point>* seenAt = nullptr,
+                            std::atomic<bool>* ready = nullptr)
+{
+    const auto start = Clock::now();
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(-1);
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    auto stub = etcdserverpb::Watch::NewStub(grpc::CreateCustomChannel(endpoint, grpc::InsecureChannelCredentials(), args));
+    grpc::ClientContext context;
+    auto stream = stub->Watch(&context);
+    etcdserverpb::WatchRequest request;
+    auto* create = request.mutable_create_request();
+    create->set_key(prefix);
+    create->set_range_end(prefixRangeEnd(prefix));
+    create->set_start_revision(fromRevision);
+    stream->Write(request);
+    etcdserverpb::WatchResponse response;
+    DiscardResult result;
+    bool done = false;
+    while (!done && stream->Read(&response)) {
+        if (response.created() && ready)
+            *ready = true;
+        const auto now = Clock::now();
+        for (const auto& e : response.events()) {
+            ++result.events;
+            const std::int64_t rev = e.kv().mod_revision();
+            if (seenAt && rev >= fromRevision && rev - fromRevision < std::int64_t(seenAt->size())
+                && (*seenAt)[std::size_t(rev - fromRevision)] == Clock::time_point{})
+                (*seenAt)[std::size_t(rev - fromRevision)] = now;
+            done = done || rev >= lastRevision;
+        }
+    }
+    result.seconds = secondsSince(start);
+    context.TryCancel();
+    return result;
+}
+
+// Runs `args` with output to /dev/null until it exits; seconds, or -1.
+double timeToExit(const std::vector<std::string>& args)
+{
+    const auto start = Clock::now();
+    Child child = spawn(args, false);
+    int status = 0;
+    ::waitpid(child.pid, &status, 0);
+    const double seconds = secondsSince(start);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? seconds : -1;
+}
+
+// Runs `args` with its output read by an OutputReader until `last` shows.
+double timeToRevision(const std::vector<std::string>& args, std::int64_t first, std::int64_t last)
+{
+    const auto start = Clock::now();
+    Child child = spawn(args, true);
+    OutputReader reader(child.out, first, last);
+    reader.join();
+    const double seconds = reader.reachedLast() ? std::chrono::duration<double>(reader.lastAt() - start).count() : -1;
+    stopChild(child);
+    return seconds;
+}
+
+// --- reporting ---------------------------------------------------------------------
+
+struct Row {
+    std::string scenario;
+    std::string measure;
+    std::string unit;
+    double etcdscope = 0;
+    double etcdctl = 0;     // 0: not applicable
+    double reference = 0;   // the discard client, where it applies
+    std::string note;
+};
+
+std::vector<Row> rows;
+
+void report(Row row)
+{
+    std::printf("%-34s %-30s %14.1f %14.1f %14.1f  %s\n", row.scenario.c_str(), row.measure.c_str(), row.etcdscope,
+                row.etcdctl, row.reference, row.note.c_str());
+    std::fflush(stdout);
+    rows.push_back(std::move(row));
+}
+
+void printJson(const std::string& etcdVersion)
+{
+    for (const Row& r : rows) {
+        std::printf("{\"scenario\":\"%s\",\"measure\":\"%s\",\"unit\":\"%s\",\"etcdscope\":%.3f,\"etcdctl\":%.3f,"
+                    "\"discard\":%.3f,\"ratio_vs_etcdctl\":%.3f,\"ratio_vs_discard\":%.3f,\"note\":\"%s\","
+                    "\"machine\":{\"cores\":%u,\"cpu\":\"%s\",\"etcd\":\"%s\"}}\n",
+                    r.scenario.c_str(), r.measure.c_str(), r.unit.c_str(), r.etcdscope, r.etcdctl, r.reference,
+                    r.etcdctl > 0 ? r.etcdscope / r.etcdctl : 0.0, r.reference > 0 ? r.etcdscope / r.reference : 0.0,
+                    r.note.c_str(), std::thread::hardware_concurrency(), cpuModel().c_str(), etcdVersion.c_str());
+    }
+}
+
+// --- scenarios ------------------------------------------------------------------------
+
+void replayScenario(testing::EtcdProcess& etcd, const Settings& s, const std::string& cli, const std::string& etcdctl)
+{
+    bench::LoadOptions load;
+    load.endpoint = etcd.endpoint();
+    load.prefix = "replay/";
+    load.operations = s.replayEvents / 100;
+    load.putsPerTransaction = 100;
+    load.keyCount = 10'000;
+    load.inFlight = 16;
+    const bench::LoadResult written = bench::runLoad(load);
+    const std::int64_t first = written.firstRevision;
+    const std::int64_t last = written.lastRevision;
+    const double events = double(written.events);
+    std::printf("# replay history: %lld events in revisions %lld..%lld, written in %.2f s (%.0f events/s)\n",
+                (long long)written.events, (long long)first, (long long)last, written.seconds,
+                events / written.seconds);
+
+    std::vector<double> discard, jsonl, count, jsonlPipe, ctlJson, ctlPipeSimple;
+    const std::string rev = std::to_string(first);
+    const std::string until = std::to_string(last);
+    for (int run = 0; run < s.runs; ++run) {
+        discard.push_back(discardClient(etcd.endpoint(), "replay/", first, last).seconds);
+        jsonl.push_back(timeToExit({cli, "watch", "--endpoints", etcd.endpoint(), "--prefix", "--rev", rev,
+                                    "--until-rev", until, "replay/"}));
+        count.push_back(timeToExit({cli, "watch", "--endpoints", etcd.endpoint(), "--prefix", "--rev", rev,
+                                    "--until-rev", until, "--output", "count", "replay/"}));
+        jsonlPipe.push_back(timeToRevision({cli, "watch", "--endpoints", etcd.endpoint(), "--prefix", "--rev", rev,
+                                            "replay/"},
+                                           first, last));
+        ctlJson.push_back(timeToRevision({etcdctl, "watch", "--endpoints", etcd.endpoint(), "--prefix", "--rev", rev,
+                                          "-w", "json", "replay/"},
+                                         first, last));
+    }
+    const double d = events / median(discard);
+    report({"replay catch-up (JSONL, /dev/null)", "events/s", "events/s", events / median(jsonl), 0, d,
+            "etcdscope-cli exits at --until-rev"});
+    report({"replay catch-up (count)", "events/s", "events/s", events / median(count), 0, d, ""});
+    report({"replay catch-up (JSON, read by pipe)", "events/s", "events/s", events / median(jsonlPipe),
+            events / median(ctlJson), d, "etcdctl -w json; both read by the same pipe reader"});
+}
+
+void liveScenario(testing::EtcdProcess& etcd, const Settings& s, const std::string& cli, const std::string& etcdctl,
+                  int putsPerTransaction)
+{
+    const std::string prefix = putsPerTransaction > 1 ? "livetx/" : "live/";
+    const std::int64_t start = etcd.currentRevision() + 1;
+    const std::int64_t operations = s.livePuts / putsPerTransaction;
+    const std::int64_t last = start + operations - 1;  // one revision per request, nothing else writes
+    const std::string rev = std::to_string(start);
+
+    Child ours = spawn({cli, "watch", "--endpoints", etcd.endpoint(), "--prefix", "--rev", rev, prefix}, true);
+    Child theirs = spawn({etcdctl, "watch", "--endpoints", etcd.endpoint(), "--prefix", "--rev", rev, "-w", "json",
+                          prefix},
+                         true);
+    OutputReader ourReader(ours.out, start, last);
+    OutputReader theirReader(theirs.out, start, last);
+    std::vector<Clock::time_point> discardSeen(std::size_t(last - start + 1));
+    std::atomic<bool> discardReady{false};
+    std::thread discard([&] { discardClient(etcd.endpoint(), prefix, start, last, &discardSeen, &discardReady); });
+    while (!discardReady)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // until its watch is created
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));    // the child processes connect
+
+    bench::LoadOptions load;
+    load.endpoint = etcd.endpoint();
+    load.prefix = prefix;
+    load.operations = operations;
+    load.putsPerTransaction = putsPerTransaction;
+    load.keyCount = 10'000;
+    load.inFlight = 64;
+    load.recordCommits = true;
+    const bench::LoadResult written = bench::runLoad(load);
+    discard.join();
+    ourReader.join();
+    theirReader.join();
+    stopChild(ours);
+    stopChild(theirs);
+
+    std::vector<Clock::time_point> committedAt(std::size_t(last - start + 1));
+    Clock::time_point firstCommit = Clock::time_point::max();
+    for (const bench::Commit& c : written.commits)
+        if (c.revision >= start && c.revision <= last) {
+            committedAt[std::size_t(c.revision - start)] = c.at;
+            firstCommit = std::min(firstCommit, c.at);
+        }
+    auto lags = [&](const std::vector<Clock::time_point>& seen, Clock::time_point* lastSeen) {
+        std::vector<double> ms;
+        *lastSeen = {};
+        for (std::size_t i = 0; i < seen.size(); ++i)
+            if (seen[i] != Clock::time_point{} && committedAt[i] != Clock::time_point{}) {
+                ms.push_back(std::chrono::duration<double, std::milli>(seen[i] - committedAt[i]).count());
+                *lastSeen = std::max(*lastSeen, seen[i]);
+            }
+        return ms;
+    };
+    Clock::time_point ourLast, theirLast, discardLast;
+    const auto ourLag = lags(ourReader.seenAt(), &ourLast);
+    const auto theirLag = lags(theirReader.seenAt(), &theirLast);
+    const auto discardLag = lags(discardSeen, &discardLast);
+    const double events = double(written.events);
+    auto rate = [&](Clock::time_point lastSeen) {
+        return events / std::chrono::duration<double>(lastSeen - firstCommit).count();
+    };
+    const std::string name = putsPerTransaction > 1 ? "live ingest (100-put transactions)" : "live ingest (puts)";
+    std::printf("# %s: etcd committed %.0f events/s\n", name.c_str(), events / written.seconds);
+    report({name, "delivered events/s", "events/s", rate(ourLast), rate(theirLast), rate(discardLast),
+            "from the first commit to the last event seen"});
+    report({name, "lag p50 (ms)", "ms", percentile(ourLag, 0.5), percentile(theirLag, 0.5),
+            percentile(discardLag, 0.5), "commit acknowledged → revision seen in the output"});
+    report({name, "lag p99 (ms)", "ms", percentile(ourLag, 0.99), percentile(theirLag, 0.99),
+            percentile(discardLag, 0.99), ""});
+}
+
+void manyWatchesScenario(testing::EtcdProcess& etcd, const Settings& s, const std::string& etcdctl, int argc,
+                         char** argv)
+{
+    (void)argc;
+    (void)argv;
+    auto ours = [&](bool pipelined, double* mib) {
+        SessionOptions options;
+        options.engine.pipelineCreates = pipelined;
+        auto session = std::make_unique<WatchSession>(options);
+        std::atomic<int> live{0};
+        QObject::connect(session.get(), &WatchSession::updatesReady, session.get(), [&](const UpdateBatchPtr& batch) {
+            for (const WatchUpdate& u : batch->updates)
+                if (u.kind == WatchUpdate::Kind::State && u.state == WatchState::Live)
+                    ++live;
+        });
+        const double before = rssMiB();
+        for (int i = 0; i < s.watches; ++i) {
+            WatchSpec spec;
+            spec.key = "many/" + std::to_string(i);
+            session->addWatch(spec);
+        }
+        ConnectionOptions connection;
+        connection.endpoints = {etcd.endpoint()};
+        const auto start = Clock::now();
+        session->connectToCluster(connection);
+        while (live < s.watches && secondsSince(start) < 120)
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 5);  // the session's batches arrive here
+        const double seconds = secondsSince(start);
+        *mib = rssMiB() - before;
+        session.reset();
+        return live >= s.watches ? seconds : -1;
+    };
+    double pipelinedMiB = 0, serialMiB = 0;
+    const double pipelined = ours(true, &pipelinedMiB);
+    const double serial = ours(false, &serialMiB);
+
+    // etcdctl: interactive mode creates every watch on one client (the Go
+    // client's one-at-a-time queue); etcd's own gauge tells when all exist.
+    const double baseline = etcd.metric("etcd_debugging_mvcc_watcher_total").value_or(0);
+    int fds[2];
+    (void)::pipe2(fds, O_CLOEXEC);
+    const auto start = Clock::now();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        ::dup2(fds[0], STDIN_FILENO);
+        const int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, STDOUT_FILENO);
+        ::dup2(null, STDERR_FILENO);
+        const std::string endpoint = etcd.endpoint();
+        ::execlp(etcdctl.c_str(), etcdctl.c_str(), "watch", "-i", "--endpoints", endpoint.c_str(), nullptr);
+        ::_exit(127);
+    }
+    ::close(fds[0]);
+    std::string commands;
+    for (int i = 0; i < s.watches; ++i)
+        commands += "watch many/" + std::to_string(i) + "\n";
+    std::thread feeder([&] {
+        std::size_t done = 0;
+        while (done < commands.size()) {
+            const ssize_t n = ::write(fds[1], commands.data() + done, commands.size() - done);
+            if (n <= 0)
+                break;
+            done += std::size_t(n);
+        }
+    });
+    double theirs = -1;
+    while (secondsSince(start) < 120) {
+        if (etcd.metric("etcd_debugging_mvcc_watcher_total").value_or(0) >= baseline + s.watches) {
+            theirs = secondsSince(start);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling etcd's gauge
+    }
+    const double ctlMiB = rssMiB(pid);
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    feeder.join();
+    ::close(fds[1]);
+    const std::string n = std::to_string(s.watches);
+    report({n + " watches on one stream", "seconds until all created", "s", pipelined, theirs, serial,
+            "etcdscope pipelined; reference column: etcdscope serial queue (the Go algorithm)"});
+    report({n + " watches on one stream", "client memory per watch (KiB)", "KiB",
+            pipelinedMiB * 1024 / s.watches, ctlMiB * 1024 / s.watches, serialMiB * 1024 / s.watches,
+            "etcdscope: resident growth; etcdctl: its whole resident size"});
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    Settings s;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        auto next = [&]() -> long long { return i + 1 < argc ? std::atoll(argv[++i]) : 0; };
+        if (arg == "--events") s.replayEvents = next();
+        else if (arg == "--live-puts") s.livePuts = next();
+        else if (arg == "--watches") s.watches = int(next());
+        else if (arg == "--runs") s.runs = int(next());
+        else if (arg == "--smoke") s = Settings{20'000, 5'000, 500, 1};
+        else {
+            std::fprintf(stderr, "usage: watch_bench [--events N] [--live-puts N] [--watches N] [--runs N] [--smoke]\n");
+            return 2;
+        }
+    }
+    const QString cli = QCoreApplication::applicationDirPath() + "/../app/etcdscope-cli";
+    const QString etcdctl = QStandardPaths::findExecutable("etcdctl");
+    if (etcdctl.isEmpty()) {
+        std::fprintf(stderr, "etcdctl is not installed (Debian package etcd-client).\n");
+        return 1;
+    }
+    testing::EtcdProcess etcd({"--quota-backend-bytes=8589934592", "--max-request-bytes=33554432",
+                               "--max-txn-ops=1000", "--auto-compaction-retention=0"});
+    if (const std::string error = etcd.start(); !error.empty()) {
+        std::fprintf(stderr, "cannot start etcd: %s\n", error.c_str());
+        return 1;
+    }
+    const auto status = etcd.status();
+    const std::string version = status ? status->version() : "unknown";
+    std::printf("# watch_bench: etcd %s on 127.0.0.1, %u cores (%s); median of %d runs for the replay\n",
+                version.c_str(), std::thread::hardware_concurrency(), cpuModel().c_str(), s.runs);
+    std::printf("%-34s %-30s %14s %14s %14s  %s\n", "scenario", "measure", "etcdscope", "etcdctl", "discard/ref",
+                "note");
+    replayScenario(etcd, s, cli.toStdString(), etcdctl.toStdString());
+    liveScenario(etcd, s, cli.toStdString(), etcdctl.toStdString(), 1);
+    liveScenario(etcd, s, cli.toStdString(), etcdctl.toStdString(), 100);
+    manyWatchesScenario(etcd, s, etcdctl.toStdString(), argc, argv);
+    printJson(version);
+    return 0;
+}

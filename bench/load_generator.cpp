@@ -45,7 +45,7 @@ public:
         for (int i = 0; i < initial; ++i)
             send(i);
         std::unique_lock lock(mutex_);
-        done_.wait(lock, [&] { return outstanding_ == 0; });
+        done_.wait(lock, [&] { return outstanding_ == 0 && released_ == issued_; });
         result_.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
         result_.events = result_.committed * std::max(1, options_.putsPerTransaction);
         return std::move(result_);
@@ -57,6 +57,23 @@ private:
         return options_.prefix + std::to_string(n % std::max(1, options_.keyCount));
     }
 
+    // One request's state. gRPC destroys the callback (and with it this) on
+    // its own thread after running it; the context goes first, then the
+    // load learns the call is gone, so it never outlives the channel.
+    template <typename Request, typename Response>
+    struct Call {
+        Load* load;
+        std::unique_ptr<grpc::ClientContext> context = std::make_unique<grpc::ClientContext>();
+        Request request;
+        Response response;
+        explicit Call(Load* owner) : load(owner) {}
+        ~Call()
+        {
+            context.reset();
+            load->released();
+        }
+    };
+
     // Sends request number `n`, paced when a rate is set.
     void send(std::int64_t n)
     {
@@ -65,30 +82,32 @@ private:
                                           std::chrono::duration<double>(double(n) / options_.operationsPerSecond));
             std::this_thread::sleep_until(due);  // pacing the load, not waiting for a condition
         }
-        auto context = std::make_shared<grpc::ClientContext>();
         if (options_.putsPerTransaction <= 1) {
-            auto request = std::make_shared<etcdserverpb::PutRequest>();
-            auto response = std::make_shared<etcdserverpb::PutResponse>();
-            request->set_key(keyFor(n));
-            request->set_value(value_);
-            kv_->async()->Put(context.get(), request.get(), response.get(),
-                              [this, context, request, response](grpc::Status status) {
-                                  finished(status, response->header().revision());
-                              });
+            auto call = std::make_shared<Call<etcdserverpb::PutRequest, etcdserverpb::PutResponse>>(this);
+            call->request.set_key(keyFor(n));
+            call->request.set_value(value_);
+            kv_->async()->Put(call->context.get(), &call->request, &call->response, [call](grpc::Status status) {
+                call->load->finished(status, call->response.header().revision());
+            });
         } else {
-            auto request = std::make_shared<etcdserverpb::TxnRequest>();
-            auto response = std::make_shared<etcdserverpb::TxnResponse>();
+            auto call = std::make_shared<Call<etcdserverpb::TxnRequest, etcdserverpb::TxnResponse>>(this);
             const std::int64_t first = n * options_.putsPerTransaction;
             for (int i = 0; i < options_.putsPerTransaction; ++i) {
-                auto* put = request->add_success()->mutable_request_put();
+                auto* put = call->request.add_success()->mutable_request_put();
                 put->set_key(keyFor(first + i));
                 put->set_value(value_);
             }
-            kv_->async()->Txn(context.get(), request.get(), response.get(),
-                              [this, context, request, response](grpc::Status status) {
-                                  finished(status, response->header().revision());
-                              });
+            kv_->async()->Txn(call->context.get(), &call->request, &call->response, [call](grpc::Status status) {
+                call->load->finished(status, call->response.header().revision());
+            });
         }
+    }
+
+    void released()
+    {
+        std::lock_guard lock(mutex_);
+        ++released_;
+        done_.notify_all();
     }
 
     void finished(const grpc::Status& status, std::int64_t revision)
@@ -128,6 +147,7 @@ private:
     std::condition_variable done_;
     std::int64_t issued_ = 0;
     std::int64_t outstanding_ = 0;
+    std::int64_t released_ = 0;  // calls whose state (and context) is gone
     LoadResult result_;
 };
 

@@ -309,6 +309,18 @@ private:
 
 std::chrono::milliseconds phase(int baseMs) { return std::chrono::milliseconds(baseMs * scale()); }
 
+// Transactions of 100 puts over 102 keys, as fast as etcd takes them.
+LoadMix bulkTransactions()
+{
+    LoadMix mix;
+    mix.keys = scenarioKeys(34);
+    mix.putPercent = 0;
+    mix.deletePercent = 0;
+    mix.transactionSize = 100;
+    mix.opsPerSecond = 0;
+    return mix;
+}
+
 bool copyTree(const QString& from, const QString& to)
 {
     return runProcess("cp", {"-a", from, to}).exitCode == 0;
@@ -696,12 +708,7 @@ private slots:
         // Given one member and a consumer that acknowledges nothing for now
         EtcdProcess etcd(memberFlags({"--quota-backend-bytes=8589934592"}));
         QVERIFY2(etcd.start().empty(), "etcd did not start");
-        LoadMix mix;
-        mix.keys = scenarioKeys(34);
-        mix.putPercent = 0;
-        mix.deletePercent = 0;
-        mix.transactionSize = 100;
-        mix.opsPerSecond = 0;
+        const LoadMix mix = bulkTransactions();
         Scenario s("slow consumer: the session's reader falls far behind", {etcd.endpoint()}, {etcd.endpoint()},
                    [&]() -> EtcdProcess& { return etcd; }, mix);
         s.recorder().autoAcknowledge = false;
@@ -757,12 +764,7 @@ private slots:
             ::_exit(127);
         }
         ::close(pipeFds[1]);
-        LoadMix mix;
-        mix.keys = scenarioKeys(34);
-        mix.putPercent = 0;
-        mix.deletePercent = 0;
-        mix.transactionSize = 100;
-        mix.opsPerSecond = 0;
+        const LoadMix mix = bulkTransactions();
         LoadWriter writer({etcd.endpoint()}, mix);
 
         // When a million events (a fifth of it in the default run) pile up

@@ -453,7 +453,8 @@ private slots:
 
         const std::string failures = s.finish(
             {{"recoveryMs", qRound(std::max(left, recovered))},
-             {"recoveryNote", "from the proxy going silent (and a watch added) until the session had left it (after "
+             {"recoveryNote", QString("from the proxy going silent") + (added ? " (and a watch added)" : "")
+                                  + " until the session had left it (after "
                                   + QString::number(qRound(left)) + " ms; bounds: keepalive 5.5 s + 2.5 s, quiet probe 5 s + "
                                   "5 s, unconfirmed creation 5 s) and events flowed again"}});
         QVERIFY2(failures.empty(), failures.c_str());

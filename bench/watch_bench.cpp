@@ -61,16 +61,6 @@ double percentile(std::vector<double> v, double p)
     return v[std::min(v.size() - 1, std::size_t(p * double(v.size() - 1) + 0.5))];
 }
 
-double rssMiB(pid_t pid = 0)
-{
-    std::ifstream status(pid ? "/proc/" + std::to_string(pid) + "/status" : std::string("/proc/self/status"));
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmRSS:", 0) == 0)
-            return std::stod(line.substr(6)) / 1024.0;
-    return 0;
-}
-
 std::string cpuModel()
 {
     std::ifstream cpu("/proc/cpuinfo");
@@ -429,7 +419,7 @@ void manyWatchesScenario(testing::EtcdProcess& etcd, const Settings& s, const st
                 if (u.kind == WatchUpdate::Kind::State && u.state == WatchState::Live)
                     ++live;
         });
-        const double before = rssMiB();
+        const double before = testing::residentMiB();
         for (int i = 0; i < s.watches; ++i) {
             WatchSpec spec;
             spec.key = "many/" + std::to_string(i);
@@ -442,7 +432,7 @@ void manyWatchesScenario(testing::EtcdProcess& etcd, const Settings& s, const st
         while (live < s.watches && secondsSince(start) < 120)
             QCoreApplication::processEvents(QEventLoop::AllEvents, 5);  // the session's batches arrive here
         const double seconds = secondsSince(start);
-        *mib = rssMiB() - before;
+        *mib = testing::residentMiB() - before;
         session.reset();
         return live >= s.watches ? seconds : -1;
     };
@@ -488,7 +478,7 @@ void manyWatchesScenario(testing::EtcdProcess& etcd, const Settings& s, const st
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling etcd's gauge
     }
-    const double ctlMiB = rssMiB(pid);
+    const double ctlMiB = testing::residentMiB(pid);
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
     feeder.join();

@@ -11,13 +11,13 @@
 #include "fault_proxy.h"
 #include "load_writer.h"
 #include "report.h"
+#include "session_collector.h"
 #include "watch_oracle.h"
 #include "watch_session.h"
 
 #include <QJsonArray>
 #include <QtTest>
 
-#include <fstream>
 #include <poll.h>
 #include <unistd.h>
 #include <sys/resource.h>
@@ -60,17 +60,6 @@ double cpuSeconds()
         + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
-// Resident memory of a process, in MiB, from /proc (VmRSS or VmHWM).
-double memoryMiB(pid_t pid, const char* field = "VmRSS:")
-{
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind(field, 0) == 0)
-            return std::stod(line.substr(std::strlen(field))) / 1024.0;
-    return 0;
-}
-
 ConnectionOptions optionsFor(std::vector<std::string> endpoints)
 {
     ConnectionOptions options;
@@ -86,69 +75,15 @@ QStringList memberFlags(QStringList more = {})
     return QStringList{"--experimental-watch-progress-notify-interval=1s"} + more;
 }
 
-// Everything one session delivered, per watch and in order.
-class Recorder : public QObject {
+// What one session delivered, per watch and in order, without keeping a
+// second copy of every event.
+class Recorder : public SessionCollector {
 public:
-    explicit Recorder(WatchSession& session) : session_(session)
+    explicit Recorder(WatchSession& session) : SessionCollector(session)
     {
-        connect(&session, &WatchSession::updatesReady, this, [this](const UpdateBatchPtr& batch) {
-            for (const WatchUpdate& u : batch->updates) {
-                if (u.kind == WatchUpdate::Kind::State) {
-                    states[u.watch] = u.state;
-                    continue;
-                }
-                if (u.kind == WatchUpdate::Kind::Events) {
-                    for (const WatchEvent& e : u.events)
-                        highestDelivered = std::max(highestDelivered, e.kv.modRevision);
-                    eventsDelivered += std::int64_t(u.events.size());
-                }
-                if (record)
-                    updates[u.watch].push_back(u);
-                if (u.kind == WatchUpdate::Kind::Events && !u.events.empty())
-                    lastDelivered[u.watch] = std::max(lastDelivered[u.watch], u.events.back().kv.modRevision);
-            }
-            unacknowledged += batch->eventCount;
-            maxUnacknowledged = std::max(maxUnacknowledged, unacknowledged);
-            if (autoAcknowledge)
-                acknowledgeAll();
-        });
-        connect(&session, &WatchSession::statusChanged, this, [this](const ConnectionStatus& s) {
-            if (s.failedAttempts > status.failedAttempts)
-                attemptTimes.push_back(Clock::now());
-            status = s;
-        });
-        connect(&session, &WatchSession::errorOccurred, this, [this](const QString& sentence) {
-            errors.push_back(sentence);
-        });
+        keepEvents = false;
+        keepUpdates = true;
     }
-    void acknowledgeAll()
-    {
-        session_.acknowledge(unacknowledged);
-        unacknowledged = 0;
-    }
-    bool allLive(const std::vector<WatchHandle>& handles) const
-    {
-        return std::all_of(handles.begin(), handles.end(), [&](WatchHandle h) {
-            auto it = states.find(h);
-            return it != states.end() && it->second == WatchState::Live;
-        });
-    }
-
-    bool record = true;
-    bool autoAcknowledge = true;
-    std::int64_t unacknowledged = 0;
-    std::int64_t maxUnacknowledged = 0;
-    std::int64_t highestDelivered = 0;
-    std::int64_t eventsDelivered = 0;
-    std::map<WatchHandle, std::vector<WatchUpdate>> updates;
-    std::map<WatchHandle, std::int64_t> lastDelivered;
-    std::map<WatchHandle, WatchState> states;
-    std::vector<Clock::time_point> attemptTimes;
-    std::vector<QString> errors;
-    ConnectionStatus status;
-
-private:
-    WatchSession& session_;
 };
 
 // The six watches of every scenario, on one stream.
@@ -722,18 +657,18 @@ private slots:
         Scenario s("slow consumer: the session's reader falls far behind", {etcd.endpoint()}, {etcd.endpoint()},
                    [&]() -> EtcdProcess& { return etcd; }, mix);
         s.recorder().autoAcknowledge = false;
-        const double before = memoryMiB(::getpid());
+        const double before = residentMiB(::getpid());
         QVERIFY(s.begin());
 
         // When far more events are written than it takes in
         const std::int64_t target = 200'000 * scale() / (scale() > 1 ? 2 : 1);
         double peak = before;
         QVERIFY(QTest::qWaitFor([&] {
-            peak = std::max(peak, memoryMiB(::getpid()));
+            peak = std::max(peak, residentMiB(::getpid()));
             return s.writer().committed() * 100 >= target;
         }, kWaitMs * 10));
         s.writer().stop();
-        peak = std::max(peak, memoryMiB(::getpid()));
+        peak = std::max(peak, residentMiB(::getpid()));
         const std::int64_t held = s.recorder().maxUnacknowledged;
 
         // Then the session held back (reads paused at the high watermark)
@@ -782,12 +717,12 @@ private slots:
         writer.start();
         double peak = 0;
         QVERIFY(QTest::qWaitFor([&] {
-            peak = std::max(peak, memoryMiB(cli));
+            peak = std::max(peak, residentMiB(cli));
             return writer.committed() * 100 >= target;
         }, kWaitMs * 10));
         writer.stop();
         const std::int64_t last = etcd.currentRevision();
-        peak = std::max(peak, memoryMiB(cli));
+        peak = std::max(peak, residentMiB(cli));
 
         // Then, read at last, the output holds every event of the history
         const std::vector<WatchEvent> history = readHistory(etcd, start, last);
@@ -806,7 +741,7 @@ private slots:
                 break;
             output.append(buffer, int(n));
         }
-        const double hwm = memoryMiB(cli, "VmHWM:");
+        const double hwm = residentMiB(cli, "VmHWM:");
         ::kill(cli, SIGTERM);
         ::close(pipeFds[0]);
         ::waitpid(cli, nullptr, 0);

@@ -65,6 +65,17 @@ int freeLoopbackPort()
     return port;
 }
 
+double residentMiB(pid_t pid, const char* field)
+{
+    QFile status(pid > 0 ? QString("/proc/%1/status").arg(pid) : QString("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return 0;
+    for (const QByteArray& line : status.readAll().split('\n'))
+        if (line.startsWith(field))
+            return line.mid(int(std::strlen(field))).trimmed().split(' ').value(0).toDouble() / 1024.0;
+    return 0;
+}
+
 EtcdProcess::EtcdProcess(QStringList extraArguments)
     : extraArguments_(std::move(extraArguments))
 {

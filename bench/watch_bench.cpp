@@ -135,7 +135,6 @@ public:
     bool reachedLast() const { return reached_; }
     Clock::time_point lastAt() const { return lastAt_; }
     const std::vector<Clock::time_point>& seenAt() const { return seenAt_; }
-    std::int64_t bytes() const { return bytes_; }
 
 private:
     void run()
@@ -148,7 +147,6 @@ private:
             if (n <= 0)
                 break;
             const auto now = Clock::now();
-            bytes_ += n;
             pending.append(buffer.data(), std::size_t(n));
             const std::size_t end = pending.rfind('\n');
             if (end == std::string::npos)
@@ -184,7 +182,6 @@ private:
     std::vector<Clock::time_point> seenAt_;
     std::atomic<bool> reached_{false};
     Clock::time_point lastAt_{};
-    std::int64_t bytes_ = 0;
     std::thread thread_;
 };
 
@@ -404,11 +401,8 @@ void liveScenario(testing::EtcdProcess& etcd, const Settings& s, const std::stri
             percentile(discardLag, 0.99), ""});
 }
 
-void manyWatchesScenario(testing::EtcdProcess& etcd, const Settings& s, const std::string& etcdctl, int argc,
-                         char** argv)
+void manyWatchesScenario(testing::EtcdProcess& etcd, const Settings& s, const std::string& etcdctl)
 {
-    (void)argc;
-    (void)argv;
     auto ours = [&](bool pipelined, double* mib) {
         SessionOptions options;
         options.engine.pipelineCreates = pipelined;
@@ -531,7 +525,7 @@ int main(int argc, char** argv)
     replayScenario(etcd, s, cli.toStdString(), etcdctl.toStdString());
     liveScenario(etcd, s, cli.toStdString(), etcdctl.toStdString(), 1);
     liveScenario(etcd, s, cli.toStdString(), etcdctl.toStdString(), 100);
-    manyWatchesScenario(etcd, s, etcdctl.toStdString(), argc, argv);
+    manyWatchesScenario(etcd, s, etcdctl.toStdString());
     printJson(version);
     return 0;
 }

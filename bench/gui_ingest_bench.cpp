@@ -1,9 +1,14 @@
-// GUI ingest benchmark: the monitor (offscreen) watches a prefix while a
-// writer drives etcd at a target rate with 100-put transactions; a 5 ms
-// heartbeat on the GUI thread measures event-loop stalls. Prints numbers;
+// GUI ingest benchmark: the monitor (offscreen) watches a prefix while the
+// load generator drives etcd with 100-put transactions, at a target rate or
+// as fast as etcd answers. A 5 ms heartbeat on the GUI thread measures
+// event-loop stalls; the timeline model's newest revision, sampled whenever
+// rows appear, against each commit's acknowledgement gives the model update
+// delay; resident memory is read before, at the peak and after. Prints numbers;
 // asserts nothing about time (SPEC §6: benchmarks, not timed tests).
-//   gui_ingest_bench [--rate EVENTS_PER_S] [--seconds N]
+//   gui_ingest_bench [--rate EVENTS_PER_S (0: as fast as etcd answers)] [--events N]
 #include "etcd_process.h"
+#include "event_timeline_model.h"
+#include "load_generator.h"
 #include "main_window.h"
 
 #include <QApplication>
@@ -43,15 +48,16 @@ int main(int argc, char** argv)
     QApplication app(argc, argv);
     QStandardPaths::setTestModeEnabled(true);
     QCommandLineParser parser;
-    QCommandLineOption rateOption("rate", "Target events per second.", "n", "20000");
-    QCommandLineOption secondsOption("seconds", "How long to write.", "n", "10");
-    parser.addOptions({rateOption, secondsOption});
+    QCommandLineOption rateOption("rate", "Target events per second; 0: as fast as etcd answers.", "n", "50000");
+    QCommandLineOption eventsOption("events", "Events to write (100 per transaction).", "n", "1000000");
+    parser.addOptions({rateOption, eventsOption});
     parser.addHelpOption();
     parser.process(app);
     const int rate = parser.value(rateOption).toInt();
-    const int seconds = parser.value(secondsOption).toInt();
+    const qint64 events = std::max<qint64>(kPutsPerTransaction, parser.value(eventsOption).toLongLong());
 
-    testing::EtcdProcess etcd({"--quota-backend-bytes=8589934592", "--max-txn-ops=1000"});
+    testing::EtcdProcess etcd({"--quota-backend-bytes=8589934592", "--max-txn-ops=1000",
+                               "--auto-compaction-retention=0"});
     if (const std::string error = etcd.start(); !error.empty()) {
         std::fprintf(stderr, "cannot start etcd: %s\n", error.c_str());
         return 1;
@@ -79,61 +85,94 @@ int main(int argc, char** argv)
             stallsMs.push_back(std::max(0.0, double(beat.nsecsElapsed()) / 1e6 - kHeartbeatMs));
         beat.restart();
     });
+    // When each revision became visible in the timeline model.
+    struct Shown {
+        qint64 revision;
+        steady_clock::time_point at;
+    };
+    std::vector<Shown> shown;
+    ui::EventTimelineModel* model = window.timelineModel();
+    QObject::connect(model, &ui::EventTimelineModel::rowsAppended, [&] {
+        if (model->rowCount() > 0)
+            shown.push_back({model->record(model->rowCount() - 1).modRevision, steady_clock::now()});
+    });
 
     std::atomic<bool> writing{true};
-    std::atomic<std::int64_t> written{0};
-    std::int64_t startRevision = 0;
+    bench::LoadResult load;
     std::thread writer;
     QElapsedTimer clock;
+    double residentBefore = 0, residentPeak = 0;
     QTimer::singleShot(1000, [&] {  // let the watch become live first
-        startRevision = etcd.currentRevision();
+        residentBefore = testing::residentMiB();
         heartbeat.start();
         clock.start();
         writer = std::thread([&] {
-            const std::string value(kValueBytes, 'v');
-            const auto begin = steady_clock::now();
-            std::int64_t txn = 0;
-            while (writing) {
-                std::vector<std::pair<std::string, std::string>> puts;
-                for (int i = 0; i < kPutsPerTransaction; ++i)
-                    puts.emplace_back("bench/" + std::to_string(i), value);
-                etcd.txnPuts(puts);
-                written += kPutsPerTransaction;
-                ++txn;
-                // Pace to the target rate; etcd's own speed is the other limit.
-                const auto due = begin + microseconds(std::int64_t(1e6 * double(txn * kPutsPerTransaction) / rate));
-                std::this_thread::sleep_until(due);
-            }
+            bench::LoadOptions options;
+            options.endpoint = etcd.endpoint();
+            options.putsPerTransaction = kPutsPerTransaction;
+            options.operations = events / kPutsPerTransaction;
+            options.inFlight = 8;
+            options.keyCount = 1000;
+            options.valueSize = kValueBytes;
+            options.prefix = "bench/";
+            options.operationsPerSecond = double(rate) / kPutsPerTransaction;
+            options.recordCommits = true;
+            load = bench::runLoad(options);
+            writing = false;
         });
-        QTimer::singleShot(seconds * 1000, [&] { writing = false; });
     });
     // Done when the writer stopped and every written event was recorded.
     QTimer done;
     done.setInterval(50);
     QObject::connect(&done, &QTimer::timeout, [&] {
-        if (!writing && written > 0 && window.eventsRecorded() >= written)
+        residentPeak = std::max(residentPeak, testing::residentMiB());
+        if (!writing && load.events > 0 && window.eventsRecorded() >= load.events && !shown.empty()
+            && shown.back().revision >= load.lastRevision)
             app.quit();
     });
     done.start();
-    QTimer::singleShot((seconds + 120) * 1000, &app, [&] { app.exit(2); });
+    QTimer deadline;
+    deadline.setSingleShot(true);
+    QObject::connect(&deadline, &QTimer::timeout, &app, [&] {
+        if (!writing)
+            app.exit(2);  // written, but not all recorded within two minutes
+        else
+            deadline.start(120'000);
+    });
+    deadline.start(120'000);
     const int code = app.exec();
-    writing = false;
+    const double elapsedS = double(clock.elapsed()) / 1000.0;
+    heartbeat.stop();
     if (writer.joinable())
         writer.join();
-    const double elapsedS = double(clock.elapsed()) / 1000.0;
-    std::printf("gui-ingest: target %d events/s for %d s; written %lld events (%.0f events/s achieved by etcd); "
-                "recorded %lld\n",
-                rate, seconds, (long long)written.load(), double(written.load()) / seconds,
-                (long long)window.eventsRecorded());
-    std::printf("gui-ingest: event-loop stall over %zu heartbeats of %d ms: p50 %.1f ms, p99 %.1f ms, max %.1f ms; "
-                "all recorded after %.1f s\n",
-                stallsMs.size(), kHeartbeatMs, percentile(stallsMs, 0.5), percentile(stallsMs, 0.99),
-                stallsMs.empty() ? 0.0 : *std::max_element(stallsMs.begin(), stallsMs.end()), elapsedS);
-    std::printf("{\"scenario\":\"gui_ingest\",\"target_eps\":%d,\"written\":%lld,\"recorded\":%lld,"
-                "\"stall_p50_ms\":%.2f,\"stall_p99_ms\":%.2f,\"stall_max_ms\":%.2f}\n",
-                rate, (long long)written.load(), (long long)window.eventsRecorded(), percentile(stallsMs, 0.5),
-                percentile(stallsMs, 0.99),
-                stallsMs.empty() ? 0.0 : *std::max_element(stallsMs.begin(), stallsMs.end()));
-    (void)startRevision;
-    return code == 0 && window.eventsRecorded() >= written ? 0 : 1;
+
+    // Commit acknowledged → the revision visible in the model.
+    std::vector<double> delayMs;
+    for (const bench::Commit& commit : load.commits) {
+        auto it = std::lower_bound(shown.begin(), shown.end(), commit.revision,
+                                   [](const Shown& s, qint64 revision) { return s.revision < revision; });
+        if (it != shown.end())
+            delayMs.push_back(duration<double, std::milli>(it->at - commit.at).count());
+    }
+    const double achieved = load.seconds > 0 ? double(load.events) / load.seconds : 0;
+    const double stallMax = stallsMs.empty() ? 0.0 : *std::max_element(stallsMs.begin(), stallsMs.end());
+    std::printf("gui-ingest: target %s; etcd committed %lld events in %.1f s (%.0f events/s); recorded %lld, all "
+                "after %.1f s\n",
+                rate > 0 ? (std::to_string(rate) + " events/s").c_str() : "as fast as etcd answers",
+                (long long)load.events, load.seconds, achieved, (long long)window.eventsRecorded(), elapsedS);
+    std::printf("gui-ingest: event-loop stall over %zu heartbeats of %d ms: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+                stallsMs.size(), kHeartbeatMs, percentile(stallsMs, 0.5), percentile(stallsMs, 0.99), stallMax);
+    std::printf("gui-ingest: model update delay (commit acknowledged → row in the timeline model) over %zu commits: "
+                "p50 %.1f ms, p99 %.1f ms\n",
+                delayMs.size(), percentile(delayMs, 0.5), percentile(delayMs, 0.99));
+    std::printf("gui-ingest: resident memory %.0f MiB before, %.0f MiB at the peak, %.0f MiB after\n",
+                residentBefore, residentPeak, testing::residentMiB());
+    std::printf("{\"scenario\":\"gui_ingest\",\"target_eps\":%d,\"achieved_eps\":%.0f,\"written\":%lld,"
+                "\"recorded\":%lld,\"stall_p50_ms\":%.2f,\"stall_p99_ms\":%.2f,\"stall_max_ms\":%.2f,"
+                "\"model_delay_p50_ms\":%.2f,\"model_delay_p99_ms\":%.2f,\"rss_before_mib\":%.1f,"
+                "\"rss_peak_mib\":%.1f}\n",
+                rate, achieved, (long long)load.events, (long long)window.eventsRecorded(),
+                percentile(stallsMs, 0.5), percentile(stallsMs, 0.99), stallMax, percentile(delayMs, 0.5),
+                percentile(delayMs, 0.99), residentBefore, residentPeak);
+    return code == 0 && load.failed == 0 && window.eventsRecorded() >= load.events ? 0 : 1;
 }

@@ -33,19 +33,30 @@ public:
             result_.commits.reserve(std::size_t(std::max<std::int64_t>(0, options.operations)));
     }
 
+    // One thread issues the requests (paced when a rate is set) while at
+    // most inFlight are outstanding; the callbacks only count and record, so
+    // each commit's time is when its answer arrived.
     LoadResult run()
     {
         start_ = Clock::now();
-        const int initial = int(std::min<std::int64_t>(options_.inFlight, options_.operations));
-        {
-            std::lock_guard lock(mutex_);
-            issued_ = initial;
-            outstanding_ = initial;
+        for (std::int64_t n = 0; n < options_.operations; ++n) {
+            {
+                std::unique_lock lock(mutex_);
+                changed_.wait(lock, [&] { return outstanding_ < options_.inFlight; });
+                if (result_.failed > 0 && result_.committed == 0 && result_.failed >= options_.inFlight)
+                    break;  // nothing gets through (etcd down, refused): stop instead of failing every request
+                ++outstanding_;
+                ++issued_;
+            }
+            if (options_.operationsPerSecond > 0) {
+                const auto due = start_ + std::chrono::duration_cast<Clock::duration>(
+                                              std::chrono::duration<double>(double(n) / options_.operationsPerSecond));
+                std::this_thread::sleep_until(due);  // pacing the load, not waiting for a condition
+            }
+            send(n);
         }
-        for (int i = 0; i < initial; ++i)
-            send(i);
         std::unique_lock lock(mutex_);
-        done_.wait(lock, [&] { return outstanding_ == 0 && released_ == issued_; });
+        changed_.wait(lock, [&] { return outstanding_ == 0 && released_ == issued_; });
         result_.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
         result_.events = result_.committed * std::max(1, options_.putsPerTransaction);
         return std::move(result_);
@@ -74,14 +85,9 @@ private:
         }
     };
 
-    // Sends request number `n`, paced when a rate is set.
+    // Sends request number `n`.
     void send(std::int64_t n)
     {
-        if (options_.operationsPerSecond > 0) {
-            const auto due = start_ + std::chrono::duration_cast<Clock::duration>(
-                                          std::chrono::duration<double>(double(n) / options_.operationsPerSecond));
-            std::this_thread::sleep_until(due);  // pacing the load, not waiting for a condition
-        }
         if (options_.putsPerTransaction <= 1) {
             auto call = std::make_shared<Call<etcdserverpb::PutRequest, etcdserverpb::PutResponse>>(this);
             call->request.set_key(keyFor(n));
@@ -107,36 +113,26 @@ private:
     {
         std::lock_guard lock(mutex_);
         ++released_;
-        done_.notify_all();
+        changed_.notify_all();
     }
 
     void finished(const grpc::Status& status, std::int64_t revision)
     {
         const auto now = Clock::now();
-        std::int64_t next = -1;
-        {
-            std::lock_guard lock(mutex_);
-            if (status.ok()) {
-                ++result_.committed;
-                result_.firstRevision = result_.firstRevision ? std::min(result_.firstRevision, revision) : revision;
-                result_.lastRevision = std::max(result_.lastRevision, revision);
-                if (options_.recordCommits)
-                    result_.commits.push_back({revision, now});
-            } else {
-                ++result_.failed;
-                if (result_.firstError.empty())
-                    result_.firstError = status.error_message();
-            }
-            if (issued_ < options_.operations && result_.failed < options_.operations) {
-                next = issued_++;
-            } else {
-                --outstanding_;
-                if (outstanding_ == 0)
-                    done_.notify_all();
-            }
+        std::lock_guard lock(mutex_);
+        if (status.ok()) {
+            ++result_.committed;
+            result_.firstRevision = result_.firstRevision ? std::min(result_.firstRevision, revision) : revision;
+            result_.lastRevision = std::max(result_.lastRevision, revision);
+            if (options_.recordCommits)
+                result_.commits.push_back({revision, now});
+        } else {
+            ++result_.failed;
+            if (result_.firstError.empty())
+                result_.firstError = status.error_message();
         }
-        if (next >= 0)
-            send(next);
+        --outstanding_;
+        changed_.notify_all();
     }
 
     const LoadOptions options_;
@@ -144,7 +140,7 @@ private:
     std::unique_ptr<etcdserverpb::KV::Stub> kv_;
     Clock::time_point start_;
     std::mutex mutex_;
-    std::condition_variable done_;
+    std::condition_variable changed_;  // outstanding_ or released_ changed
     std::int64_t issued_ = 0;
     std::int64_t outstanding_ = 0;
     std::int64_t released_ = 0;  // calls whose state (and context) is gone

@@ -40,7 +40,8 @@ struct LoadResult {
     std::vector<Commit> commits;       // with recordCommits, in completion order
 };
 
-// Runs the load to completion (or until every remaining request failed).
+// Runs the load to completion; stops early when the first inFlight requests
+// all failed (nothing gets through: etcd down, refused).
 LoadResult runLoad(const LoadOptions& options);
 
 }  // namespace etcdscope::bench

@@ -3,7 +3,8 @@
 // directory, no auto-compaction, raised request and quota limits), runs the
 // scenarios, prints a table and one JSON line per scenario. Asserts nothing
 // about time: it measures.
-//   watch_bench [--events N] [--live-puts N] [--watches N] [--runs N] [--smoke]
+//   watch_bench [--events N] [--live-puts N] [--watches N] [--slow-events N] [--runs N] [--smoke]
+//               [--only replay,live,txn,watches,slow]
 #include "etcd_process.h"
 #include "load_generator.h"
 #include "watch_session.h"
@@ -20,7 +21,10 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <malloc.h>
+#include <iterator>
 #include <map>
+#include <sstream>
 #include <memory>
 #include <poll.h>
 #include <signal.h>
@@ -40,7 +44,9 @@ struct Settings {
     std::int64_t replayEvents = 500'000;  // history for the replay (100 events per revision)
     std::int64_t livePuts = 200'000;
     int watches = 10'000;
+    std::int64_t slowEvents = 1'000'000;  // backlog behind a consumer that does not read
     int runs = 3;  // each replay client runs this often; the median counts
+    std::string only;  // scenarios to run, comma-separated (replay,live,txn,watches,slow); all when empty
 };
 
 double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
@@ -268,7 +274,7 @@ std::vector<Row> rows;
 
 void report(Row row)
 {
-    std::printf("%-34s %-30s %14.1f %14.1f %14.1f  %s\n", row.scenario.c_str(), row.measure.c_str(), row.etcdscope,
+    std::printf("%-40s %-30s %12.2f %12.2f %12.2f  %s\n", row.scenario.c_str(), row.measure.c_str(), row.etcdscope,
                 row.etcdctl, row.reference, row.note.c_str());
     std::fflush(stdout);
     rows.push_back(std::move(row));
@@ -401,44 +407,157 @@ void liveScenario(testing::EtcdProcess& etcd, const Settings& s, const std::stri
             percentile(discardLag, 0.99), ""});
 }
 
-void manyWatchesScenario(testing::EtcdProcess& etcd, const Settings& s, const std::string& etcdctl)
+// Both clients watch while nobody reads their output (a stuck pipeline):
+// the backlog waits somewhere. etcdscope stops reading the stream at its
+// high-water mark (W10) and etcd keeps the rest; the Go client buffers every
+// event it receives. Then the output is read to the end, to show that
+// nothing was lost on the way.
+void slowConsumerScenario(testing::EtcdProcess& etcd, const Settings& s, const std::string& cli,
+                          const std::string& etcdctl)
 {
-    auto ours = [&](bool pipelined, double* mib) {
-        SessionOptions options;
-        options.engine.pipelineCreates = pipelined;
-        auto session = std::make_unique<WatchSession>(options);
-        std::atomic<int> live{0};
-        QObject::connect(session.get(), &WatchSession::updatesReady, session.get(), [&](const UpdateBatchPtr& batch) {
-            for (const WatchUpdate& u : batch->updates)
-                if (u.kind == WatchUpdate::Kind::State && u.state == WatchState::Live)
-                    ++live;
-        });
-        const double before = testing::residentMiB();
-        for (int i = 0; i < s.watches; ++i) {
-            WatchSpec spec;
-            spec.key = "many/" + std::to_string(i);
-            session->addWatch(spec);
+    const std::string prefix = "slow/";
+    const std::int64_t start = etcd.currentRevision() + 1;
+    const std::int64_t operations = std::max<std::int64_t>(1, s.slowEvents / 100);
+    const std::int64_t last = start + operations - 1;
+    const std::string rev = std::to_string(start);
+    Child ours = spawn({cli, "watch", "--endpoints", etcd.endpoint(), "--prefix", "--rev", rev, prefix}, true);
+    Child theirs = spawn({etcdctl, "watch", "--endpoints", etcd.endpoint(), "--prefix", "--rev", rev, "-w", "json",
+                          prefix},
+                         true);
+    const double ourBefore = testing::residentMiB(ours.pid), theirBefore = testing::residentMiB(theirs.pid);
+    std::atomic<bool> writing{true};
+    double ourPeak = 0, theirPeak = 0;
+    std::thread sampler([&] {
+        while (writing) {
+            ourPeak = std::max(ourPeak, testing::residentMiB(ours.pid));
+            theirPeak = std::max(theirPeak, testing::residentMiB(theirs.pid));
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));  // sampling interval
         }
-        ConnectionOptions connection;
-        connection.endpoints = {etcd.endpoint()};
-        const auto start = Clock::now();
-        session->connectToCluster(connection);
-        while (live < s.watches && secondsSince(start) < 120)
-            QCoreApplication::processEvents(QEventLoop::AllEvents, 5);  // the session's batches arrive here
-        const double seconds = secondsSince(start);
-        *mib = testing::residentMiB() - before;
-        session.reset();
-        return live >= s.watches ? seconds : -1;
+    });
+    bench::LoadOptions load;
+    load.endpoint = etcd.endpoint();
+    load.prefix = prefix;
+    load.operations = operations;
+    load.putsPerTransaction = 100;
+    load.keyCount = 10'000;
+    load.inFlight = 16;
+    const bench::LoadResult written = bench::runLoad(load);
+    // Let both take in what they will before the last sample.
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    writing = false;
+    sampler.join();
+    ourPeak = std::max(ourPeak, testing::residentMiB(ours.pid));
+    theirPeak = std::max(theirPeak, testing::residentMiB(theirs.pid));
+    // Now read everything: each must reach the last revision.
+    const auto drainStart = Clock::now();
+    OutputReader ourReader(ours.out, start, last);
+    OutputReader theirReader(theirs.out, start, last);
+    ourReader.join();
+    theirReader.join();
+    auto seen = [](const OutputReader& r) {
+        return double(std::count_if(r.seenAt().begin(), r.seenAt().end(),
+                                    [](Clock::time_point t) { return t != Clock::time_point{}; }));
     };
-    double pipelinedMiB = 0, serialMiB = 0;
-    const double pipelined = ours(true, &pipelinedMiB);
-    const double serial = ours(false, &serialMiB);
+    auto drained = [&](const OutputReader& r) {
+        return r.reachedLast() ? std::chrono::duration<double>(r.lastAt() - drainStart).count() : -1;
+    };
+    stopChild(ours);
+    stopChild(theirs);
+    const std::string name = "slow consumer, " + std::to_string(written.events / 1000) + "k events unread";
+    report({name, "resident MiB before", "MiB", ourBefore, theirBefore, 0, "while watching, before the writes"});
+    report({name, "peak resident MiB", "MiB", ourPeak, theirPeak, 0,
+            "while nobody reads the output (sampled every 50 ms)"});
+    report({name, "revisions delivered after", "revisions", seen(ourReader), seen(theirReader), double(operations),
+            "once the output is read; reference column: revisions written"});
+    report({name, "seconds to drain", "s", drained(ourReader), drained(theirReader), 0,
+            "from the first read to the last revision"});
+}
 
-    // etcdctl: interactive mode creates every watch on one client (the Go
-    // client's one-at-a-time queue); etcd's own gauge tells when all exist.
-    const double baseline = etcd.metric("etcd_debugging_mvcc_watcher_total").value_or(0);
+// CPU time (user + system) a process has used, in seconds; 0 = this one.
+double cpuSeconds(pid_t pid = 0)
+{
+    std::ifstream stat(pid > 0 ? "/proc/" + std::to_string(pid) + "/stat" : std::string("/proc/self/stat"));
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const auto close = text.rfind(')');  // the command name may hold spaces
+    if (close == std::string::npos)
+        return 0;
+    std::istringstream fields(text.substr(close + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i)  // utime is field 14, stime 15
+        if (i >= 14)
+            ticks += std::atof(field.c_str());
+    return ticks / double(::sysconf(_SC_CLK_TCK));
+}
+
+// etcd removes the watchers of a closed stream asynchronously; a scenario
+// that counts watchers through etcd's gauge starts when the earlier clients'
+// are gone.
+bool waitForNoWatchers(testing::EtcdProcess& etcd)
+{
+    const auto start = Clock::now();
+    while (etcd.metric("etcd_debugging_mvcc_watcher_total").value_or(-1) != 0) {
+        if (secondsSince(start) > 60)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling etcd's gauge
+    }
+    return true;
+}
+
+struct CreationRun {
+    double seconds = -1;   // until every watch was created; -1: not within 120 s
+    double etcdCpu = 0;    // etcd's CPU seconds meanwhile
+    double clientCpu = 0;  // the client's CPU seconds meanwhile
+    double kibPerWatch = 0;
+};
+
+CreationRun createWithSession(testing::EtcdProcess& etcd, int watches, bool pipelined)
+{
+    SessionOptions options;
+    options.engine.pipelineCreates = pipelined;
+    auto session = std::make_unique<WatchSession>(options);
+    std::atomic<int> live{0};
+    QObject::connect(session.get(), &WatchSession::updatesReady, session.get(), [&](const UpdateBatchPtr& batch) {
+        for (const WatchUpdate& u : batch->updates)
+            if (u.kind == WatchUpdate::Kind::State && u.state == WatchState::Live)
+                ++live;
+    });
+    ::malloc_trim(0);
+    const double before = testing::residentMiB();
+    for (int i = 0; i < watches; ++i) {
+        WatchSpec spec;
+        spec.key = "many/" + std::to_string(i);
+        session->addWatch(spec);
+    }
+    ConnectionOptions connection;
+    connection.endpoints = {etcd.endpoint()};
+    CreationRun run;
+    const double etcdCpu = cpuSeconds(etcd.pid()), ownCpu = cpuSeconds();
+    const auto start = Clock::now();
+    session->connectToCluster(connection);
+    while (live < watches && secondsSince(start) < 120)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);  // the session's batches arrive here
+    if (live >= watches)
+        run.seconds = secondsSince(start);
+    run.etcdCpu = cpuSeconds(etcd.pid()) - etcdCpu;
+    run.clientCpu = cpuSeconds() - ownCpu;
+    // What the watches hold, not what their creation passed through: the
+    // freed request and response buffers go back to the system first.
+    ::malloc_trim(0);
+    run.kibPerWatch = (testing::residentMiB() - before) * 1024 / watches;
+    session.reset();
+    waitForNoWatchers(etcd);
+    return run;
+}
+
+// etcdctl's interactive mode creates every watch on one client (the Go
+// client's one-at-a-time queue); etcd's own gauge tells when all exist.
+CreationRun createWithEtcdctl(testing::EtcdProcess& etcd, int watches, const std::string& etcdctl)
+{
     int fds[2];
     (void)::pipe2(fds, O_CLOEXEC);
+    CreationRun run;
+    const double etcdCpu = cpuSeconds(etcd.pid());
     const auto start = Clock::now();
     const pid_t pid = ::fork();
     if (pid == 0) {
@@ -453,7 +572,7 @@ void manyWatchesScenario(testing::EtcdProcess& etcd, const Settings& s, const st
     }
     ::close(fds[0]);
     std::string commands;
-    for (int i = 0; i < s.watches; ++i)
+    for (int i = 0; i < watches; ++i)
         commands += "watch many/" + std::to_string(i) + "\n";
     std::thread feeder([&] {
         std::size_t done = 0;
@@ -464,25 +583,43 @@ void manyWatchesScenario(testing::EtcdProcess& etcd, const Settings& s, const st
             done += std::size_t(n);
         }
     });
-    double theirs = -1;
     while (secondsSince(start) < 120) {
-        if (etcd.metric("etcd_debugging_mvcc_watcher_total").value_or(0) >= baseline + s.watches) {
-            theirs = secondsSince(start);
+        if (etcd.metric("etcd_debugging_mvcc_watcher_total").value_or(0) >= watches) {
+            run.seconds = secondsSince(start);
             break;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling etcd's gauge
     }
-    const double ctlMiB = testing::residentMiB(pid);
+    run.etcdCpu = cpuSeconds(etcd.pid()) - etcdCpu;
+    run.clientCpu = cpuSeconds(pid);
+    run.kibPerWatch = testing::residentMiB(pid) * 1024 / watches;
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
     feeder.join();
     ::close(fds[1]);
-    const std::string n = std::to_string(s.watches);
-    report({n + " watches on one stream", "seconds until all created", "s", pipelined, theirs, serial,
+    waitForNoWatchers(etcd);
+    return run;
+}
+
+void manyWatchesScenario(testing::EtcdProcess& etcd, const Settings& s, const std::string& etcdctl,
+                         const std::string& when)
+{
+    if (!waitForNoWatchers(etcd))
+        std::printf("# etcd still counts watchers of earlier clients after 60 s\n");
+    const CreationRun pipelined = createWithSession(etcd, s.watches, true);
+    const CreationRun serial = createWithSession(etcd, s.watches, false);
+    const CreationRun theirs = createWithEtcdctl(etcd, s.watches, etcdctl);
+    const std::string name = std::to_string(s.watches) + " watches, " + when;
+    report({name, "seconds until all created", "s", pipelined.seconds, theirs.seconds, serial.seconds,
             "etcdscope pipelined; reference column: etcdscope serial queue (the Go algorithm)"});
-    report({n + " watches on one stream", "client memory per watch (KiB)", "KiB",
-            pipelinedMiB * 1024 / s.watches, ctlMiB * 1024 / s.watches, serialMiB * 1024 / s.watches,
-            "etcdscope: resident growth; etcdctl: its whole resident size"});
+    report({name, "etcd CPU seconds meanwhile", "s", pipelined.etcdCpu, theirs.etcdCpu, serial.etcdCpu,
+            "etcd's own user+system time while the client created the watches"});
+    report({name, "client CPU seconds meanwhile", "s", pipelined.clientCpu, theirs.clientCpu, serial.clientCpu,
+            "etcdscope: the whole benchmark process; etcdctl: the process"});
+    report({name, "client memory per watch (KiB)", "KiB", pipelined.kibPerWatch, theirs.kibPerWatch,
+            serial.kibPerWatch,
+            "etcdscope: resident growth held by the live watches (after malloc_trim); etcdctl: its whole "
+            "resident size"});
 }
 
 }  // namespace
@@ -497,10 +634,12 @@ int main(int argc, char** argv)
         if (arg == "--events") s.replayEvents = next();
         else if (arg == "--live-puts") s.livePuts = next();
         else if (arg == "--watches") s.watches = int(next());
+        else if (arg == "--slow-events") s.slowEvents = next();
         else if (arg == "--runs") s.runs = int(next());
-        else if (arg == "--smoke") s = Settings{20'000, 5'000, 500, 1};
+        else if (arg == "--smoke") s = Settings{20'000, 5'000, 500, 20'000, 1, s.only};
+        else if (arg == "--only" && i + 1 < argc) s.only = argv[++i];
         else {
-            std::fprintf(stderr, "usage: watch_bench [--events N] [--live-puts N] [--watches N] [--runs N] [--smoke]\n");
+            std::fprintf(stderr, "usage: watch_bench [--events N] [--live-puts N] [--watches N] [--slow-events N] [--runs N] [--smoke] [--only replay,live,txn,watches,slow]\n");
             return 2;
         }
     }
@@ -520,12 +659,23 @@ int main(int argc, char** argv)
     const std::string version = status ? status->version() : "unknown";
     std::printf("# watch_bench: etcd %s on 127.0.0.1, %u cores (%s); median of %d runs for the replay\n",
                 version.c_str(), std::thread::hardware_concurrency(), cpuModel().c_str(), s.runs);
-    std::printf("%-34s %-30s %14s %14s %14s  %s\n", "scenario", "measure", "etcdscope", "etcdctl", "discard/ref",
+    std::printf("%-40s %-30s %12s %12s %12s  %s\n", "scenario", "measure", "etcdscope", "etcdctl", "discard/ref",
                 "note");
-    replayScenario(etcd, s, cli.toStdString(), etcdctl.toStdString());
-    liveScenario(etcd, s, cli.toStdString(), etcdctl.toStdString(), 1);
-    liveScenario(etcd, s, cli.toStdString(), etcdctl.toStdString(), 100);
-    manyWatchesScenario(etcd, s, etcdctl.toStdString());
+    auto wanted = [&](const std::string& name) {
+        return s.only.empty() || ("," + s.only + ",").find("," + name + ",") != std::string::npos;
+    };
+    if (wanted("watches"))
+        manyWatchesScenario(etcd, s, etcdctl.toStdString(), "fresh etcd");
+    if (wanted("replay"))
+        replayScenario(etcd, s, cli.toStdString(), etcdctl.toStdString());
+    if (wanted("live"))
+        liveScenario(etcd, s, cli.toStdString(), etcdctl.toStdString(), 1);
+    if (wanted("txn"))
+        liveScenario(etcd, s, cli.toStdString(), etcdctl.toStdString(), 100);
+    if (wanted("slow"))
+        slowConsumerScenario(etcd, s, cli.toStdString(), etcdctl.toStdString());
+    if (wanted("watches") && (wanted("replay") || wanted("live") || wanted("txn")))
+        manyWatchesScenario(etcd, s, etcdctl.toStdString(), "after the history above");
     printJson(version);
     return 0;
 }

@@ -39,4 +39,9 @@ std::string statusForLog(const grpc::Status& status);
 // watcher is synced, in order with events (3.4.25+, 3.5.8+, 3.6+).
 bool broadcastProgressIsOrdered(const std::string& version);
 
+// W6: whether this etcd version keeps a DELETE made at the compaction
+// revision for watches that start there (etcd issue 18089; fixed in 3.4.34,
+// 3.5.16, 3.6). Unknown versions count as affected.
+bool compactRevisionKeepsDeletes(const std::string& version);
+
 }  // namespace etcdscope

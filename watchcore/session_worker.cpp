@@ -171,8 +171,8 @@ void SessionWorker::pump()
             break;
         }
     }
-    if (call_ && !engine_.readsPaused())
-        call_->read();
+    if (call_)
+        call_->setReading(!engine_.readsPaused());
     scheduleTick();
     status_.state = engine_.streamState();
     status_.pipelining = engine_.pipelining();
@@ -335,6 +335,7 @@ void SessionWorker::probeDone(std::uint64_t attempt, grpc::Status status,
     const bool ordered = broadcastProgressIsOrdered(response.version());
     options_.engine.broadcastProgressIsSafe = ordered;
     engine_.setBroadcastProgressIsSafe(ordered);
+    engine_.setCompactRevisionIsComplete(compactRevisionKeepsDeletes(response.version()));
     qCDebug(lcTransport).noquote() << "etcd" << qs(response.version()) << "at" << qs(currentEndpoint())
                                    << "revision" << response.header().revision();
     if (auto broken = historyBreak(response.header())) {
@@ -377,12 +378,7 @@ void SessionWorker::openWatchCall(std::uint64_t attempt)
     if (connection_.requireLeader)
         context->AddMetadata("hasleader", "true");  // W9: Go's WithRequireLeader
     WatchCall::Sink sink;
-    sink.onRead = [this, attempt](std::unique_ptr<etcdserverpb::WatchResponse> response) {
-        // std::function needs a copyable capture, hence shared_ptr.
-        std::shared_ptr<etcdserverpb::WatchResponse> shared = std::move(response);
-        post([this, attempt, shared] { readArrived(attempt, shared); });
-    };
-    sink.onWriteDone = [this, attempt](bool ok) { post([this, attempt, ok] { writeDone(attempt, ok); }); };
+    sink.onInbox = [this, attempt] { post([this, attempt] { inboxArrived(attempt); }); };
     sink.onDone = [this, attempt, tracker = tracker_](grpc::Status status,
                                                         std::shared_ptr<grpc::ClientContext> context) {
         // The context (and with it possibly the last channel reference) is
@@ -453,27 +449,20 @@ std::optional<StreamError> SessionWorker::historyBreak(const etcdserverpb::Respo
                                "rather than mixing two histories; start a new session to watch it."};
 }
 
-void SessionWorker::readArrived(std::uint64_t attempt, std::shared_ptr<etcdserverpb::WatchResponse> response)
+void SessionWorker::inboxArrived(std::uint64_t attempt)
 {
     if (attempt != attempt_ || !call_)
         return;
-    call_->readCompleted();
-    if (!response) {
-        // The stream cannot be read any more; release it to learn its status.
+    WatchCall::Inbox inbox = call_->takeInbox();
+    for (auto& message : inbox.messages)
+        engine_.onResponse(std::move(*message), Clock::now());
+    if (inbox.ended) {
+        // The stream can no longer be used; release it to learn its status.
+        pump();
         endCall();
         return;
     }
-    engine_.onResponse(std::move(*response), Clock::now());
     pump();
-}
-
-void SessionWorker::writeDone(std::uint64_t attempt, bool ok)
-{
-    if (attempt != attempt_ || !call_)
-        return;
-    call_->writeCompleted(ok);
-    if (!ok)
-        endCall();
 }
 
 void SessionWorker::callDone(std::uint64_t attempt, grpc::Status status)

@@ -83,8 +83,7 @@ private:
     std::optional<StreamError> historyBreak(const etcdserverpb::ResponseHeader& header);
     // True if `attempt` is current and `status` is ok; a failure is reported.
     bool attemptGoesOn(std::uint64_t attempt, const grpc::Status& status, const char* stage);
-    void readArrived(std::uint64_t attempt, std::shared_ptr<etcdserverpb::WatchResponse> response);
-    void writeDone(std::uint64_t attempt, bool ok);
+    void inboxArrived(std::uint64_t attempt);
     void callDone(std::uint64_t attempt, grpc::Status status);
     void endCall();
     void collect(std::vector<WatchUpdate>&& updates);

@@ -18,67 +18,132 @@ WatchCall* WatchCall::start(etcdserverpb::Watch::Stub& stub, std::unique_ptr<grp
     return call;
 }
 
-void WatchCall::write(etcdserverpb::WatchRequest request)
+bool WatchCall::claimReadLocked()
 {
-    if (broken_ || finished_)
-        return;
-    outbox_.push_back(std::move(request));
-    if (!writeInFlight_)
-        startNextWrite();
+    if (!readWanted_ || readInFlight_ || ended_ || finished_ || inbox_.messages.size() >= kInboxLimit)
+        return false;
+    readInFlight_ = true;
+    return true;
 }
 
-void WatchCall::startNextWrite()
+bool WatchCall::claimWriteLocked()
 {
-    if (outbox_.empty() || broken_ || finished_)
-        return;
+    if (writeInFlight_ || outbox_.empty() || ended_ || finished_)
+        return false;
     writing_ = std::move(outbox_.front());
     outbox_.pop_front();
     writeInFlight_ = true;
-    StartWrite(&writing_);
+    return true;
 }
 
-void WatchCall::writeCompleted(bool ok)
+void WatchCall::markEndedLocked()
 {
-    writeInFlight_ = false;
-    if (!ok) {
-        broken_ = true;
-        outbox_.clear();
-        return;
+    ended_ = true;
+    inbox_.ended = true;
+    outbox_.clear();
+}
+
+void WatchCall::write(etcdserverpb::WatchRequest request)
+{
+    bool startWrite = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (ended_ || finished_)
+            return;
+        outbox_.push_back(std::move(request));
+        startWrite = claimWriteLocked();
     }
-    startNextWrite();
+    if (startWrite)
+        StartWrite(&writing_);
 }
 
-void WatchCall::read()
+void WatchCall::setReading(bool wanted)
 {
-    if (reading_ || broken_ || finished_)
-        return;
-    reading_ = true;
-    StartRead(&incoming_);
+    bool startRead = false;
+    {
+        std::lock_guard lock(mutex_);
+        readWanted_ = wanted;
+        startRead = claimReadLocked();
+    }
+    if (startRead)
+        StartRead(&incoming_);
+}
+
+WatchCall::Inbox WatchCall::takeInbox()
+{
+    Inbox taken;
+    bool startRead = false;
+    {
+        std::lock_guard lock(mutex_);
+        taken.messages.swap(inbox_.messages);
+        taken.ended = inbox_.ended;
+        ownerNotified_ = false;
+        startRead = claimReadLocked();  // there is room again
+    }
+    if (startRead)
+        StartRead(&incoming_);
+    return taken;
 }
 
 void WatchCall::finish()
 {
-    if (finished_)
-        return;
-    finished_ = true;
+    {
+        std::lock_guard lock(mutex_);
+        if (finished_)
+            return;
+        finished_ = true;
+        outbox_.clear();
+    }
     context_->TryCancel();
     RemoveHold();
 }
 
 void WatchCall::OnReadDone(bool ok)
 {
-    if (!ok) {
-        sink_.onRead(nullptr);
-        return;
+    bool notify = false;
+    bool startRead = false;
+    {
+        std::lock_guard lock(mutex_);
+        readInFlight_ = false;
+        if (ok) {
+            // Swap the message out (no copy of its events); incoming_ is free
+            // for the next read.
+            auto message = std::make_unique<etcdserverpb::WatchResponse>();
+            message->Swap(&incoming_);
+            inbox_.messages.push_back(std::move(message));
+            startRead = claimReadLocked();
+        } else {
+            markEndedLocked();
+        }
+        notify = !ownerNotified_ && !finished_;
+        ownerNotified_ = ownerNotified_ || notify;
     }
-    // Swap the message out (no copy of its events); the next read reuses
-    // incoming_, which no other thread touches until then.
-    auto message = std::make_unique<etcdserverpb::WatchResponse>();
-    message->Swap(&incoming_);
-    sink_.onRead(std::move(message));
+    if (startRead)
+        StartRead(&incoming_);
+    if (notify)
+        sink_.onInbox();
 }
 
-void WatchCall::OnWriteDone(bool ok) { sink_.onWriteDone(ok); }
+void WatchCall::OnWriteDone(bool ok)
+{
+    bool notify = false;
+    bool startWrite = false;
+    {
+        std::lock_guard lock(mutex_);
+        writeInFlight_ = false;
+        if (ok) {
+            startWrite = claimWriteLocked();
+        } else {
+            markEndedLocked();
+            notify = !ownerNotified_ && !finished_;
+            ownerNotified_ = ownerNotified_ || notify;
+        }
+    }
+    if (startWrite)
+        StartWrite(&writing_);
+    if (notify)
+        sink_.onInbox();
+}
 
 void WatchCall::OnDone(const grpc::Status& status)
 {

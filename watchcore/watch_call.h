@@ -1,14 +1,18 @@
-// One gRPC Watch bidi stream (W1), as a thin adapter: it moves messages
-// between the stream and its owner, keeps one write in flight, reads only
-// when asked (W10: the owner stops asking when its consumer lags), and
-// reports the end exactly once.
+// One gRPC Watch bidi stream (W1), as a thin adapter between the stream and
+// its owner. Reading runs ahead of the owner: each message read goes to an
+// inbox and the next read starts at once, so the owner's thread is woken once
+// per burst of messages rather than once per message; the inbox is bounded and
+// reading stops while the owner does not want more (W10: it stops asking when
+// its consumer lags). Writes are queued and sent one after another from gRPC's
+// callback, without a round trip through the owner. The end is reported
+// exactly once.
 //
-// Threading: start/write/read/finish and the *Completed methods are called on
-// the owner's thread only. The gRPC callbacks run on gRPC's threads and do
-// nothing but hand their result to the Sink, which must queue it to the
-// owner's thread. A hold keeps OnDone (and so the object's deletion) back
-// until the owner calls finish(); after finish() the owner must forget the
-// pointer.
+// Threading: start/write/setReading/takeInbox/finish are called on the
+// owner's thread only. The gRPC callbacks run on gRPC's threads; the inbox and
+// outbox between the two are guarded by a mutex, and the Sink's functions,
+// called on gRPC's threads, must only queue a wake-up to the owner's thread.
+// A hold keeps OnDone (and so the object's deletion) back until the owner
+// calls finish(); after finish() the owner must forget the pointer.
 #pragma once
 
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
@@ -18,16 +22,20 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 namespace etcdscope {
 
 class WatchCall final : public grpc::ClientBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse> {
 public:
+    // Messages read ahead of the owner, at most this many at a time.
+    static constexpr std::size_t kInboxLimit = 64;
+
     struct Sink {
-        // A message was read; nullptr when the stream can no longer be read.
-        std::function<void(std::unique_ptr<etcdserverpb::WatchResponse>)> onRead;
-        // The write in flight completed (ok == false: the stream is broken).
-        std::function<void(bool ok)> onWriteDone;
+        // The inbox has something new for the owner (messages, or the end of
+        // reading); called once until the owner takes the inbox.
+        std::function<void()> onInbox;
         // The call is over; the last callback, after finish(). It receives
         // the call's context, which holds a reference to the channel: the
         // owner must let it go on its own thread, never on gRPC's (a channel
@@ -36,13 +44,19 @@ public:
         std::function<void(grpc::Status, std::shared_ptr<grpc::ClientContext>)> onDone;
     };
 
+    struct Inbox {
+        std::vector<std::unique_ptr<etcdserverpb::WatchResponse>> messages;  // in stream order
+        bool ended = false;  // the stream can no longer be read or written: release it to learn why
+    };
+
     static WatchCall* start(etcdserverpb::Watch::Stub& stub, std::unique_ptr<grpc::ClientContext> context,
                             Sink sink);
 
     void write(etcdserverpb::WatchRequest request);
-    void read();
-    void readCompleted() { reading_ = false; }
-    void writeCompleted(bool ok);
+    // Whether the owner wants messages; reading pauses while it does not
+    // (a read already in flight still lands in the inbox).
+    void setReading(bool wanted);
+    Inbox takeInbox();
     // Ends the call (cancelling it if still open) and releases the hold.
     void finish();
 
@@ -52,19 +66,26 @@ private:
     void OnReadDone(bool ok) override;
     void OnWriteDone(bool ok) override;
     void OnDone(const grpc::Status& status) override;
-    void startNextWrite();
+    // Decide under the lock, act after it: the gRPC calls run unlocked.
+    bool claimReadLocked();
+    bool claimWriteLocked();
+    void markEndedLocked();
 
     std::shared_ptr<grpc::ClientContext> context_;
     Sink sink_;
-    etcdserverpb::WatchResponse incoming_;  // target of the read in flight
+    // Touched only by the operation in flight (claimed under the lock).
+    etcdserverpb::WatchResponse incoming_;
+    etcdserverpb::WatchRequest writing_;
 
-    // --- owner thread only ---
-    std::deque<etcdserverpb::WatchRequest> outbox_;  // written one at a time
-    etcdserverpb::WatchRequest writing_;             // the write in flight
+    std::mutex mutex_;  // guards everything below
+    std::deque<etcdserverpb::WatchRequest> outbox_;
+    Inbox inbox_;
+    bool readWanted_ = false;
+    bool readInFlight_ = false;
     bool writeInFlight_ = false;
-    bool reading_ = false;
-    bool broken_ = false;    // a read or write failed: no more operations
-    bool finished_ = false;  // finish() was called
+    bool ownerNotified_ = false;  // onInbox called and the inbox not yet taken
+    bool ended_ = false;          // a read or write failed: no more operations
+    bool finished_ = false;       // finish() was called
 };
 
 }  // namespace etcdscope

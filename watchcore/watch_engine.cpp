@@ -447,13 +447,16 @@ void WatchEngine::handleCanceled(WatchHandle handle, const etcdserverpb::WatchRe
         sendCancel(serverId);
         watch.compactRevision = compactRevision;
         if (watch.nextRevision < compactRevision) {
+            // Where etcd may drop a DELETE at the compaction revision, that
+            // revision is declared lost too (see compactRevisionIsComplete).
+            const std::int64_t resumeAt = options_.compactRevisionIsComplete ? compactRevision : compactRevision + 1;
             WatchUpdate gap;
             gap.kind = WatchUpdate::Kind::Gap;
             gap.watch = handle;
             gap.fromRevision = watch.nextRevision;
-            gap.toRevision = compactRevision - 1;
+            gap.toRevision = resumeAt - 1;
             updates_.push_back(std::move(gap));
-            watch.nextRevision = compactRevision;
+            watch.nextRevision = resumeAt;
         }
         if (options_.resumeAfterCompaction) {
             setState(watch, WatchState::Resuming,

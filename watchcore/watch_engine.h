@@ -44,6 +44,14 @@ struct EngineOptions {
     // W6: after a compaction gap, go on from the compact revision (true) or
     // end the watch (false).
     bool resumeAfterCompaction = true;
+    // W6: whether etcd delivers every event of the compaction revision
+    // itself to a watch that resumes there. Before the fix of etcd issue
+    // 18089 (merged August 2024; 3.4.34 and 3.5.16 are the first releases
+    // with it) a compaction at the revision of a DELETE drops that DELETE's
+    // tombstone, so the watch silently misses it. When false, the GAP
+    // includes the compaction revision and the watch resumes after it: a
+    // PUT there is declared lost rather than a DELETE being lost unseen.
+    bool compactRevisionIsComplete = true;
     // W4: whether a broadcast progress response (watch ID -1) proves that
     // every watch has seen all events up to its revision. Only etcd versions
     // that answer a progress request once every watcher is synced give that
@@ -137,6 +145,7 @@ public:
     // after a failure retries at once.
     void setConnectionWanted(bool wanted, TimePoint now);
     void setBroadcastProgressIsSafe(bool safe) { options_.broadcastProgressIsSafe = safe; }
+    void setCompactRevisionIsComplete(bool complete) { options_.compactRevisionIsComplete = complete; }
 
     // --- stream inputs -----------------------------------------------------
     void onStreamOpened(TimePoint now);

@@ -505,6 +505,26 @@ private slots:
         QCOMPARE(h.stateOf(1), WatchState::Live);
     }
 
+    void shouldDeclareTheCompactRevisionLostWhereEtcdMayDropItsDelete()
+    {
+        // Given an etcd that may drop a DELETE at the compaction revision
+        Harness h;
+        h.engine.setCompactRevisionIsComplete(false);
+        h.connectAndOpen();
+        h.add(1, key("k", 5));
+        const auto id = h.creates()[0].watch_id();
+        h.receive(created(id, 30));
+        // When the watch's start was compacted at revision 20
+        h.receive(serverCancel(id, 20));
+        // Then revisions 5..20 are a declared gap, and the watch goes on from 21
+        const auto gaps = h.updatesOf(WatchUpdate::Kind::Gap, 1);
+        QCOMPARE(gaps.size(), 1u);
+        QCOMPARE(gaps[0].fromRevision, 5);
+        QCOMPARE(gaps[0].toRevision, 20);
+        QCOMPARE(h.creates().size(), 2u);
+        QCOMPARE(h.creates()[1].start_revision(), 21);
+    }
+
     void shouldStopAtCompactionWhenAskedTo()
     {
         EngineOptions o;

@@ -1,6 +1,7 @@
 // etcdscope-cli against a real etcd: past start revisions, compaction gaps,
 // and exactly-once delivery across a kill -9 and restart of etcd, each
 // checked against etcd's own history.
+#include "etcd_channel.h"
 #include "etcd_process.h"
 
 #include <QProcess>
@@ -158,12 +159,22 @@ private slots:
             kCli, watchArgs(etcd, {"--prefix", "--rev", "1", "--until-rev", QString::number(last), "g/"}));
         QVERIFY2(run.exitCode == 0, run.err.constData());
         const auto delivered = parseCliJsonl(run.out);
-        QVERIFY(delivered.size() == 3u);
+        QVERIFY(!delivered.empty());
         QCOMPARE(delivered[0].key, std::string("GAP"));
         QCOMPARE(delivered[0].modRevision, 1);  // from
-        QCOMPARE(delivered[0].value, std::to_string(compactAt - 1));  // to
-        QCOMPARE(delivered[1].modRevision, compactAt);
-        QCOMPARE(delivered[2].modRevision, last);
+        // An etcd that may drop a DELETE at the compaction revision (its
+        // issue 18089) gets that revision declared lost as well.
+        const auto status = etcd.status();
+        QVERIFY(status);
+        if (etcdscope::compactRevisionKeepsDeletes(status->version())) {
+            QCOMPARE(delivered.size(), 3u);
+            QCOMPARE(delivered[0].value, std::to_string(compactAt - 1));  // to
+            QCOMPARE(delivered[1].modRevision, compactAt);
+        } else {
+            QCOMPARE(delivered.size(), 2u);
+            QCOMPARE(delivered[0].value, std::to_string(compactAt));  // to
+        }
+        QCOMPARE(delivered.back().modRevision, last);
         QVERIFY(run.err.contains("compacted"));
     }
 

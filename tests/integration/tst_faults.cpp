@@ -7,6 +7,7 @@
 // CTest entry tst_faults_long, label "long") stretches write phases and
 // outages N times. Every scenario appends a row to the reliability report
 // (tests/support/report.h) once its checks have passed.
+#include "etcd_channel.h"
 #include "etcd_process.h"
 #include "fault_proxy.h"
 #include "load_writer.h"
@@ -559,8 +560,14 @@ private slots:
 
         // When etcd compacts and defragments while the session watches
         std::vector<WatchEvent> history = readHistory(etcd, 1, etcd.currentRevision());
+        // An etcd with its issue 18089 may drop a DELETE made at the
+        // compaction revision, and the session then declares that revision
+        // lost as well: the oracle allows gaps below C, or up to C there.
+        const auto status = etcd.status();
+        QVERIFY(status);
+        const std::int64_t alsoTheCompactRevision = compactRevisionKeepsDeletes(status->version()) ? 0 : 1;
         std::set<std::int64_t> compactions;
-        compactions.insert(history.back().kv.modRevision);
+        compactions.insert(history.back().kv.modRevision + alsoTheCompactRevision);
         etcd.compact(history.back().kv.modRevision);
         QVERIFY(etcd.defragment().empty());
         runFor(phase(1000));
@@ -575,7 +582,7 @@ private slots:
         for (WatchEvent& e : readHistory(etcd, history.back().kv.modRevision + 1, head))
             history.push_back(std::move(e));
         etcd.compact(head);
-        compactions.insert(head);
+        compactions.insert(head + alsoTheCompactRevision);
         QVERIFY(etcd.defragment().empty());
         s.faultStarts();
         proxy.heal();

@@ -63,6 +63,7 @@ public:
     void pause();  // SIGSTOP: the member hangs, its sockets stay open
     void resume(); // SIGCONT
     bool running() const { return pid_ > 0; }
+    pid_t pid() const { return pid_; }
 
     std::string endpoint() const;  // "127.0.0.1:PORT"
     int clientPort() const { return clientPort_; }

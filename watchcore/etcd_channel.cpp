@@ -227,8 +227,9 @@ std::string describeAttemptFailure(const grpc::Status& status, const std::string
     if (tls.enabled()) {
         if (auto sentence = describeTlsDetail(m, endpoint, tls))
             return *sentence;
-        // A plain-text etcd closes a connection that starts with a TLS hello.
-        if (contains(m, "Socket closed"))
+        // A plain-text etcd closes a connection that starts with a TLS hello
+        // (a reset when the hello was still unread).
+        if (contains(m, "Socket closed") || contains(m, "Connection reset by peer"))
             return at + " closed the connection at the start of the TLS handshake; most likely it does not use "
                    "TLS (plain http) while this connection does (a TLS mismatch): connect without TLS (no CA or "
                    "client certificate, http://) or check the port.";

@@ -12,6 +12,7 @@
 #include <QCoreApplication>
 #include <QEventLoop>
 #include <QStandardPaths>
+#include <QTimer>
 
 #include <algorithm>
 #include <atomic>
@@ -424,6 +425,11 @@ void slowConsumerScenario(testing::EtcdProcess& etcd, const Settings& s, const s
     Child theirs = spawn({etcdctl, "watch", "--endpoints", etcd.endpoint(), "--prefix", "--rev", rev, "-w", "json",
                           prefix},
                          true);
+    // Measure once both run their watch (a forked child counts its parent's
+    // pages until it has started the client).
+    const auto launched = Clock::now();
+    while (etcd.metric("etcd_debugging_mvcc_watcher_total").value_or(0) < 2 && secondsSince(launched) < 60)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling etcd's gauge
     const double ourBefore = testing::residentMiB(ours.pid), theirBefore = testing::residentMiB(theirs.pid);
     std::atomic<bool> writing{true};
     double ourPeak = 0, theirPeak = 0;
@@ -516,11 +522,14 @@ CreationRun createWithSession(testing::EtcdProcess& etcd, int watches, bool pipe
     SessionOptions options;
     options.engine.pipelineCreates = pipelined;
     auto session = std::make_unique<WatchSession>(options);
-    std::atomic<int> live{0};
-    QObject::connect(session.get(), &WatchSession::updatesReady, session.get(), [&](const UpdateBatchPtr& batch) {
+    int live = 0;
+    QEventLoop loop;  // sleeps until the session's batches arrive
+    QObject::connect(session.get(), &WatchSession::updatesReady, &loop, [&](const UpdateBatchPtr& batch) {
         for (const WatchUpdate& u : batch->updates)
             if (u.kind == WatchUpdate::Kind::State && u.state == WatchState::Live)
                 ++live;
+        if (live >= watches)
+            loop.quit();
     });
     ::malloc_trim(0);
     const double before = testing::residentMiB();
@@ -535,8 +544,8 @@ CreationRun createWithSession(testing::EtcdProcess& etcd, int watches, bool pipe
     const double etcdCpu = cpuSeconds(etcd.pid()), ownCpu = cpuSeconds();
     const auto start = Clock::now();
     session->connectToCluster(connection);
-    while (live < watches && secondsSince(start) < 120)
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);  // the session's batches arrive here
+    QTimer::singleShot(120'000, &loop, &QEventLoop::quit);
+    loop.exec();
     if (live >= watches)
         run.seconds = secondsSince(start);
     run.etcdCpu = cpuSeconds(etcd.pid()) - etcdCpu;

@@ -20,7 +20,8 @@ WatchCall* WatchCall::start(etcdserverpb::Watch::Stub& stub, std::unique_ptr<grp
 
 bool WatchCall::claimReadLocked()
 {
-    if (!readWanted_ || readInFlight_ || ended_ || finished_ || inbox_.messages.size() >= kInboxLimit)
+    if (!readWanted_ || readInFlight_ || ended_ || finished_ || inbox_.messages.size() >= kInboxLimit
+        || inboxEvents_ >= kInboxEventLimit)
         return false;
     readInFlight_ = true;
     return true;
@@ -77,6 +78,7 @@ WatchCall::Inbox WatchCall::takeInbox()
         std::lock_guard lock(mutex_);
         taken.messages.swap(inbox_.messages);
         taken.ended = inbox_.ended;
+        inboxEvents_ = 0;
         ownerNotified_ = false;
         startRead = claimReadLocked();  // there is room again
     }
@@ -110,6 +112,7 @@ void WatchCall::OnReadDone(bool ok)
             // for the next read.
             auto message = std::make_unique<etcdserverpb::WatchResponse>();
             message->Swap(&incoming_);
+            inboxEvents_ += message->events_size();
             inbox_.messages.push_back(std::move(message));
             startRead = claimReadLocked();
         } else {

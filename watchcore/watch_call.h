@@ -29,8 +29,11 @@ namespace etcdscope {
 
 class WatchCall final : public grpc::ClientBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse> {
 public:
-    // Messages read ahead of the owner, at most this many at a time.
+    // Read ahead of the owner: at most this many messages, and no further
+    // message once they hold this many events (a catch-up message of etcd
+    // can carry 100,000 events; W10 bounds memory by events).
     static constexpr std::size_t kInboxLimit = 64;
+    static constexpr int kInboxEventLimit = 4096;
 
     struct Sink {
         // The inbox has something new for the owner (messages, or the end of
@@ -80,6 +83,7 @@ private:
     std::mutex mutex_;  // guards everything below
     std::deque<etcdserverpb::WatchRequest> outbox_;
     Inbox inbox_;
+    int inboxEvents_ = 0;
     bool readWanted_ = false;
     bool readInFlight_ = false;
     bool writeInFlight_ = false;

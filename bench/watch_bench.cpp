@@ -266,17 +266,31 @@ struct Row {
     std::string measure;
     std::string unit;
     double etcdscope = 0;
-    double etcdctl = 0;     // 0: not applicable
-    double reference = 0;   // the discard client, where it applies
+    double etcdctl = 0;     // 0: not applicable; -1: no result within the deadline
+    double reference = 0;   // the discard client or another reference, where one applies
     std::string note;
 };
 
 std::vector<Row> rows;
 
+// A table cell: "-" where a column does not apply (0), "no result" where a
+// client did not get there within its deadline (-1).
+std::string cell(double value, bool zeroMeansNotApplicable = true)
+{
+    if (value == 0 && zeroMeansNotApplicable)
+        return "-";
+    if (value == -1)
+        return "no result";
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f", value);
+    return text;
+}
+
 void report(Row row)
 {
-    std::printf("%-40s %-30s %12.2f %12.2f %12.2f  %s\n", row.scenario.c_str(), row.measure.c_str(), row.etcdscope,
-                row.etcdctl, row.reference, row.note.c_str());
+    std::printf("%-40s %-30s %12s %12s %12s  %s\n", row.scenario.c_str(), row.measure.c_str(),
+                cell(row.etcdscope, false).c_str(), cell(row.etcdctl).c_str(), cell(row.reference).c_str(),
+                row.note.c_str());
     std::fflush(stdout);
     rows.push_back(std::move(row));
 }

@@ -37,6 +37,14 @@ bool WatchCall::claimWriteLocked()
     return true;
 }
 
+bool WatchCall::claimNotifyLocked()
+{
+    if (ownerNotified_ || finished_)
+        return false;  // the owner will look anyway, or is gone
+    ownerNotified_ = true;
+    return true;
+}
+
 void WatchCall::markEndedLocked()
 {
     ended_ = true;
@@ -118,8 +126,7 @@ void WatchCall::OnReadDone(bool ok)
         } else {
             markEndedLocked();
         }
-        notify = !ownerNotified_ && !finished_;
-        ownerNotified_ = ownerNotified_ || notify;
+        notify = claimNotifyLocked();
     }
     if (startRead)
         StartRead(&incoming_);
@@ -138,8 +145,7 @@ void WatchCall::OnWriteDone(bool ok)
             startWrite = claimWriteLocked();
         } else {
             markEndedLocked();
-            notify = !ownerNotified_ && !finished_;
-            ownerNotified_ = ownerNotified_ || notify;
+            notify = claimNotifyLocked();
         }
     }
     if (startWrite)

@@ -72,6 +72,7 @@ private:
     // Decide under the lock, act after it: the gRPC calls run unlocked.
     bool claimReadLocked();
     bool claimWriteLocked();
+    bool claimNotifyLocked();  // whether to wake the owner
     void markEndedLocked();
 
     std::shared_ptr<grpc::ClientContext> context_;

@@ -1,0 +1,206 @@
+#include "kv_client.h"
+
+#include "etcd_channel.h"
+#include "logging.h"
+#include "thread_handoff.h"
+
+#include "etcd/etcdserverpb/rpc.grpc.pb.h"
+
+#include <QThread>
+
+#include <algorithm>
+
+Q_LOGGING_CATEGORY(lcKv, "etcdscope.kv", QtInfoMsg)
+
+namespace etcdscope {
+
+// Lives on the client's thread; blocking gRPC calls there keep the order of
+// requests simple and never touch the caller's thread.
+class KvWorker : public QObject {
+public:
+    void setConnection(ConnectionOptions options)
+    {
+        options_ = std::move(options);
+        dropChannel();
+        endpointIndex_ = 0;
+    }
+
+    RangeResult range(const RangeQuery& query)
+    {
+        etcdserverpb::RangeRequest request;
+        request.set_key(query.key);
+        request.set_range_end(query.rangeEnd);
+        request.set_limit(query.limit);
+        request.set_revision(query.revision);
+        request.set_keys_only(query.keysOnly);
+        etcdserverpb::RangeResponse response;
+        RangeResult result;
+        const grpc::Status status = call([&](grpc::ClientContext* context) {
+            return kv_->Range(context, request, &response);
+        });
+        if (!status.ok()) {
+            result.compacted = status.error_message().find("required revision has been compacted") != std::string::npos;
+            result.error = result.compacted
+                ? "Revision " + std::to_string(query.revision)
+                      + " has been compacted: etcd no longer keeps the key space as it was then. Choose a newer "
+                        "revision."
+                : status.error_message().find("future revision") != std::string::npos
+                ? "Revision " + std::to_string(query.revision) + " does not exist yet."
+                : lastError_;
+            return result;
+        }
+        result.kvs.reserve(std::size_t(response.kvs_size()));
+        for (const mvccpb::KeyValue& kv : response.kvs())
+            result.kvs.push_back({kv.key(), kv.value(), kv.create_revision(), kv.mod_revision(), kv.version(),
+                                  kv.lease()});
+        result.more = response.more();
+        result.count = response.count();
+        result.revision = response.header().revision();
+        return result;
+    }
+
+private:
+    // Runs `rpc` on an open channel, dialling the endpoints in turn and
+    // authenticating as needed; one sentence in lastError_ when it fails.
+    template <typename Rpc>
+    grpc::Status call(Rpc&& rpc)
+    {
+        grpc::Status status;
+        const std::size_t tries = std::max<std::size_t>(1, options_.endpoints.size());
+        bool reauthenticated = false;
+        for (std::size_t attempt = 0; attempt < tries; ++attempt) {
+            if (!kv_ && !open()) {
+                status = grpc::Status(grpc::UNAVAILABLE, lastError_);
+                continue;  // open() moved on to the next endpoint
+            }
+            grpc::ClientContext context;
+            context.set_deadline(std::chrono::system_clock::now() + options_.dialTimeout);
+            if (!token_.empty())
+                context.AddMetadata("token", token_);
+            status = rpc(&context);
+            if (status.ok())
+                return status;
+            const std::string& message = status.error_message();
+            qCWarning(lcKv).noquote() << "request to" << QString::fromStdString(endpoint()) << "failed -"
+                                      << QString::fromStdString(statusForLog(status));
+            if (!token_.empty() && !reauthenticated && message.find("auth token") != std::string::npos) {
+                reauthenticated = true;  // expired or unknown after a restart: once more with a fresh one
+                token_.clear();
+                if (authenticate())
+                    --attempt;
+                continue;
+            }
+            lastError_ = describeStatus(status, endpoint());
+            if (classifyStatus(status) == StreamError::Kind::Fatal || status.error_code() == grpc::OUT_OF_RANGE)
+                return status;  // the request, not the member, is the problem
+            dropChannel();
+            endpointIndex_ = (endpointIndex_ + 1) % tries;
+        }
+        return status;
+    }
+
+    bool open()
+    {
+        std::string error;
+        channel_ = makeEtcdChannel(endpoint(), options_, &error);
+        if (!channel_) {
+            lastError_ = error;
+            endpointIndex_ = (endpointIndex_ + 1) % std::max<std::size_t>(1, options_.endpoints.size());
+            return false;
+        }
+        kv_ = etcdserverpb::KV::NewStub(channel_);
+        auth_ = etcdserverpb::Auth::NewStub(channel_);
+        if (options_.user.empty())
+            return true;
+        if (authenticate())
+            return true;
+        dropChannel();
+        endpointIndex_ = (endpointIndex_ + 1) % std::max<std::size_t>(1, options_.endpoints.size());
+        return false;
+    }
+
+    bool authenticate()
+    {
+        etcdserverpb::AuthenticateRequest request;
+        request.set_name(options_.user);
+        request.set_password(options_.password);
+        etcdserverpb::AuthenticateResponse response;
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + options_.dialTimeout);
+        const grpc::Status status = auth_->Authenticate(&context, request, &response);
+        if (!status.ok()) {
+            lastError_ = describeAttemptFailure(status, endpoint(), options_);
+            return false;
+        }
+        token_ = response.token();
+        return true;
+    }
+
+    void dropChannel()
+    {
+        kv_.reset();
+        auth_.reset();
+        channel_.reset();
+        token_.clear();
+    }
+
+    std::string endpoint() const
+    {
+        return options_.endpoints.empty() ? std::string() : options_.endpoints[endpointIndex_ % options_.endpoints.size()];
+    }
+
+    ConnectionOptions options_;
+    std::size_t endpointIndex_ = 0;
+    std::shared_ptr<grpc::Channel> channel_;
+    std::unique_ptr<etcdserverpb::KV::Stub> kv_;
+    std::unique_ptr<etcdserverpb::Auth::Stub> auth_;
+    std::string token_;
+    std::string lastError_;
+};
+
+KvClient::KvClient(QObject* parent)
+    : QObject(parent)
+    , thread_(new QThread(this))
+    , worker_(new KvWorker)
+{
+    qRegisterMetaType<RangeResultPtr>();
+    thread_->setObjectName("etcdscope-kv");
+    worker_->moveToThread(thread_);
+    thread_->start();
+}
+
+KvClient::~KvClient()
+{
+    // A request in progress ends within its deadline (the dial timeout).
+    thread_->quit();
+    thread_->wait();
+    handoffAcquire(worker_);
+    delete worker_;
+}
+
+void KvClient::setConnection(ConnectionOptions options)
+{
+    handoffRelease(worker_);
+    QMetaObject::invokeMethod(worker_, [w = worker_, o = std::move(options)]() mutable {
+        handoffAcquire(w);
+        w->setConnection(std::move(o));
+    });
+}
+
+quint64 KvClient::range(RangeQuery query)
+{
+    const quint64 id = nextId_.fetch_add(1);
+    handoffRelease(worker_);
+    QMetaObject::invokeMethod(worker_, [this, w = worker_, id, q = std::move(query)] {
+        handoffAcquire(w);
+        auto result = std::make_shared<const RangeResult>(w->range(q));
+        handoffRelease(this);
+        QMetaObject::invokeMethod(this, [this, id, result] {
+            handoffAcquire(this);
+            emit rangeDone(id, result);
+        });
+    });
+    return id;
+}
+
+}  // namespace etcdscope

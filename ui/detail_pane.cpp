@@ -110,6 +110,10 @@ DetailPane::DetailPane(QWidget* parent)
     , hex_(makeReadOnlyText())
     , diff_(new QTextEdit)
 {
+    header_->setObjectName("detailHeader");
+    text_->setObjectName("detailText");
+    json_->setObjectName("detailJson");
+    tabs_->setObjectName("detailTabs");
     header_->setTextFormat(Qt::RichText);
     header_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     // Two fixed lines; a word-wrapped rich label gets a one-line height here.
@@ -132,6 +136,39 @@ DetailPane::DetailPane(QWidget* parent)
 void DetailPane::clear()
 {
     header_->setText(tr("<i>Select an event to see its value in full.</i>"));
+    text_->clear();
+    json_->clear();
+    hex_->clear();
+    diff_->clear();
+}
+
+void DetailPane::showValue(const QByteArray& value)
+{
+    text_->setPlainText(asText(value));
+    const auto json = prettyJson(value);
+    json_->setPlainText(json ? *json : tr("(not a JSON document)"));
+    hex_->setPlainText(hexDump(value, kHexDumpMaxBytes));
+}
+
+void DetailPane::showKeyValue(const QByteArray& key, const QByteArray& value, qint64 modRevision,
+                              qint64 createRevision, qint64 version, qint64 lease, qint64 asOfRevision)
+{
+    header_->setText(tr("<b>%1</b><br>modified at revision %2 · created at %3 · version %4 · lease %5 · %6 bytes · "
+                        "%7")
+                         .arg(valuePreview(key, 300).toHtmlEscaped())
+                         .arg(modRevision)
+                         .arg(createRevision)
+                         .arg(version)
+                         .arg(lease ? QString::number(quint64(lease), 16) : QStringLiteral("none"))
+                         .arg(value.size())
+                         .arg(asOfRevision > 0 ? tr("as of revision %1").arg(asOfRevision) : tr("newest")));
+    showValue(value);
+    diff_->setPlainText(tr("(a key read from the store has no previous value here)"));
+}
+
+void DetailPane::showMessage(const QString& sentence)
+{
+    header_->setText(sentence.toHtmlEscaped());
     text_->clear();
     json_->clear();
     hex_->clear();
@@ -166,10 +203,8 @@ void DetailPane::showRecord(const EventRecord& r, const QString& watchLabel)
                          .arg(r.lease ? QString::number(quint64(r.lease), 16) : QStringLiteral("none"))
                          .arg(r.value.size())
                          .arg(watchLabel.toHtmlEscaped(), when));
-    text_->setPlainText(asText(r.value));
+    showValue(r.value);
     const auto json = prettyJson(r.value);
-    json_->setPlainText(json ? *json : tr("(not a JSON document)"));
-    hex_->setPlainText(hexDump(r.value, kHexDumpMaxBytes));
 
     if (!r.hasPrevValue) {
         diff_->setPlainText(tr("(no previous value: the watch does not ask for prev-kv, or the key is new)"));

@@ -19,9 +19,16 @@ class DetailPane : public QWidget {
 public:
     explicit DetailPane(QWidget* parent = nullptr);
     void showRecord(const EventRecord& record, const QString& watchLabel);
+    // A key as the key browser read it, as of `asOfRevision` (0: the newest).
+    void showKeyValue(const QByteArray& key, const QByteArray& value, qint64 modRevision, qint64 createRevision,
+                      qint64 version, qint64 lease, qint64 asOfRevision);
+    // A sentence instead of a value (the key is gone, the revision compacted).
+    void showMessage(const QString& sentence);
     void clear();
 
 private:
+    void showValue(const QByteArray& value);
+
     QLabel* header_;
     QTabWidget* tabs_;
     QPlainTextEdit* text_;

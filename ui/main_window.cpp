@@ -5,6 +5,8 @@
 #include "add_watch_dialog.h"
 #include "detail_pane.h"
 #include "event_timeline_model.h"
+#include "key_browser.h"
+#include "key_tree_model.h"
 #include "revision_chart.h"
 #include "revision_group_model.h"
 #include "watch_tree_model.h"
@@ -34,6 +36,7 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
+#include <QTabWidget>
 #include <QTableView>
 #include <QThread>
 #include <QToolBar>
@@ -84,6 +87,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     : QMainWindow(parent)
     , options_(std::move(options))
     , session_(new WatchSession({}, this))
+    , kvClient_(new KvClient(this))
     , storeThread_(new QThread(this))
     , store_(nullptr)
     , treeModel_(new WatchTreeModel(this))
@@ -325,6 +329,7 @@ void MainWindow::buildLayout()
     timelineLayout->addWidget(timelineStack_, 1);
 
     detail_ = new DetailPane;
+    detail_->setObjectName("eventDetail");
     chart_ = new RevisionChart;
     chart_->setObjectName("revisionChart");
     chart_->setMinimumHeight(kChartMinimumHeight);
@@ -344,7 +349,23 @@ void MainWindow::buildLayout()
     mainSplitter_->addWidget(rightSplitter_);
     mainSplitter_->setStretchFactor(0, 2);
     mainSplitter_->setStretchFactor(1, 5);
-    setCentralWidget(mainSplitter_);
+
+    keyBrowser_ = new KeyBrowser(kvClient_);
+    keyBrowser_->setObjectName("keyBrowser");
+    connect(keyBrowser_, &KeyBrowser::watchRequested, this, [this](const QByteArray& key, bool prefix) {
+        showAddWatchDialog(key, prefix ? AddWatchDialog::PrefixMode : AddWatchDialog::KeyMode);
+    });
+    tabs_ = new QTabWidget;
+    tabs_->setObjectName("mainTabs");
+    tabs_->setDocumentMode(true);
+    tabs_->addTab(mainSplitter_, tr("&Watches"));
+    tabs_->addTab(keyBrowser_, tr("&Keys"));
+    // The key space is read when someone first looks at it.
+    connect(tabs_, &QTabWidget::currentChanged, this, [this](int tab) {
+        if (tab == 1 && keyBrowser_->model()->rowCount() == 0 && keyBrowser_->model()->pendingPages() == 0)
+            keyBrowser_->browse(keyBrowser_->model()->rootPrefix(), keyBrowser_->model()->revision());
+    });
+    setCentralWidget(tabs_);
 }
 
 void MainWindow::buildStatusBar()
@@ -486,8 +507,14 @@ void MainWindow::connectToCluster(const QString& endpoints)
     ConnectionOptions options;
     options.endpoints = parsed.endpoints;
     QSettings().setValue("connection/endpoints", endpoints);
+    kvClient_->setConnection(options);
     session_->connectToCluster(options);
+    // Keys of the cluster before must not stay on show.
+    if (keyBrowser_)
+        keyBrowser_->browse(keyBrowser_->model()->rootPrefix(), keyBrowser_->model()->revision());
 }
+
+void MainWindow::showTab(int tab) { tabs_->setCurrentIndex(tab); }
 
 void MainWindow::toggleConnection()
 {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "event_record.h"
+#include "kv_client.h"
 #include "store_worker.h"
 #include "watch_session.h"
 
@@ -21,6 +22,7 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSplitter;
+class QTabWidget;
 class QStackedWidget;
 class QSystemTrayIcon;
 class QTableView;
@@ -30,6 +32,7 @@ class QTreeView;
 namespace etcdscope::ui {
 
 class DetailPane;
+class KeyBrowser;
 class EventTimelineModel;
 class RevisionChart;
 class RevisionGroupModel;
@@ -54,6 +57,9 @@ public:
     WatchTreeModel* treeModel() const { return treeModel_; }
     EventTimelineModel* timelineModel() const { return timelineModel_; }
     RevisionChart* chart() const { return chart_; }
+    KeyBrowser* keyBrowser() const { return keyBrowser_; }
+    // Shows the watches (0) or the key browser (1).
+    void showTab(int tab);
     qint64 eventsRecorded() const { return eventsRecorded_; }
     // Adds a watch as the dialog would; returns its handle.
     WatchHandle addWatch(const WatchSpec& spec, bool notify = false);
@@ -91,6 +97,7 @@ private:
 
     MainWindowOptions options_;
     WatchSession* session_;
+    KvClient* kvClient_;
     QThread* storeThread_;
     StoreWorker* store_;
     bool storeReady_ = false;
@@ -108,6 +115,8 @@ private:
     RevisionChart* chart_ = nullptr;
     QSplitter* mainSplitter_ = nullptr;
     QSplitter* rightSplitter_ = nullptr;
+    QTabWidget* tabs_ = nullptr;
+    KeyBrowser* keyBrowser_ = nullptr;
 
     QLineEdit* endpointsEdit_ = nullptr;
     QPushButton* connectButton_ = nullptr;

@@ -9,6 +9,7 @@
 #include <QThread>
 
 #include <algorithm>
+#include <mutex>
 
 Q_LOGGING_CATEGORY(lcKv, "etcdscope.kv", QtInfoMsg)
 
@@ -18,6 +19,16 @@ namespace etcdscope {
 // requests simple and never touch the caller's thread.
 class KvWorker : public QObject {
 public:
+    // From any thread: the request in progress ends now, and no other starts
+    // (the client is going away).
+    void stop()
+    {
+        std::lock_guard lock(activeMutex_);
+        stopping_ = true;
+        if (active_)
+            active_->TryCancel();
+    }
+
     void setConnection(ConnectionOptions options)
     {
         options_ = std::move(options);
@@ -66,7 +77,11 @@ private:
     grpc::Status call(Rpc&& rpc)
     {
         grpc::Status status;
-        const std::size_t tries = std::max<std::size_t>(1, options_.endpoints.size());
+        if (options_.endpoints.empty()) {
+            lastError_ = "Not connected to etcd yet: give its endpoints first.";
+            return grpc::Status(grpc::FAILED_PRECONDITION, lastError_);
+        }
+        const std::size_t tries = options_.endpoints.size();
         bool reauthenticated = false;
         for (std::size_t attempt = 0; attempt < tries; ++attempt) {
             if (!kv_ && !open()) {
@@ -77,7 +92,10 @@ private:
             context.set_deadline(std::chrono::system_clock::now() + options_.dialTimeout);
             if (!token_.empty())
                 context.AddMetadata("token", token_);
+            if (!track(&context))
+                return grpc::Status(grpc::CANCELLED, "the client is closing");
             status = rpc(&context);
+            track(nullptr);
             if (status.ok())
                 return status;
             const std::string& message = status.error_message();
@@ -127,13 +145,24 @@ private:
         etcdserverpb::AuthenticateResponse response;
         grpc::ClientContext context;
         context.set_deadline(std::chrono::system_clock::now() + options_.dialTimeout);
+        if (!track(&context))
+            return false;
         const grpc::Status status = auth_->Authenticate(&context, request, &response);
+        track(nullptr);
         if (!status.ok()) {
             lastError_ = describeAttemptFailure(status, endpoint(), options_);
             return false;
         }
         token_ = response.token();
         return true;
+    }
+
+    // Registers the call in progress for stop(); false when stopping.
+    bool track(grpc::ClientContext* context)
+    {
+        std::lock_guard lock(activeMutex_);
+        active_ = context;
+        return !stopping_;
     }
 
     void dropChannel()
@@ -149,13 +178,20 @@ private:
         return options_.endpoints.empty() ? std::string() : options_.endpoints[endpointIndex_ % options_.endpoints.size()];
     }
 
-    ConnectionOptions options_;
+    ConnectionOptions options_ = [] {
+        ConnectionOptions none;
+        none.endpoints.clear();  // nothing is dialled before setConnection()
+        return none;
+    }();
     std::size_t endpointIndex_ = 0;
     std::shared_ptr<grpc::Channel> channel_;
     std::unique_ptr<etcdserverpb::KV::Stub> kv_;
     std::unique_ptr<etcdserverpb::Auth::Stub> auth_;
     std::string token_;
     std::string lastError_;
+    std::mutex activeMutex_;  // guards the two below, shared with stop()
+    grpc::ClientContext* active_ = nullptr;
+    bool stopping_ = false;
 };
 
 KvClient::KvClient(QObject* parent)
@@ -171,7 +207,8 @@ KvClient::KvClient(QObject* parent)
 
 KvClient::~KvClient()
 {
-    // A request in progress ends within its deadline (the dial timeout).
+    // A request in progress is cancelled, so closing never waits on the network.
+    worker_->stop();
     thread_->quit();
     thread_->wait();
     handoffAcquire(worker_);

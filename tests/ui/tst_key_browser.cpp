@@ -1,15 +1,25 @@
 // The key browser's tree model against a real etcd: paging through 100,000
 // keys under one prefix, folders that span pages, the key space as of an
 // older revision, a compacted revision, binary keys.
+#include "detail_pane.h"
 #include "etcd_process.h"
+#include "key_browser.h"
 #include "key_tree_model.h"
 
 #include <QAbstractItemModelTester>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
 #include <QSignalSpy>
+#include <QTabWidget>
+#include <QTreeView>
 #include <QtTest>
 
 using namespace etcdscope;
 using namespace etcdscope::testing;
+using etcdscope::ui::KeyBrowser;
 using etcdscope::ui::KeyTreeModel;
 
 namespace {
@@ -193,7 +203,109 @@ private slots:
         QCOMPARE(model.rowCount(), 0);
     }
 
+    void shouldShowAKeysValueAndStepBackThroughItsVersions()
+    {
+        // Given keys as Kubernetes and a service registry lay them out, one
+        // of them changed twice
+        const std::string pod = "/registry/pods/default/web-7d4b9c6f5-x2kq9";
+        // (JSON built with Qt: moc cannot read raw string literals)
+        const auto json = [](const QVariantMap& map) {
+            return QJsonDocument(QJsonObject::fromVariantMap(map)).toJson(QJsonDocument::Compact).toStdString();
+        };
+        const auto podJson = [&](const char* phase, int restarts) {
+            return json({{"kind", "Pod"},
+                         {"apiVersion", "v1"},
+                         {"metadata", QVariantMap{{"name", "web-7d4b9c6f5-x2kq9"}, {"namespace", "default"},
+                                                  {"labels", QVariantMap{{"app", "web"}}}}},
+                         {"status", QVariantMap{{"phase", phase},
+                                                {"containerStatuses",
+                                                 QVariantList{QVariantMap{{"name", "web"}, {"ready", true},
+                                                                          {"restartCount", restarts}}}}}}});
+        };
+        for (const char* name : {"api-5f6c8d7b9-ab12c", "db-0", "cache-6b8f9d5c4-zx9pl"})
+            etcd_.put(std::string("/registry/pods/default/") + name, podJson("Running", 0));
+        etcd_.put("/registry/configmaps/default/app-config",
+                  json({{"kind", "ConfigMap"}, {"data", QVariantMap{{"LOG_LEVEL", "info"}}}}));
+        etcd_.put("/registry/services/specs/default/web",
+                  json({{"kind", "Service"}, {"spec", QVariantMap{{"ports", QVariantList{QVariantMap{{"port", 80}}}}}}}));
+        etcd_.put("/registry/namespaces/default", json({{"kind", "Namespace"}}));
+        etcd_.put("/registry/namespaces/kube-system", json({{"kind", "Namespace"}}));
+        const std::int64_t first = etcd_.put(pod, podJson("Pending", 0));
+        etcd_.put(pod, podJson("Running", 0));
+        const std::int64_t third = etcd_.put(pod, podJson("Running", 1));
+
+        KeyBrowser browser(&client_);
+        browser.resize(1100, 760);
+        browser.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&browser));
+        KeyTreeModel& model = *browser.model();
+        // When the person browses /registry/ and opens the pod's folders
+        browser.browse("/registry/", 0);
+        QVERIFY(loadAll(model, {}) >= 0);
+        QCOMPARE(keysOf(model, {}), (QList<QByteArray>{"/registry/configmaps/", "/registry/namespaces/",
+                                                        "/registry/pods/", "/registry/services/"}));
+        QModelIndex folder = childWithKey(model, {}, "/registry/pods/");
+        browser.view()->expand(folder);
+        QVERIFY(loadAll(model, folder) >= 0);
+        folder = childWithKey(model, folder, "/registry/pods/default/");
+        browser.view()->expand(folder);
+        QVERIFY(loadAll(model, folder) >= 0);
+        const QModelIndex key = childWithKey(model, folder, QByteArray::fromStdString(pod));
+        QVERIFY(key.isValid());
+        browser.view()->expand(childWithKey(model, {}, "/registry/namespaces/"));
+        QVERIFY(loadAll(model, childWithKey(model, {}, "/registry/namespaces/")) >= 0);
+
+        // And selects the pod
+        auto* jsonView = browser.findChild<QPlainTextEdit*>("detailJson");
+        auto* header = browser.findChild<QLabel*>("detailHeader");
+        QVERIFY(jsonView && header);
+        browser.selectKey(key);
+        // Then its newest value is shown, pretty-printed, with its metadata
+        QTRY_VERIFY_WITH_TIMEOUT(jsonView->toPlainText().contains("\"restartCount\": 1"), kWaitMs);
+        QVERIFY(header->text().contains(QString("modified at revision %1").arg(third)));
+        QVERIFY(header->text().contains("version 3"));
+        browser.findChild<QTabWidget*>("detailTabs")->setCurrentIndex(1);
+        saveShot(browser, "key-browser.png");
+
+        // And "previous version" steps back to the value before each change
+        auto* older = browser.findChild<QPushButton*>("olderVersionButton");
+        auto* newer = browser.findChild<QPushButton*>("newerVersionButton");
+        QTRY_VERIFY_WITH_TIMEOUT(older->isEnabled(), kWaitMs);
+        older->click();
+        QTRY_VERIFY_WITH_TIMEOUT(header->text().contains("version 2"), kWaitMs);
+        QVERIFY(jsonView->toPlainText().contains("\"restartCount\": 0"));
+        QTRY_VERIFY_WITH_TIMEOUT(older->isEnabled(), kWaitMs);
+        older->click();
+        QTRY_VERIFY_WITH_TIMEOUT(header->text().contains("version 1"), kWaitMs);
+        QVERIFY(jsonView->toPlainText().contains("Pending"));
+        QVERIFY(header->text().contains(QString("as of revision %1").arg(third - 2)));
+        QVERIFY(!older->isEnabled());  // the first version has nothing before it
+        // And "next version" goes forward again
+        QVERIFY(newer->isEnabled());
+        newer->click();
+        QTRY_VERIFY_WITH_TIMEOUT(header->text().contains("version 2"), kWaitMs);
+
+        // And the whole key space as of the first version shows that value
+        browser.browse("/registry/pods/default/", first);
+        QVERIFY(loadAll(model, {}) >= 0);
+        const QModelIndex then = childWithKey(model, {}, QByteArray::fromStdString(pod));
+        QVERIFY(then.isValid());
+        QCOMPARE(model.index(then.row(), KeyTreeModel::ModRevisionColumn).data().toLongLong(), first);
+        browser.selectKey(then);
+        QTRY_VERIFY_WITH_TIMEOUT(jsonView->toPlainText().contains("Pending"), kWaitMs);
+        QVERIFY(header->text().contains(QString("as of revision %1").arg(first)));
+        saveShot(browser, "key-browser-time-travel.png");
+    }
+
 private:
+    static void saveShot(QWidget& widget, const char* name)
+    {
+        QApplication::processEvents();
+        const QString path = QDir::temp().filePath(name);
+        QVERIFY2(widget.grab().save(path), qPrintable(path));
+        qInfo("screenshot: %s", qPrintable(path));
+    }
+
     ConnectionOptions options() const
     {
         ConnectionOptions o;

@@ -184,7 +184,9 @@ private slots:
         auto* view = window.findChild<QTableView*>("timeline");
         QVERIFY(view);
         view->selectRow(0);
-        auto* tabs = window.findChild<QTabWidget*>();
+        auto* pane = window.findChild<QWidget*>("eventDetail");
+        QVERIFY(pane);
+        auto* tabs = pane->findChild<QTabWidget*>("detailTabs");
         QVERIFY(tabs);
         tabs->setCurrentIndex(3);  // Diff
         // Then the diff of the pretty-printed JSON shows exactly the changed line

@@ -3,6 +3,7 @@
 #include "offline_log_window.h"
 
 #include "add_watch_dialog.h"
+#include "cluster_view.h"
 #include "detail_pane.h"
 #include "event_timeline_model.h"
 #include "key_browser.h"
@@ -49,6 +50,8 @@ namespace {
 
 constexpr int kRateIntervalMs = 1000;
 constexpr int kNotificationMinIntervalMs = 5000;
+// The cluster view (and with it leader changes on the chart) refreshes this often.
+constexpr int kClusterRefreshMs = 5000;
 // A replaying watch whose range has no events left below its target sends
 // nothing more; after this long without a batch it counts as caught up.
 constexpr qint64 kCatchUpQuietMs = 1500;
@@ -360,6 +363,14 @@ void MainWindow::buildLayout()
     tabs_->setDocumentMode(true);
     tabs_->addTab(mainSplitter_, tr("&Watches"));
     tabs_->addTab(keyBrowser_, tr("&Keys"));
+    clusterView_ = new ClusterView(kvClient_);
+    clusterView_->setObjectName("clusterView");
+    connect(clusterView_, &ClusterView::leaderChanged, this, [this](quint64, quint64 to, const QString& name) {
+        const QString text = tr("Leader changed to %1 (%2)").arg(name, hexId(to));
+        chart_->addMarker(RevisionChart::Marker::LeaderChange, nowMs(), text);
+        timelineModel_->append({noteRecord(text)});
+    });
+    tabs_->addTab(clusterView_, tr("C&luster"));
     // The key space is read when someone first looks at it.
     connect(tabs_, &QTabWidget::currentChanged, this, [this](int tab) {
         if (tab == 1 && keyBrowser_->model()->rowCount() == 0 && keyBrowser_->model()->pendingPages() == 0)
@@ -509,9 +520,14 @@ void MainWindow::connectToCluster(const QString& endpoints)
     QSettings().setValue("connection/endpoints", endpoints);
     kvClient_->setConnection(options);
     session_->connectToCluster(options);
-    // Keys of the cluster before must not stay on show.
+    // Keys and members of the cluster before must not stay on show.
     if (keyBrowser_)
         keyBrowser_->browse(keyBrowser_->model()->rootPrefix(), keyBrowser_->model()->revision());
+    if (clusterView_) {
+        clusterView_->reset();
+        clusterView_->refresh();
+        clusterView_->setRefreshInterval(kClusterRefreshMs);
+    }
 }
 
 void MainWindow::showTab(int tab) { tabs_->setCurrentIndex(tab); }
@@ -520,8 +536,10 @@ void MainWindow::toggleConnection()
 {
     if (status_.state == StreamState::Idle || status_.state == StreamState::Failed)
         connectToCluster(endpointsEdit_->text().isEmpty() ? kDefaultEndpoint : endpointsEdit_->text());
-    else
+    else {
         session_->disconnectFromCluster();
+        clusterView_->setRefreshInterval(0);
+    }
 }
 
 void MainWindow::onStatus(const ConnectionStatus& status)

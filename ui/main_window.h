@@ -31,6 +31,7 @@ class QTreeView;
 
 namespace etcdscope::ui {
 
+class ClusterView;
 class DetailPane;
 class KeyBrowser;
 class EventTimelineModel;
@@ -58,7 +59,8 @@ public:
     EventTimelineModel* timelineModel() const { return timelineModel_; }
     RevisionChart* chart() const { return chart_; }
     KeyBrowser* keyBrowser() const { return keyBrowser_; }
-    // Shows the watches (0) or the key browser (1).
+    ClusterView* clusterView() const { return clusterView_; }
+    // Shows the watches (0), the key browser (1) or the cluster (2).
     void showTab(int tab);
     qint64 eventsRecorded() const { return eventsRecorded_; }
     // Adds a watch as the dialog would; returns its handle.
@@ -117,6 +119,7 @@ private:
     QSplitter* rightSplitter_ = nullptr;
     QTabWidget* tabs_ = nullptr;
     KeyBrowser* keyBrowser_ = nullptr;
+    ClusterView* clusterView_ = nullptr;
 
     QLineEdit* endpointsEdit_ = nullptr;
     QPushButton* connectButton_ = nullptr;

@@ -9,6 +9,7 @@
 #include <QThread>
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 
 Q_LOGGING_CATEGORY(lcKv, "etcdscope.kv", QtInfoMsg)
@@ -70,7 +71,97 @@ public:
         return result;
     }
 
+    ClusterStatus clusterStatus(std::chrono::milliseconds perMemberTimeout)
+    {
+        ClusterStatus result;
+        etcdserverpb::MemberListResponse members;
+        grpc::Status status = call([&](grpc::ClientContext* context) {
+            return etcdserverpb::Cluster::NewStub(channel_)->MemberList(context, {}, &members);
+        });
+        if (!status.ok()) {
+            result.error = lastError_;
+            return result;
+        }
+        result.clusterId = members.header().cluster_id();
+        std::map<std::uint64_t, int> leaderVotes;
+        for (const etcdserverpb::Member& m : members.members()) {
+            MemberStatus member;
+            member.id = m.id();
+            member.name = m.name();
+            member.clientUrls.assign(m.clienturls().begin(), m.clienturls().end());
+            member.peerUrls.assign(m.peerurls().begin(), m.peerurls().end());
+            member.learner = m.islearner();
+            askMember(member, perMemberTimeout);
+            if (member.reachable && member.leader != 0)
+                ++leaderVotes[member.leader];
+            result.members.push_back(std::move(member));
+        }
+        for (const auto& [id, votes] : leaderVotes)
+            if (result.leader == 0 || votes > leaderVotes[result.leader])
+                result.leader = id;
+        etcdserverpb::AlarmRequest alarmRequest;
+        alarmRequest.set_action(etcdserverpb::AlarmRequest::GET);
+        etcdserverpb::AlarmResponse alarms;
+        status = call([&](grpc::ClientContext* context) {
+            return etcdserverpb::Maintenance::NewStub(channel_)->Alarm(context, alarmRequest, &alarms);
+        });
+        if (status.ok()) {
+            for (const etcdserverpb::AlarmMember& alarm : alarms.alarms()) {
+                char id[24];
+                std::snprintf(id, sizeof id, "%llx", static_cast<unsigned long long>(alarm.memberid()));
+                result.alarms.push_back(etcdserverpb::AlarmType_Name(alarm.alarm()) + " on member " + id);
+            }
+        }
+        return result;
+    }
+
 private:
+    // Asks one member for its own status, on a channel of its own.
+    void askMember(MemberStatus& member, std::chrono::milliseconds timeout)
+    {
+        if (member.clientUrls.empty()) {
+            member.error = member.name.empty() ? "Not started yet (no client URL)." : "No client URL.";
+            return;
+        }
+        const ParsedEndpoints parsed = parseEndpointList(member.clientUrls.front());
+        if (!parsed.error.empty() || parsed.endpoints.empty()) {
+            member.error = parsed.error;
+            return;
+        }
+        ConnectionOptions options = options_;
+        options.endpoints = parsed.endpoints;
+        options.tls.required = options.tls.required || parsed.tlsScheme;
+        std::string error;
+        const auto channel = makeEtcdChannel(parsed.endpoints.front(), options, &error);
+        if (!channel) {
+            member.error = error;
+            return;
+        }
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + timeout);
+        if (!token_.empty())
+            context.AddMetadata("token", token_);
+        etcdserverpb::StatusResponse response;
+        if (!track(&context))
+            return;
+        const grpc::Status status = etcdserverpb::Maintenance::NewStub(channel)->Status(&context, {}, &response);
+        track(nullptr);
+        if (!status.ok()) {
+            member.error = describeAttemptFailure(status, parsed.endpoints.front(), options);
+            return;
+        }
+        member.reachable = true;
+        member.version = response.version();
+        member.dbSize = response.dbsize();
+        member.dbSizeInUse = response.dbsizeinuse();
+        member.leader = response.leader();
+        member.raftTerm = response.raftterm();
+        member.raftIndex = response.raftindex();
+        member.raftAppliedIndex = response.raftappliedindex();
+        member.revision = response.header().revision();
+        member.errors.assign(response.errors().begin(), response.errors().end());
+    }
+
     // Runs `rpc` on an open channel, dialling the endpoints in turn and
     // authenticating as needed; one sentence in lastError_ when it fails.
     template <typename Rpc>
@@ -200,6 +291,7 @@ KvClient::KvClient(QObject* parent)
     , worker_(new KvWorker)
 {
     qRegisterMetaType<RangeResultPtr>();
+    qRegisterMetaType<ClusterStatusPtr>();
     thread_->setObjectName("etcdscope-kv");
     worker_->moveToThread(thread_);
     thread_->start();
@@ -235,6 +327,22 @@ quint64 KvClient::range(RangeQuery query)
         QMetaObject::invokeMethod(this, [this, id, result] {
             handoffAcquire(this);
             emit rangeDone(id, result);
+        });
+    });
+    return id;
+}
+
+quint64 KvClient::clusterStatus(std::chrono::milliseconds perMemberTimeout)
+{
+    const quint64 id = nextId_.fetch_add(1);
+    handoffRelease(worker_);
+    QMetaObject::invokeMethod(worker_, [this, w = worker_, id, perMemberTimeout] {
+        handoffAcquire(w);
+        auto result = std::make_shared<const ClusterStatus>(w->clusterStatus(perMemberTimeout));
+        handoffRelease(this);
+        QMetaObject::invokeMethod(this, [this, id, result] {
+            handoffAcquire(this);
+            emit clusterStatusDone(id, result);
         });
     });
     return id;

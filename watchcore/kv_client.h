@@ -17,6 +17,7 @@
 #include <QObject>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -44,6 +45,36 @@ struct RangeResult {
 };
 using RangeResultPtr = std::shared_ptr<const RangeResult>;
 
+// One member as the cluster lists it and as it answers for itself.
+struct MemberStatus {
+    std::uint64_t id = 0;
+    std::string name;
+    std::vector<std::string> clientUrls;
+    std::vector<std::string> peerUrls;
+    bool learner = false;
+    // From the member's own Status answer (on its first client URL):
+    bool reachable = false;
+    std::string error;           // why it did not answer, one sentence
+    std::string version;
+    std::int64_t dbSize = 0;     // bytes on disk
+    std::int64_t dbSizeInUse = 0;
+    std::uint64_t leader = 0;    // the leader's ID as this member sees it; 0: none
+    std::uint64_t raftTerm = 0;
+    std::uint64_t raftIndex = 0;
+    std::uint64_t raftAppliedIndex = 0;
+    std::int64_t revision = 0;
+    std::vector<std::string> errors;  // what etcd itself reports as wrong
+};
+
+struct ClusterStatus {
+    std::uint64_t clusterId = 0;
+    std::uint64_t leader = 0;    // as most reachable members see it; 0: none
+    std::vector<MemberStatus> members;
+    std::vector<std::string> alarms;  // "NOSPACE on member 8e9e05c52164694d"
+    std::string error;           // the member list could not be read
+};
+using ClusterStatusPtr = std::shared_ptr<const ClusterStatus>;
+
 class KvWorker;
 
 class KvClient : public QObject {
@@ -57,9 +88,14 @@ public:
     void setConnection(ConnectionOptions options);
     // Queues a range; the answer comes as rangeDone with the returned id.
     quint64 range(RangeQuery query);
+    // Queues a look at the whole cluster: members, each member's status,
+    // alarms. Each member is asked on its own client URL within
+    // `perMemberTimeout`, so one dead member delays the answer by at most that.
+    quint64 clusterStatus(std::chrono::milliseconds perMemberTimeout = std::chrono::milliseconds(2000));
 
 signals:
     void rangeDone(quint64 id, const etcdscope::RangeResultPtr& result);
+    void clusterStatusDone(quint64 id, const etcdscope::ClusterStatusPtr& status);
 
 private:
     QThread* thread_;
@@ -70,3 +106,4 @@ private:
 }  // namespace etcdscope
 
 Q_DECLARE_METATYPE(etcdscope::RangeResultPtr)
+Q_DECLARE_METATYPE(etcdscope::ClusterStatusPtr)

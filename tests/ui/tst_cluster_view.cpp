@@ -1,0 +1,104 @@
+// The cluster view against a real three-member etcd cluster: members,
+// roles and health as etcd reports them, a moved leader announced, a killed
+// member shown as unreachable while the others stay readable.
+#include "cluster_view.h"
+#include "etcd_process.h"
+
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QtTest>
+
+using namespace etcdscope;
+using namespace etcdscope::testing;
+using etcdscope::ui::ClusterView;
+
+namespace {
+
+constexpr int kWaitMs = 30'000;
+
+QString text(const QTableWidget& table, int row, int column)
+{
+    const QTableWidgetItem* item = table.item(row, column);
+    return item ? item->text() : QString();
+}
+
+int rowOfMember(const QTableWidget& table, std::uint64_t id)
+{
+    for (int row = 0; row < table.rowCount(); ++row)
+        if (text(table, row, ClusterView::IdColumn) == ui::hexId(id))
+            return row;
+    return -1;
+}
+
+}  // namespace
+
+class TestClusterView : public QObject {
+    Q_OBJECT
+
+private slots:
+    void shouldShowMembersLeaderChangesAndADeadMember()
+    {
+        // Given three members, the view connected to all of them
+        EtcdCluster cluster(3);
+        QVERIFY2(cluster.start().empty(), "cluster did not start");
+        const int leader = cluster.waitForLeader();
+        QVERIFY(leader >= 0);
+        KvClient client;
+        ConnectionOptions options;
+        options.endpoints = cluster.endpoints();
+        client.setConnection(options);
+        ClusterView view(&client);
+        view.resize(1200, 300);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QSignalSpy refreshed(&view, &ClusterView::refreshed);
+        QSignalSpy leaderChanged(&view, &ClusterView::leaderChanged);
+
+        // When it reads the cluster
+        view.refresh();
+        QVERIFY(refreshed.wait(kWaitMs));
+        // Then every member is listed, healthy, with the leader etcd names
+        const QTableWidget& table = *view.table();
+        QCOMPARE(table.rowCount(), 3);
+        for (int i = 0; i < 3; ++i) {
+            const int row = rowOfMember(table, cluster.memberId(i));
+            QVERIFY2(row >= 0, qPrintable(QString("member %1 missing").arg(i)));
+            QCOMPARE(text(table, row, ClusterView::HealthColumn), QString("healthy"));
+            QCOMPARE(text(table, row, ClusterView::RoleColumn).contains("leader"), i == leader);
+            QVERIFY(text(table, row, ClusterView::VersionColumn).startsWith("3."));
+            QVERIFY(!text(table, row, ClusterView::DbSizeColumn).isEmpty());
+        }
+        QCOMPARE(view.lastStatus()->leader, cluster.memberId(leader));
+        view.grab().save(QDir::temp().filePath("cluster-view.png"));
+
+        // When the leadership moves
+        const int next = (leader + 1) % 3;
+        QVERIFY(cluster.moveLeader(next).empty());
+        QVERIFY(QTest::qWaitFor([&] {
+            view.refresh();
+            return refreshed.wait(kWaitMs) && view.lastStatus()->leader == cluster.memberId(next);
+        }, kWaitMs));
+        // Then the change is announced once, from the old leader to the new
+        QCOMPARE(leaderChanged.count(), 1);
+        QCOMPARE(leaderChanged.at(0).at(0).toULongLong(), cluster.memberId(leader));
+        QCOMPARE(leaderChanged.at(0).at(1).toULongLong(), cluster.memberId(next));
+
+        // When a follower is killed
+        const int victim = (next + 1) % 3;
+        cluster.member(victim).kill9();
+        refreshed.clear();
+        view.refresh();
+        QVERIFY(refreshed.wait(kWaitMs));
+        // Then it shows as unreachable with a reason, the others still healthy
+        const int row = rowOfMember(table, cluster.memberId(victim));
+        QVERIFY(row >= 0);
+        QCOMPARE(text(table, row, ClusterView::HealthColumn), QString("unreachable"));
+        QVERIFY(!table.item(row, ClusterView::HealthColumn)->toolTip().isEmpty());
+        QCOMPARE(text(table, rowOfMember(table, cluster.memberId(next)), ClusterView::HealthColumn),
+                 QString("healthy"));
+        view.grab().save(QDir::temp().filePath("cluster-view-member-down.png"));
+    }
+};
+
+QTEST_MAIN(TestClusterView)
+#include "tst_cluster_view.moc"

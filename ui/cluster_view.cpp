@@ -1,0 +1,192 @@
+#include "cluster_view.h"
+
+#include <QDateTime>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLocale>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace etcdscope::ui {
+
+QString hexId(quint64 id) { return QString::number(id, 16); }
+
+namespace {
+
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+
+QTableWidgetItem* cell(const QString& text, Qt::Alignment alignment = Qt::AlignLeft | Qt::AlignVCenter)
+{
+    auto* item = new QTableWidgetItem(text);
+    item->setTextAlignment(alignment);
+    item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+    return item;
+}
+
+QTableWidgetItem* number(qint64 value)
+{
+    return cell(QLocale().toString(value), Qt::AlignRight | Qt::AlignVCenter);
+}
+
+}  // namespace
+
+ClusterView::ClusterView(KvClient* client, QWidget* parent)
+    : QWidget(parent)
+    , client_(client)
+{
+    summary_ = new QLabel(tr("Not read yet."));
+    summary_->setObjectName("clusterSummary");
+    summary_->setTextFormat(Qt::RichText);
+    alarms_ = new QLabel;
+    alarms_->setObjectName("clusterAlarms");
+    auto* refreshButton = new QPushButton(tr("&Refresh"));
+    connect(refreshButton, &QPushButton::clicked, this, &ClusterView::refresh);
+    auto* top = new QHBoxLayout;
+    top->addWidget(summary_, 1);
+    top->addWidget(refreshButton);
+
+    table_ = new QTableWidget(0, ColumnCount);
+    table_->setObjectName("clusterTable");
+    table_->setHorizontalHeaderLabels({tr("Member"), tr("ID"), tr("Client URL"), tr("Role"), tr("Health"),
+                                       tr("Version"), tr("DB size"), tr("In use"), tr("Raft term"),
+                                       tr("Raft index"), tr("Applied"), tr("Revision"), tr("Notes")});
+    table_->verticalHeader()->hide();
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table_->setAlternatingRowColors(true);
+    table_->horizontalHeader()->setStretchLastSection(true);
+    table_->setWordWrap(false);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(top);
+    layout->addWidget(alarms_);
+    layout->addWidget(table_, 1);
+
+    connect(&timer_, &QTimer::timeout, this, &ClusterView::refresh);
+    connect(client_, &KvClient::clusterStatusDone, this, [this](quint64 id, const ClusterStatusPtr& status) {
+        if (id != pending_)
+            return;
+        pending_ = 0;
+        display(status);
+    });
+}
+
+void ClusterView::refresh()
+{
+    if (pending_ == 0)
+        pending_ = client_->clusterStatus();
+}
+
+void ClusterView::setRefreshInterval(int ms)
+{
+    if (ms <= 0) {
+        timer_.stop();
+        return;
+    }
+    timer_.start(ms);
+}
+
+void ClusterView::reset()
+{
+    pending_ = 0;  // an answer about the old cluster is dropped
+    last_.reset();
+    lastLeader_ = 0;
+    table_->setRowCount(0);
+    summary_->setText(tr("Not read yet."));
+    alarms_->clear();
+}
+
+void ClusterView::display(const ClusterStatusPtr& status)
+{
+    const QString when = QDateTime::currentDateTime().toString("hh:mm:ss");
+    if (!status->error.empty()) {
+        // Keep the last good table; say why it is not current.
+        summary_->setText(tr("<b>Cannot read the cluster</b> (%1): %2")
+                              .arg(when, qs(status->error).toHtmlEscaped()));
+        emit refreshed();
+        return;
+    }
+    last_ = status;
+    QString leaderName = tr("none");
+    int healthy = 0;
+    table_->setRowCount(int(status->members.size()));
+    for (int row = 0; row < int(status->members.size()); ++row) {
+        const MemberStatus& m = status->members[std::size_t(row)];
+        const bool isLeader = m.id == status->leader && status->leader != 0;
+        if (isLeader)
+            leaderName = qs(m.name);
+        QString health;
+        QString why;
+        if (!m.reachable) {
+            health = tr("unreachable");
+            why = qs(m.error);
+        } else if (!m.errors.empty()) {
+            health = tr("errors");
+            for (const std::string& e : m.errors)
+                why += qs(e) + "\n";
+        } else if (m.leader == 0) {
+            health = tr("no leader");
+            why = tr("This member does not know a leader: it cannot serve linearizable requests.");
+        } else {
+            health = tr("healthy");
+            ++healthy;
+        }
+        table_->setItem(row, NameColumn, cell(m.name.empty() ? tr("(not started)") : qs(m.name)));
+        table_->setItem(row, IdColumn, cell(hexId(m.id)));
+        table_->setItem(row, UrlColumn, cell(m.clientUrls.empty() ? QString() : qs(m.clientUrls.front())));
+        auto* role = cell(isLeader ? tr("★ leader") : m.learner ? tr("learner") : tr("follower"));
+        if (isLeader) {
+            QFont bold = role->font();
+            bold.setBold(true);
+            role->setFont(bold);
+        }
+        table_->setItem(row, RoleColumn, role);
+        auto* healthCell = cell(health);
+        healthCell->setToolTip(why.trimmed());
+        healthCell->setForeground(health == tr("healthy") ? QColor(0x2e, 0x9d, 0x4f) : QColor(0xd0, 0x40, 0x40));
+        table_->setItem(row, HealthColumn, healthCell);
+        const bool known = m.reachable;
+        table_->setItem(row, VersionColumn, cell(known ? qs(m.version) : QString()));
+        table_->setItem(row, DbSizeColumn,
+                        cell(known ? QLocale().formattedDataSize(m.dbSize) : QString(), Qt::AlignRight | Qt::AlignVCenter));
+        table_->setItem(row, DbInUseColumn,
+                        cell(known ? QLocale().formattedDataSize(m.dbSizeInUse) : QString(),
+                             Qt::AlignRight | Qt::AlignVCenter));
+        table_->setItem(row, TermColumn, known ? number(qint64(m.raftTerm)) : cell({}));
+        table_->setItem(row, IndexColumn, known ? number(qint64(m.raftIndex)) : cell({}));
+        table_->setItem(row, AppliedColumn, known ? number(qint64(m.raftAppliedIndex)) : cell({}));
+        table_->setItem(row, RevisionColumn, known ? number(m.revision) : cell({}));
+        auto* notes = cell(why.trimmed().replace('\n', "; "));
+        notes->setToolTip(why.trimmed());
+        table_->setItem(row, NotesColumn, notes);
+    }
+    table_->resizeColumnsToContents();
+    table_->setColumnWidth(NotesColumn, 120);  // the rest of the width; long reasons are elided, full in the tooltip
+    const int members = int(status->members.size());
+    summary_->setText(tr("Cluster <b>%1</b> · %2")
+                          .arg(hexId(status->clusterId),
+                               members == 1 ? tr("1 member") : tr("%1 members").arg(members))
+                      + tr(" · leader <b>%1</b> · %2 healthy · read at %3")
+                            .arg(leaderName.toHtmlEscaped())
+                            .arg(healthy)
+                            .arg(when));
+    if (status->alarms.empty()) {
+        alarms_->setText(tr("Alarms: none"));
+        alarms_->setStyleSheet({});
+    } else {
+        QStringList list;
+        for (const std::string& a : status->alarms)
+            list << qs(a);
+        alarms_->setText(tr("Alarms: %1 — writes may be refused until they are resolved.").arg(list.join(", ")));
+        alarms_->setStyleSheet("QLabel { background: rgba(220, 60, 60, 0.25); padding: 2px 4px; }");
+    }
+    if (status->leader != 0 && lastLeader_ != 0 && status->leader != lastLeader_)
+        emit leaderChanged(lastLeader_, status->leader, leaderName);
+    if (status->leader != 0)
+        lastLeader_ = status->leader;
+    emit refreshed();
+}
+
+}  // namespace etcdscope::ui

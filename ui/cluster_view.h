@@ -1,0 +1,58 @@
+// The cluster at a glance: every member with its role (leader, follower,
+// learner), health, version, database size and size in use, raft term and
+// indexes and revision as it reports them itself, plus the cluster's alarms;
+// refreshed on an interval through the KvClient's thread. A change of leader
+// between two refreshes is announced (the monitor marks it on the revision
+// chart).
+#pragma once
+
+#include "kv_client.h"
+
+#include <QTimer>
+#include <QWidget>
+
+class QLabel;
+class QTableWidget;
+
+namespace etcdscope::ui {
+
+class ClusterView : public QWidget {
+    Q_OBJECT
+
+public:
+    enum Column { NameColumn, IdColumn, UrlColumn, RoleColumn, HealthColumn, VersionColumn, DbSizeColumn,
+                  DbInUseColumn, TermColumn, IndexColumn, AppliedColumn, RevisionColumn, NotesColumn, ColumnCount };
+
+    explicit ClusterView(KvClient* client, QWidget* parent = nullptr);
+
+    // Asks now (unless an answer is still on its way).
+    void refresh();
+    // Refreshes every `ms` milliseconds; 0 stops.
+    void setRefreshInterval(int ms);
+    // Forgets what was shown (another cluster): no leader change is
+    // announced across a change of connection.
+    void reset();
+    QTableWidget* table() const { return table_; }
+    ClusterStatusPtr lastStatus() const { return last_; }
+
+signals:
+    void refreshed();
+    void leaderChanged(quint64 from, quint64 to, const QString& toName);
+
+private:
+    void display(const ClusterStatusPtr& status);
+
+    KvClient* client_;
+    QLabel* summary_;
+    QLabel* alarms_;
+    QTableWidget* table_;
+    QTimer timer_;
+    quint64 pending_ = 0;
+    ClusterStatusPtr last_;
+    quint64 lastLeader_ = 0;
+};
+
+// "8e9e05c52164694d": how etcd and etcdctl print member and cluster IDs.
+QString hexId(quint64 id);
+
+}  // namespace etcdscope::ui

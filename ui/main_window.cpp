@@ -4,6 +4,7 @@
 
 #include "add_watch_dialog.h"
 #include "cluster_view.h"
+#include "connection_dialog.h"
 #include "detail_pane.h"
 #include "event_timeline_model.h"
 #include "key_browser.h"
@@ -23,8 +24,10 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLoggingCategory>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -43,6 +46,8 @@
 #include <QToolBar>
 #include <QTreeView>
 #include <QVBoxLayout>
+
+Q_LOGGING_CATEGORY(lcUi, "etcdscope.ui", QtInfoMsg)
 
 namespace etcdscope::ui {
 
@@ -201,6 +206,7 @@ void MainWindow::buildLayout()
     connect(connectButton_, &QPushButton::clicked, this, &MainWindow::toggleConnection);
     connect(endpointsEdit_, &QLineEdit::returnPressed, this, [this] { connectToCluster(endpointsEdit_->text()); });
     bar->addWidget(connectButton_);
+    bar->addAction(tr("Connection…"), this, &MainWindow::showConnectionDialog);
     connectionLabel_ = new QLabel;
     connectionLabel_->setObjectName("connectionLabel");
     connectionLabel_->setContentsMargins(8, 0, 8, 0);
@@ -510,13 +516,81 @@ void MainWindow::showAddWatchDialog(const QByteArray& key, int mode)
 
 void MainWindow::connectToCluster(const QString& endpoints)
 {
-    const ParsedEndpoints parsed = parseEndpointList(endpoints.toStdString());
-    if (!parsed.error.empty()) {
-        onError(QString::fromStdString(parsed.error));
+    // The endpoints typed in the toolbar, with the TLS files and user of the
+    // connection dialog (remembered in the settings; the password only in
+    // memory and, if asked, in the keychain).
+    QSettings settings;
+    ConnectionInputs inputs;
+    inputs.endpoints = endpoints;
+    inputs.tls = settings.value("connection/tls").toBool() || endpoints.trimmed().startsWith("https://");
+    inputs.caFile = settings.value("connection/caFile").toString();
+    inputs.certFile = settings.value("connection/certFile").toString();
+    inputs.keyFile = settings.value("connection/keyFile").toString();
+    inputs.user = settings.value("connection/user").toString();
+    inputs.password = password_;
+    if (!inputs.user.isEmpty() && inputs.password.isEmpty()) {
+        // Ask the keychain first, then the person.
+        readPassword(endpoints, inputs.user, this, [this, endpoints, user = inputs.user](const QString& password,
+                                                                                        const QString& error) {
+            if (!password.isEmpty()) {
+                password_ = password;
+                connectToCluster(endpoints);
+                return;
+            }
+            qCInfo(lcUi).noquote() << "no password from the keychain for" << user << "-" << error;
+            bool ok = false;
+            const QString typed = QInputDialog::getText(this, tr("Password"),
+                                                        tr("Password of etcd user %1 at %2:").arg(user, endpoints),
+                                                        QLineEdit::Password, {}, &ok);
+            if (ok && !typed.isEmpty()) {
+                password_ = typed;
+                connectToCluster(endpoints);
+            }
+        });
         return;
     }
-    ConnectionOptions options;
-    options.endpoints = parsed.endpoints;
+    if (const QString problem = ConnectionDialog::validationError(inputs); !problem.isEmpty()) {
+        onError(problem);
+        return;
+    }
+    connectWith(ConnectionDialog::optionsFor(inputs), endpoints);
+}
+
+void MainWindow::showConnectionDialog()
+{
+    QSettings settings;
+    ConnectionDialog dialog(this);
+    ConnectionInputs inputs;
+    inputs.endpoints = endpointsEdit_->text();
+    inputs.tls = settings.value("connection/tls").toBool();
+    inputs.caFile = settings.value("connection/caFile").toString();
+    inputs.certFile = settings.value("connection/certFile").toString();
+    inputs.keyFile = settings.value("connection/keyFile").toString();
+    inputs.user = settings.value("connection/user").toString();
+    inputs.password = password_;
+    dialog.setInputs(inputs);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const ConnectionInputs chosen = dialog.inputs();
+    settings.setValue("connection/tls", chosen.tls);
+    settings.setValue("connection/caFile", chosen.caFile);
+    settings.setValue("connection/certFile", chosen.certFile);
+    settings.setValue("connection/keyFile", chosen.keyFile);
+    settings.setValue("connection/user", chosen.user);
+    password_ = chosen.password;
+    endpointsEdit_->setText(chosen.endpoints);
+    if (dialog.rememberPassword() && !chosen.user.isEmpty())
+        storePassword(chosen.endpoints, chosen.user, chosen.password, this, [this](const QString& error) {
+            if (!error.isEmpty())
+                onError(tr("No system keychain could keep the password (%1); it is kept for this session only "
+                           "and asked for again next time.")
+                            .arg(error));
+        });
+    connectWith(dialog.options(), chosen.endpoints);
+}
+
+void MainWindow::connectWith(const ConnectionOptions& options, const QString& endpoints)
+{
     QSettings().setValue("connection/endpoints", endpoints);
     kvClient_->setConnection(options);
     session_->connectToCluster(options);

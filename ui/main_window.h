@@ -94,6 +94,8 @@ private:
     std::optional<WatchHandle> selectedWatch() const;
     QString watchLabel(WatchHandle watch) const;
     void toggleConnection();
+    void showConnectionDialog();
+    void connectWith(const ConnectionOptions& options, const QString& endpoints);
     void saveLayout() const;
     void restoreLayout();
 
@@ -149,6 +151,7 @@ private:
     QTimer rateTimer_;
     QElapsedTimer lastNotification_;
     bool wasOpen_ = false;
+    QString password_;  // in memory only; the keychain keeps it if the person asks
     bool progressAsked_ = false;   // the person asked; show the answer
     // Watches replaying history: from their start revision up to the store
     // revision at their creation.

@@ -233,7 +233,7 @@ void KeyBrowser::updateStatus()
                                : tr("As of revision %1").arg(model_->revision()))
                  : model_->readRevision() > 0 ? tr("Newest (read at revision %1)").arg(model_->readRevision())
                                               : tr("Newest");
-    text += tr(" · %n entries at the top level", nullptr, top);
+    text += top == 1 ? tr(" · 1 entry at the top level") : tr(" · %1 entries at the top level").arg(top);
     if (model_->pendingPages() > 0)
         text += tr(" · loading…");
     status_->setText(text);

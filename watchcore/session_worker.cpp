@@ -76,6 +76,7 @@ void SessionWorker::connectTo(ConnectionOptions options)
     endCall();
     ++attempt_;
     connection_ = std::move(options);
+    engine_.setRetryDenialWithFreshToken(!connection_.user.empty());
     endpointIndex_ = 0;
     token_.clear();
     status_ = ConnectionStatus{};

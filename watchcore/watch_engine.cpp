@@ -389,6 +389,18 @@ void WatchEngine::handleCreated(etcdserverpb::WatchResponse& response)
     const InFlightCreate create = takeInFlightFor(serverId);
     auto it = watches_.find(create.handle);
 
+    const bool deniedMaybeForAnOldToken = options_.retryDenialWithFreshToken && response.canceled()
+        && it != watches_.end() && response.cancel_reason().find("permission denied") != std::string::npos
+        && retryingDenial_.insert(create.handle).second;
+    if (deniedMaybeForAnOldToken) {
+        // Perhaps only the token expired (etcd 3.4 cannot tell us): once
+        // more on a new stream, which authenticates afresh.
+        directives_.push_back(StreamDirective::Reset);
+        loseStream({StreamError::Kind::Transient,
+                    "etcd denied a watch (" + response.cancel_reason() + "); trying once more with a fresh token"},
+                   lastReceiveAt_);
+        return;
+    }
     if (response.canceled() && it != watches_.end() && isStaleTokenRefusal(response.cancel_reason())) {
         // The auth token went stale (it expired, or the member restarted):
         // not the watch's fault. Start a new stream, which authenticates
@@ -406,6 +418,7 @@ void WatchEngine::handleCreated(etcdserverpb::WatchResponse& response)
                                                                   : response.cancel_reason();
             it->second.cancelReason = reason;
             it->second.serverWatchId = -1;
+            retryingDenial_.erase(create.handle);
             setState(it->second, WatchState::Cancelled, std::move(reason));
             watches_.erase(it);
             closeStreamIfUnused();
@@ -427,6 +440,7 @@ void WatchEngine::handleCreated(etcdserverpb::WatchResponse& response)
         // after a reconnect.
         if (watch.nextRevision == 0)
             watch.nextRevision = watch.createdRevision + 1;
+        retryingDenial_.erase(watch.handle);
         setState(watch, WatchState::Live);
     }
     sendQueuedCreates();  // serial mode: the next creation may go now
@@ -587,10 +601,10 @@ bool WatchEngine::hasActiveWatches() const { return !watches_.empty(); }
 
 bool WatchEngine::isStaleTokenRefusal(const std::string& reason) const
 {
-    // etcd >= 3.5 names the token; 3.4 answers a creation with an expired
-    // token as "permission denied", indistinguishable from a real denial
-    // there, so that case stays final (the session re-authenticates on
-    // every new stream, which covers reconnects).
+    // etcd names an expired or unknown token (3.4.23 answers a creation with
+    // an expired simple token "invalid auth token", tests/integration/
+    // tst_auth.cpp); a plain "permission denied" is handled by
+    // retryDenialWithFreshToken.
     return reason.find("invalid auth token") != std::string::npos
            || reason.find("auth: revision in header is old") != std::string::npos
            || reason.find("auth old revision") != std::string::npos;

@@ -57,6 +57,13 @@ struct EngineOptions {
     // that answer a progress request once every watcher is synced give that
     // guarantee; on older ones the broadcast can overtake queued events.
     bool broadcastProgressIsSafe = false;
+    // W9 with authentication: a creation refused as "permission denied" may
+    // be a real denial or a token that went stale in a way etcd does not
+    // name (3.4.23 names an expired one, "invalid auth token", which is
+    // retried anyway). When set (the session authenticates), a denied
+    // creation is tried once more on a fresh stream, which has a fresh
+    // token; denied again, it is final. Costs one stream reset per denial.
+    bool retryDenialWithFreshToken = false;
     // W10: stop reading the stream when this many delivered events are not
     // yet acknowledged by the consumer; read again at the low watermark.
     std::int64_t pauseReadsAtEvents = 65'536;
@@ -146,6 +153,7 @@ public:
     void setConnectionWanted(bool wanted, TimePoint now);
     void setBroadcastProgressIsSafe(bool safe) { options_.broadcastProgressIsSafe = safe; }
     void setCompactRevisionIsComplete(bool complete) { options_.compactRevisionIsComplete = complete; }
+    void setRetryDenialWithFreshToken(bool retry) { options_.retryDenialWithFreshToken = retry; }
 
     // --- stream inputs -----------------------------------------------------
     void onStreamOpened(TimePoint now);
@@ -245,6 +253,9 @@ private:
     TimePoint reconnectAt_{};
     std::int64_t serverRevision_ = 0;
     std::int64_t unacknowledged_ = 0;
+    // Watches whose last creation was denied and is being retried on a
+    // fresh stream (retryDenialWithFreshToken); cleared when one is created.
+    std::unordered_set<WatchHandle> retryingDenial_;
     bool readsPaused_ = false;
 
     // --- outputs ---------------------------------------------------------------

@@ -643,6 +643,34 @@ private slots:
         QCOMPARE(h.creates()[2].start_revision(), 4);
     }
 
+    void shouldRetryADenialOnceWithAFreshTokenThenGiveUp()
+    {
+        // Given an authenticated session (etcd 3.4 reports an expired token
+        // on creation as "permission denied") with a live watch
+        Harness h;
+        h.engine.setRetryDenialWithFreshToken(true);
+        h.connectAndOpen();
+        h.add(1, key("a", 4));
+        h.receive(created(h.creates()[0].watch_id(), 9));
+        // When a second watch is denied
+        h.add(2, key("secret"));
+        h.receive(refused(h.creates()[1].watch_id(), 9, "etcdserver: permission denied"));
+        // Then it is tried once more on a fresh stream, the live one resuming where it was
+        QCOMPARE(h.directives.back(), StreamDirective::Reset);
+        QVERIFY(h.engine.watchInfo(2));
+        h.reconnect();
+        QCOMPARE(h.creates().size(), 4u);
+        QCOMPARE(h.creates()[2].start_revision(), 4);
+        h.receive(created(h.creates()[2].watch_id(), 10));
+        // And denied again with a fresh token, the denial is final, shown with etcd's reason
+        h.receive(refused(h.creates()[3].watch_id(), 10, "etcdserver: permission denied"));
+        QVERIFY(!h.engine.watchInfo(2));
+        QCOMPARE(h.updatesOf(WatchUpdate::Kind::State, 2).back().state, WatchState::Cancelled);
+        QCOMPARE(h.updatesOf(WatchUpdate::Kind::State, 2).back().reason, std::string("etcdserver: permission denied"));
+        QCOMPARE(h.stateOf(1), WatchState::Live);
+        QCOMPARE(h.engine.streamState(), StreamState::Open);
+    }
+
     void shouldCancelEstablishedWatchAndCloseIdleStream()
     {
         Harness h;

@@ -1,0 +1,202 @@
+// Authentication against a real etcd with a root user and a read-only role
+// on one prefix, and auth tokens that expire after 2 s (--auth-token-ttl):
+// a denied watch is cancelled with etcd's reason while the others go on; a
+// watch created after the session's token expired is created all the same
+// (etcd 3.4 calls that "permission denied" too), and nothing is lost or
+// repeated across the fresh stream; key reads re-authenticate.
+#include "etcd_process.h"
+#include "kv_client.h"
+#include "session_collector.h"
+#include "watch_session.h"
+
+#include "etcd/etcdserverpb/rpc.grpc.pb.h"
+
+#include <QSignalSpy>
+#include <QtTest>
+
+using namespace etcdscope;
+using namespace etcdscope::testing;
+
+namespace {
+
+constexpr int kWaitMs = 30'000;
+constexpr int kTokenTtlSeconds = 2;
+
+// The test's own admin client: sets users and roles up, writes as root.
+class Admin {
+public:
+    explicit Admin(const std::string& endpoint)
+        : channel_(grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()))
+        , auth_(etcdserverpb::Auth::NewStub(channel_))
+        , kv_(etcdserverpb::KV::NewStub(channel_))
+    {
+    }
+
+    // root (role root) and reader (read-only on `prefix`), then auth on.
+    std::string setUp(const std::string& prefix)
+    {
+        std::string error;
+        auto check = [&](const grpc::Status& status, const char* what) {
+            if (!status.ok() && error.empty())
+                error = std::string(what) + ": " + status.error_message();
+        };
+        etcdserverpb::AuthUserAddRequest root;
+        root.set_name("root");
+        root.set_password("root-pw");
+        call([&](grpc::ClientContext* c) { etcdserverpb::AuthUserAddResponse r; return auth_->UserAdd(c, root, &r); },
+             check, "add root");
+        etcdserverpb::AuthUserGrantRoleRequest rootRole;
+        rootRole.set_user("root");
+        rootRole.set_role("root");
+        call([&](grpc::ClientContext* c) { etcdserverpb::AuthUserGrantRoleResponse r; return auth_->UserGrantRole(c, rootRole, &r); },
+             check, "grant root");
+        etcdserverpb::AuthRoleAddRequest role;
+        role.set_name("app-reader");
+        call([&](grpc::ClientContext* c) { etcdserverpb::AuthRoleAddResponse r; return auth_->RoleAdd(c, role, &r); },
+             check, "add role");
+        etcdserverpb::AuthRoleGrantPermissionRequest permission;
+        permission.set_name("app-reader");
+        permission.mutable_perm()->set_permtype(authpb::Permission::READ);
+        permission.mutable_perm()->set_key(prefix);
+        permission.mutable_perm()->set_range_end(prefixRangeEnd(prefix));
+        call([&](grpc::ClientContext* c) { etcdserverpb::AuthRoleGrantPermissionResponse r; return auth_->RoleGrantPermission(c, permission, &r); },
+             check, "grant read");
+        etcdserverpb::AuthUserAddRequest reader;
+        reader.set_name("reader");
+        reader.set_password("reader-pw");
+        call([&](grpc::ClientContext* c) { etcdserverpb::AuthUserAddResponse r; return auth_->UserAdd(c, reader, &r); },
+             check, "add reader");
+        etcdserverpb::AuthUserGrantRoleRequest readerRole;
+        readerRole.set_user("reader");
+        readerRole.set_role("app-reader");
+        call([&](grpc::ClientContext* c) { etcdserverpb::AuthUserGrantRoleResponse r; return auth_->UserGrantRole(c, readerRole, &r); },
+             check, "grant reader");
+        call([&](grpc::ClientContext* c) { etcdserverpb::AuthEnableResponse r; return auth_->AuthEnable(c, {}, &r); },
+             check, "enable auth");
+        return error;
+    }
+
+    // A put as root (authenticating again each time: tokens expire fast here).
+    std::int64_t put(const std::string& key, const std::string& value)
+    {
+        etcdserverpb::AuthenticateRequest login;
+        login.set_name("root");
+        login.set_password("root-pw");
+        etcdserverpb::AuthenticateResponse token;
+        grpc::ClientContext loginContext;
+        if (!auth_->Authenticate(&loginContext, login, &token).ok())
+            return 0;
+        grpc::ClientContext context;
+        context.AddMetadata("token", token.token());
+        etcdserverpb::PutRequest request;
+        request.set_key(key);
+        request.set_value(value);
+        etcdserverpb::PutResponse response;
+        return kv_->Put(&context, request, &response).ok() ? response.header().revision() : 0;
+    }
+
+private:
+    template <typename Rpc, typename Check>
+    void call(Rpc&& rpc, Check&& check, const char* what)
+    {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+        check(rpc(&context), what);
+    }
+
+    std::shared_ptr<grpc::Channel> channel_;
+    std::unique_ptr<etcdserverpb::Auth::Stub> auth_;
+    std::unique_ptr<etcdserverpb::KV::Stub> kv_;
+};
+
+WatchSpec prefixWatch(const std::string& prefix)
+{
+    WatchSpec spec;
+    spec.key = prefix;
+    spec.rangeEnd = prefixRangeEnd(prefix);
+    return spec;
+}
+
+}  // namespace
+
+class TestAuth : public QObject {
+    Q_OBJECT
+
+private slots:
+    void shouldKeepWatchingAcrossTokenExpiryAndShowDenials()
+    {
+        // Given an etcd whose tokens expire after 2 s, and a user who may read app/ only
+        EtcdProcess etcd({"--auth-token-ttl=" + QString::number(kTokenTtlSeconds)});
+        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        Admin admin(etcd.endpoint());
+        const std::string error = admin.setUp("app/");
+        QVERIFY2(error.empty(), error.c_str());
+        ConnectionOptions options;
+        options.endpoints = {etcd.endpoint()};
+        options.user = "reader";
+        options.password = "reader-pw";
+
+        // When the reader watches app/ and secret/
+        WatchSession session;
+        SessionCollector collector(session);
+        const WatchHandle app = session.addWatch(prefixWatch("app/"));
+        const WatchHandle secret = session.addWatch(prefixWatch("secret/"));
+        session.connectToCluster(options);
+        // Then secret/ is cancelled with etcd's reason, and app/ goes on
+        QTRY_VERIFY_WITH_TIMEOUT(collector.states[secret] == WatchState::Cancelled, kWaitMs);
+        QVERIFY2(collector.reasons[secret].find("permission denied") != std::string::npos,
+                 collector.reasons[secret].c_str());
+        QTRY_VERIFY_WITH_TIMEOUT(collector.allLive({app}), kWaitMs);
+        const std::int64_t first = admin.put("app/1", "one");
+        QVERIFY(first > 0);
+        QTRY_COMPARE_WITH_TIMEOUT(collector.count(app), 1u, kWaitMs);
+
+        // When the session's token has expired (it is not used while events
+        // flow) and a watch is added on the same stream
+        QTest::qWait((kTokenTtlSeconds + 1) * 1000 + 500);  // letting etcd's token timer run out, not hoping
+        const WatchHandle later = session.addWatch(prefixWatch("app/later/"));
+        // Then it is created all the same, on a stream with a fresh token
+        QTRY_VERIFY_WITH_TIMEOUT(collector.allLive({app, later}), kWaitMs);
+        QVERIFY(admin.put("app/2", "two") > 0);
+        const std::int64_t last = admin.put("app/later/x", "three");
+        QVERIFY(last > 0);
+        QTRY_COMPARE_WITH_TIMEOUT(collector.count(later), 1u, kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(collector.count(app), 3u, kWaitMs);
+        // And app/ saw each event once, in order, across the fresh stream
+        const auto& events = collector.events[app];
+        QCOMPARE(events[0].kv.key, std::string("app/1"));
+        QCOMPARE(events[1].kv.key, std::string("app/2"));
+        QCOMPARE(events[2].kv.key, std::string("app/later/x"));
+        QCOMPARE(events[2].kv.modRevision, last);
+        QCOMPARE(collector.states[secret], WatchState::Cancelled);
+
+        // And key reads re-authenticate after expiry, and say what is denied
+        KvClient client;
+        client.setConnection(options);
+        QSignalSpy done(&client, &KvClient::rangeDone);
+        RangeQuery readable;
+        readable.key = "app/";
+        readable.rangeEnd = prefixRangeEnd("app/");
+        client.range(readable);
+        QVERIFY(done.wait(kWaitMs));
+        auto result = done.at(0).at(1).value<RangeResultPtr>();
+        QVERIFY2(result->error.empty(), result->error.c_str());
+        QCOMPARE(result->kvs.size(), 3u);
+        QTest::qWait((kTokenTtlSeconds + 1) * 1000 + 500);  // the client's token expires too
+        client.range(readable);
+        QVERIFY(done.wait(kWaitMs));
+        result = done.at(1).at(1).value<RangeResultPtr>();
+        QVERIFY2(result->error.empty(), result->error.c_str());
+        QCOMPARE(result->kvs.size(), 3u);
+        RangeQuery denied;
+        denied.key = "secret/";
+        denied.rangeEnd = prefixRangeEnd("secret/");
+        client.range(denied);
+        QVERIFY(done.wait(kWaitMs));
+        result = done.at(2).at(1).value<RangeResultPtr>();
+        QVERIFY2(result->error.find("ermission") != std::string::npos, result->error.c_str());
+    }
+};
+
+QTEST_MAIN(TestAuth)
+#include "tst_auth.moc"

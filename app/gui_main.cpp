@@ -73,7 +73,8 @@ int main(int argc, char** argv)
     QCommandLineOption palette("palette", "system (default), light or dark.", "name", "system");
     QCommandLineOption screenshot("screenshot", "Save the window to FILE after a delay, then quit.", "file");
     QCommandLineOption screenshotDelay("screenshot-delay-ms", "Delay before --screenshot.", "ms", "4000");
-    QCommandLineOption tab("tab", "Open on this tab: watches (default), keys or cluster.", "name", "watches");
+    QCommandLineOption tab("tab", "Open on this tab: watches (default), keys, cluster or leases.", "name",
+                           "watches");
     parser.addOptions({endpoints, dataDir, demo, openLog, palette, screenshot, screenshotDelay, tab});
     parser.process(app);
     applyPalette(parser.value(palette));
@@ -104,11 +105,11 @@ int main(int argc, char** argv)
     options.demoWatches = parser.isSet(demo);
     etcdscope::ui::MainWindow window(options);
     window.show();
-    const QStringList tabs{"watches", "keys", "cluster"};
+    const QStringList tabs{"watches", "keys", "cluster", "leases"};
     if (const int index = int(tabs.indexOf(parser.value(tab))); index > 0)
         window.showTab(index);
     else if (index < 0)
-        qWarning("--tab takes watches, keys or cluster; opening on the watches.");
+        qWarning("--tab takes watches, keys, cluster or leases; opening on the watches.");
 
     if (parser.isSet(screenshot)) {
         const QString file = parser.value(screenshot);

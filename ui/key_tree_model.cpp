@@ -13,10 +13,9 @@ namespace {
 QByteArray bytes(const std::string& s) { return QByteArray(s.data(), qsizetype(s.size())); }
 std::string str(const QByteArray& b) { return std::string(b.constData(), std::size_t(b.size())); }
 
-// A key (or part of one) as a person reads it: text as text with invisible
-// characters escaped; in bytes that are not UTF-8, printable ASCII as is and
-// every other byte as \xNN (the form the add-watch dialog accepts).
-QString readable(const QByteArray& key)
+}  // namespace
+
+QString readableKey(const QByteArray& key)
 {
     if (isValidUtf8(std::string_view(key.constData(), std::size_t(key.size()))))
         return AddWatchDialog::escape(key);
@@ -30,8 +29,6 @@ QString readable(const QByteArray& key)
     }
     return out;
 }
-
-}  // namespace
 
 KeyTreeModel::KeyTreeModel(KvClient* client, QObject* parent)
     : QAbstractItemModel(parent)
@@ -205,7 +202,7 @@ QVariant KeyTreeModel::data(const QModelIndex& index, int role) const
             return {};
         return QApplication::style()->standardIcon(node->folder ? QStyle::SP_DirIcon : QStyle::SP_FileIcon);
     case Qt::ToolTipRole:
-        return readable(node->prefix);
+        return readableKey(node->prefix);
     case Qt::TextAlignmentRole:
         return index.column() == NameColumn ? QVariant() : QVariant(Qt::AlignRight | Qt::AlignVCenter);
     case Qt::DisplayRole:
@@ -215,7 +212,7 @@ QVariant KeyTreeModel::data(const QModelIndex& index, int role) const
     }
     if (index.column() == NameColumn) {
         const QByteArray name = node->prefix.mid(node->parent->prefix.size());
-        return name.isEmpty() ? tr("(the prefix itself)") : readable(name);
+        return name.isEmpty() ? tr("(the prefix itself)") : readableKey(name);
     }
     if (node->folder)
         return {};

@@ -16,6 +16,11 @@
 
 namespace etcdscope::ui {
 
+// A key (or part of one) as a person reads it: text as text with invisible
+// characters escaped; in bytes that are not UTF-8, printable ASCII as is and
+// every other byte as \xNN (the form the add-watch dialog accepts).
+QString readableKey(const QByteArray& key);
+
 class KeyTreeModel : public QAbstractItemModel {
     Q_OBJECT
 

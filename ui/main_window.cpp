@@ -9,6 +9,7 @@
 #include "event_timeline_model.h"
 #include "key_browser.h"
 #include "key_tree_model.h"
+#include "leases_view.h"
 #include "revision_chart.h"
 #include "revision_group_model.h"
 #include "watch_tree_model.h"
@@ -377,6 +378,15 @@ void MainWindow::buildLayout()
         timelineModel_->append({noteRecord(text)});
     });
     tabs_->addTab(clusterView_, tr("C&luster"));
+    leasesView_ = new LeasesView(kvClient_);
+    leasesView_->setObjectName("leasesView");
+    tabs_->addTab(leasesView_, tr("L&eases"));
+    // Leases tick down: refreshed while on show.
+    connect(tabs_, &QTabWidget::currentChanged, this, [this](int tab) {
+        leasesView_->setRefreshInterval(tab == 3 ? kClusterRefreshMs : 0);
+        if (tab == 3)
+            leasesView_->refresh();
+    });
     // The key space is read when someone first looks at it.
     connect(tabs_, &QTabWidget::currentChanged, this, [this](int tab) {
         if (tab == 1 && keyBrowser_->model()->rowCount() == 0 && keyBrowser_->model()->pendingPages() == 0)

@@ -34,6 +34,7 @@ namespace etcdscope::ui {
 class ClusterView;
 class DetailPane;
 class KeyBrowser;
+class LeasesView;
 class EventTimelineModel;
 class RevisionChart;
 class RevisionGroupModel;
@@ -60,7 +61,7 @@ public:
     RevisionChart* chart() const { return chart_; }
     KeyBrowser* keyBrowser() const { return keyBrowser_; }
     ClusterView* clusterView() const { return clusterView_; }
-    // Shows the watches (0), the key browser (1) or the cluster (2).
+    // Shows the watches (0), the key browser (1), the cluster (2) or the leases (3).
     void showTab(int tab);
     qint64 eventsRecorded() const { return eventsRecorded_; }
     // Adds a watch as the dialog would; returns its handle.
@@ -122,6 +123,7 @@ private:
     QTabWidget* tabs_ = nullptr;
     KeyBrowser* keyBrowser_ = nullptr;
     ClusterView* clusterView_ = nullptr;
+    LeasesView* leasesView_ = nullptr;
 
     QLineEdit* endpointsEdit_ = nullptr;
     QPushButton* connectButton_ = nullptr;

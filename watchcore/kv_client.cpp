@@ -115,6 +115,46 @@ public:
         return result;
     }
 
+    LeaseList leases(int limit)
+    {
+        LeaseList result;
+        etcdserverpb::LeaseLeasesResponse all;
+        grpc::Status status = call([&](grpc::ClientContext* context) {
+            return etcdserverpb::Lease::NewStub(channel_)->LeaseLeases(context, {}, &all);
+        });
+        if (!status.ok()) {
+            result.error = lastError_;
+            return result;
+        }
+        result.total = all.leases_size();
+        std::vector<std::int64_t> ids;
+        for (const etcdserverpb::LeaseStatus& lease : all.leases())
+            ids.push_back(lease.id());
+        std::sort(ids.begin(), ids.end());
+        if (int(ids.size()) > limit)
+            ids.resize(std::size_t(limit));
+        for (const std::int64_t id : ids) {
+            etcdserverpb::LeaseTimeToLiveRequest request;
+            request.set_id(id);
+            request.set_keys(true);
+            etcdserverpb::LeaseTimeToLiveResponse response;
+            status = call([&](grpc::ClientContext* context) {
+                return etcdserverpb::Lease::NewStub(channel_)->LeaseTimeToLive(context, request, &response);
+            });
+            if (!status.ok()) {
+                result.error = lastError_;
+                return result;
+            }
+            LeaseInfo lease;
+            lease.id = id;
+            lease.ttl = response.ttl();
+            lease.grantedTtl = response.grantedttl();
+            lease.keys.assign(response.keys().begin(), response.keys().end());
+            result.leases.push_back(std::move(lease));
+        }
+        return result;
+    }
+
 private:
     // Asks one member for its own status, on a channel of its own.
     void askMember(MemberStatus& member, std::chrono::milliseconds timeout)
@@ -292,6 +332,7 @@ KvClient::KvClient(QObject* parent)
 {
     qRegisterMetaType<RangeResultPtr>();
     qRegisterMetaType<ClusterStatusPtr>();
+    qRegisterMetaType<LeaseListPtr>();
     thread_->setObjectName("etcdscope-kv");
     worker_->moveToThread(thread_);
     thread_->start();
@@ -316,36 +357,37 @@ void KvClient::setConnection(ConnectionOptions options)
     });
 }
 
-quint64 KvClient::range(RangeQuery query)
+template <typename Result, typename Work>
+quint64 KvClient::post(Work work, void (KvClient::*done)(quint64, const std::shared_ptr<const Result>&))
 {
     const quint64 id = nextId_.fetch_add(1);
     handoffRelease(worker_);
-    QMetaObject::invokeMethod(worker_, [this, w = worker_, id, q = std::move(query)] {
+    QMetaObject::invokeMethod(worker_, [this, w = worker_, id, work = std::move(work), done]() mutable {
         handoffAcquire(w);
-        auto result = std::make_shared<const RangeResult>(w->range(q));
+        auto result = std::make_shared<const Result>(work(*w));
         handoffRelease(this);
-        QMetaObject::invokeMethod(this, [this, id, result] {
+        QMetaObject::invokeMethod(this, [this, id, result, done] {
             handoffAcquire(this);
-            emit rangeDone(id, result);
+            emit(this->*done)(id, result);
         });
     });
     return id;
 }
 
+quint64 KvClient::range(RangeQuery query)
+{
+    return post<RangeResult>([q = std::move(query)](KvWorker& w) { return w.range(q); }, &KvClient::rangeDone);
+}
+
 quint64 KvClient::clusterStatus(std::chrono::milliseconds perMemberTimeout)
 {
-    const quint64 id = nextId_.fetch_add(1);
-    handoffRelease(worker_);
-    QMetaObject::invokeMethod(worker_, [this, w = worker_, id, perMemberTimeout] {
-        handoffAcquire(w);
-        auto result = std::make_shared<const ClusterStatus>(w->clusterStatus(perMemberTimeout));
-        handoffRelease(this);
-        QMetaObject::invokeMethod(this, [this, id, result] {
-            handoffAcquire(this);
-            emit clusterStatusDone(id, result);
-        });
-    });
-    return id;
+    return post<ClusterStatus>([perMemberTimeout](KvWorker& w) { return w.clusterStatus(perMemberTimeout); },
+                               &KvClient::clusterStatusDone);
+}
+
+quint64 KvClient::leases(int limit)
+{
+    return post<LeaseList>([limit](KvWorker& w) { return w.leases(limit); }, &KvClient::leasesDone);
 }
 
 }  // namespace etcdscope

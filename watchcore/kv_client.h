@@ -75,6 +75,20 @@ struct ClusterStatus {
 };
 using ClusterStatusPtr = std::shared_ptr<const ClusterStatus>;
 
+struct LeaseInfo {
+    std::int64_t id = 0;
+    std::int64_t ttl = 0;         // seconds left; -1: expired since it was listed
+    std::int64_t grantedTtl = 0;  // seconds it was granted for
+    std::vector<std::string> keys;
+};
+
+struct LeaseList {
+    std::vector<LeaseInfo> leases;  // at most the limit asked for, by ID
+    std::int64_t total = 0;         // leases in the cluster
+    std::string error;
+};
+using LeaseListPtr = std::shared_ptr<const LeaseList>;
+
 class KvWorker;
 
 class KvClient : public QObject {
@@ -92,12 +106,20 @@ public:
     // alarms. Each member is asked on its own client URL within
     // `perMemberTimeout`, so one dead member delays the answer by at most that.
     quint64 clusterStatus(std::chrono::milliseconds perMemberTimeout = std::chrono::milliseconds(2000));
+    // Queues a list of the cluster's leases with the time each has left and
+    // the keys attached, for at most `limit` leases (one request each).
+    quint64 leases(int limit = 500);
 
 signals:
     void rangeDone(quint64 id, const etcdscope::RangeResultPtr& result);
     void clusterStatusDone(quint64 id, const etcdscope::ClusterStatusPtr& status);
+    void leasesDone(quint64 id, const etcdscope::LeaseListPtr& leases);
 
 private:
+    // Runs `work` on the worker, then emits `done` with its result here.
+    template <typename Result, typename Work>
+    quint64 post(Work work, void (KvClient::*done)(quint64, const std::shared_ptr<const Result>&));
+
     QThread* thread_;
     KvWorker* worker_;
     std::atomic<quint64> nextId_{1};
@@ -107,3 +129,4 @@ private:
 
 Q_DECLARE_METATYPE(etcdscope::RangeResultPtr)
 Q_DECLARE_METATYPE(etcdscope::ClusterStatusPtr)
+Q_DECLARE_METATYPE(etcdscope::LeaseListPtr)

@@ -3,14 +3,19 @@
 // member shown as unreachable while the others stay readable.
 #include "cluster_view.h"
 #include "etcd_process.h"
+#include "leases_view.h"
+
+#include "etcd/etcdserverpb/rpc.grpc.pb.h"
 
 #include <QSignalSpy>
 #include <QTableWidget>
+#include <QTreeWidget>
 #include <QtTest>
 
 using namespace etcdscope;
 using namespace etcdscope::testing;
 using etcdscope::ui::ClusterView;
+using etcdscope::ui::LeasesView;
 
 namespace {
 
@@ -97,6 +102,81 @@ private slots:
         QCOMPARE(text(table, rowOfMember(table, cluster.memberId(next)), ClusterView::HealthColumn),
                  QString("healthy"));
         view.grab().save(QDir::temp().filePath("cluster-view-member-down.png"));
+    }
+
+    void shouldListLeasesWithTimeLeftAndTheirKeys()
+    {
+        // Given two leases, one with two keys, one with none, and a key without a lease
+        EtcdProcess etcd;
+        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        auto channel = grpc::CreateChannel(etcd.endpoint(), grpc::InsecureChannelCredentials());
+        auto leases = etcdserverpb::Lease::NewStub(channel);
+        auto kv = etcdserverpb::KV::NewStub(channel);
+        auto grant = [&](std::int64_t ttl) {
+            grpc::ClientContext context;
+            etcdserverpb::LeaseGrantRequest request;
+            request.set_ttl(ttl);
+            etcdserverpb::LeaseGrantResponse response;
+            return leases->LeaseGrant(&context, request, &response).ok() ? response.id() : 0;
+        };
+        auto putWithLease = [&](const std::string& key, std::int64_t lease) {
+            grpc::ClientContext context;
+            etcdserverpb::PutRequest request;
+            request.set_key(key);
+            request.set_value("v");
+            request.set_lease(lease);
+            etcdserverpb::PutResponse response;
+            return kv->Put(&context, request, &response).ok();
+        };
+        const std::int64_t session = grant(600);
+        const std::int64_t idle = grant(3600);
+        QVERIFY(session && idle);
+        QVERIFY(putWithLease("services/api/10.0.0.1", session));
+        QVERIFY(putWithLease("services/api/10.0.0.2", session));
+        QVERIFY(putWithLease("config/static", 0));
+        KvClient client;
+        ConnectionOptions options;
+        options.endpoints = {etcd.endpoint()};
+        client.setConnection(options);
+        LeasesView view(&client);
+        view.resize(900, 300);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QSignalSpy refreshed(&view, &LeasesView::refreshed);
+
+        // When the view reads them
+        view.refresh();
+        QVERIFY(refreshed.wait(kWaitMs));
+        // Then both leases are listed by ID, with time left no more than granted, and their keys
+        const QTreeWidget& tree = *view.tree();
+        QCOMPARE(tree.topLevelItemCount(), 2);
+        QTreeWidgetItem* first = tree.topLevelItem(0);
+        QTreeWidgetItem* second = tree.topLevelItem(1);
+        QTreeWidgetItem* withKeys = first->text(0) == QString::number(quint64(session), 16) ? first : second;
+        QTreeWidgetItem* without = withKeys == first ? second : first;
+        QCOMPARE(withKeys->text(0), QString::number(quint64(session), 16));
+        QCOMPARE(withKeys->text(LeasesView::KeysColumn), QString("2"));
+        QCOMPARE(withKeys->childCount(), 2);
+        QStringList keys{withKeys->child(0)->text(0), withKeys->child(1)->text(0)};
+        keys.sort();
+        QCOMPARE(keys, (QStringList{"services/api/10.0.0.1", "services/api/10.0.0.2"}));
+        QCOMPARE(withKeys->text(LeasesView::GrantedColumn), QString("10 min 0 s"));
+        QVERIFY(withKeys->text(LeasesView::TtlColumn).startsWith("9 min") || withKeys->text(LeasesView::TtlColumn) == "10 min 0 s");
+        QCOMPARE(without->text(LeasesView::KeysColumn), QString("0"));
+        withKeys->setExpanded(true);
+        view.grab().save(QDir::temp().filePath("leases-view.png"));
+
+        // When one is revoked, the next read no longer lists it
+        grpc::ClientContext context;
+        etcdserverpb::LeaseRevokeRequest revoke;
+        revoke.set_id(idle);
+        etcdserverpb::LeaseRevokeResponse revoked;
+        QVERIFY(leases->LeaseRevoke(&context, revoke, &revoked).ok());
+        view.refresh();
+        QVERIFY(refreshed.wait(kWaitMs));
+        QCOMPARE(tree.topLevelItemCount(), 1);
+        QCOMPARE(tree.topLevelItem(0)->text(0), QString::number(quint64(session), 16));
+        QVERIFY(tree.topLevelItem(0)->isExpanded());  // what was open stays open
     }
 };
 

@@ -1,6 +1,7 @@
 #include "detail_pane.h"
 
 #include "event_format.h"
+#include "kubernetes_value.h"
 #include "watch_tree_model.h"
 
 #include <QDateTime>
@@ -144,6 +145,18 @@ void DetailPane::clear()
 
 void DetailPane::showValue(const QByteArray& value)
 {
+    if (const auto k8s = decodeKubernetesValue(value)) {
+        // Stored by Kubernetes as protobuf: readable fields instead of bytes.
+        text_->setPlainText(tr("apiVersion: %1\nkind: %2\n%3(Kubernetes protobuf, %4 bytes; decoded without its schema: "
+                               "field number: value, nested messages in braces)\n\n%5")
+                                .arg(k8s->apiVersion, k8s->kind,
+                                     k8s->contentType.isEmpty() ? QString() : "contentType: " + k8s->contentType + "\n")
+                                .arg(value.size())
+                                .arg(k8s->fields));
+        json_->setPlainText(tr("(a Kubernetes protobuf value, not JSON; its fields are on the Text tab)"));
+        hex_->setPlainText(hexDump(value, kHexDumpMaxBytes));
+        return;
+    }
     text_->setPlainText(asText(value));
     const auto json = prettyJson(value);
     json_->setPlainText(json ? *json : tr("(not a JSON document)"));

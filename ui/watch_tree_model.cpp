@@ -1,6 +1,7 @@
 #include "watch_tree_model.h"
 
 #include "event_format.h"
+#include "kubernetes_value.h"
 
 #include <QApplication>
 #include <QDateTime>
@@ -49,6 +50,8 @@ QString valuePreview(const QByteArray& value, int maxChars)
 {
     if (value.isEmpty())
         return {};
+    if (const auto k8s = decodeKubernetesValue(value))
+        return kubernetesPreview(*k8s, value.size());
     if (looksBinary(value))
         return QStringLiteral("<%1 bytes>").arg(value.size());
     QString text = QString::fromUtf8(value.left(maxChars * 4));

@@ -2,6 +2,7 @@
 // QAbstractItemModelTester, signal ranges by QSignalSpy, batching by counting.
 #include "detail_pane.h"
 #include "event_timeline_model.h"
+#include "kubernetes_value.h"
 #include "revision_group_model.h"
 #include "watch_tree_model.h"
 
@@ -385,6 +386,51 @@ private slots:
         QVERIFY(dump.startsWith("00000000  41 42 00 ff"));
         QVERIFY(dump.contains("|AB..|"));
         QVERIFY(hexDump(QByteArray(100, 'x'), 16).contains("84 more bytes"));
+    }
+
+    // --- Kubernetes protobuf values ---------------------------------------------------------------
+    void shouldDecodeAKubernetesProtobufValue()
+    {
+        // Given a Pod as Kubernetes stores it: "k8s\0", then runtime.Unknown
+        // {typeMeta{apiVersion, kind}, raw object}, encoded here by hand
+        auto varint = [](std::uint64_t v) {
+            QByteArray out;
+            do {
+                out += char((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+                v >>= 7;
+            } while (v);
+            return out;
+        };
+        auto bytesField = [&](int number, const QByteArray& payload) {
+            return varint(std::uint64_t(number) << 3 | 2) + varint(std::uint64_t(payload.size())) + payload;
+        };
+        auto numberField = [&](int number, std::uint64_t value) { return varint(std::uint64_t(number) << 3) + varint(value); };
+        const QByteArray metadata = bytesField(1, "web-1") + bytesField(3, "default") + numberField(7, 3);
+        const QByteArray container = bytesField(1, "web") + bytesField(2, "nginx:1.25");
+        const QByteArray object = bytesField(1, metadata) + bytesField(2, bytesField(2, container))
+            + bytesField(3, bytesField(1, "Running"));
+        const QByteArray value = QByteArray("k8s\0", 4) + bytesField(1, bytesField(1, "v1") + bytesField(2, "Pod"))
+            + bytesField(2, object) + bytesField(3, "") + bytesField(4, "");
+
+        // When it is decoded
+        const auto pod = decodeKubernetesValue(value);
+        // Then the type is named and every field is readable, nested as stored
+        QVERIFY(pod);
+        QCOMPARE(pod->apiVersion, QString("v1"));
+        QCOMPARE(pod->kind, QString("Pod"));
+        const QStringList lines = pod->fields.split('\n');
+        QCOMPARE(lines, (QStringList{"1: {", "  1: \"web-1\"", "  3: \"default\"", "  7: 3", "}", "2: {", "  2: {",
+                                     "    1: \"web\"", "    2: \"nginx:1.25\"", "  }", "}", "3: {",
+                                     "  1: \"Running\"", "}"}));
+        QCOMPARE(kubernetesPreview(*pod, value.size()),
+                 QString("v1 Pod (Kubernetes protobuf, %1 bytes)").arg(value.size()));
+        // And previews in the watch tree and timeline use it instead of "<N bytes>"
+        QVERIFY(valuePreview(value).startsWith("v1 Pod"));
+
+        // And anything else is left alone
+        QVERIFY(!decodeKubernetesValue("{\"kind\":\"Pod\"}"));
+        QVERIFY(!decodeKubernetesValue(value.left(12)));  // the envelope cut short
+        QVERIFY(!decodeKubernetesValue(QByteArray("k8s\0", 4)));
     }
 };
 

@@ -1,0 +1,174 @@
+#include "kubernetes_value.h"
+
+#include "event_format.h"  // isValidUtf8
+
+#include <QObject>
+#include <QStringList>
+
+#include <cstdint>
+#include <vector>
+
+namespace etcdscope::ui {
+
+namespace {
+
+constexpr char kMagic[] = {'k', '8', 's', '\0'};
+constexpr int kMaxDepth = 12;
+constexpr int kMaxLines = 4000;
+
+struct Reader {
+    const unsigned char* p;
+    const unsigned char* end;
+
+    bool varint(std::uint64_t& out)
+    {
+        out = 0;
+        for (int shift = 0; shift < 64 && p < end; shift += 7) {
+            const unsigned char byte = *p++;
+            out |= std::uint64_t(byte & 0x7f) << shift;
+            if (!(byte & 0x80))
+                return true;
+        }
+        return false;
+    }
+};
+
+struct Field {
+    std::uint32_t number = 0;
+    int wireType = 0;
+    std::uint64_t value = 0;  // varint, fixed64 or fixed32
+    QByteArray bytes;         // length-delimited
+};
+
+// Every field of `data` as a protobuf message, or false when it is not one.
+bool parseMessage(const QByteArray& data, std::vector<Field>& fields)
+{
+    Reader r{reinterpret_cast<const unsigned char*>(data.constData()),
+             reinterpret_cast<const unsigned char*>(data.constData()) + data.size()};
+    while (r.p < r.end) {
+        std::uint64_t tag = 0;
+        if (!r.varint(tag) || (tag >> 3) == 0 || (tag >> 3) > 536870911)
+            return false;
+        Field f;
+        f.number = std::uint32_t(tag >> 3);
+        f.wireType = int(tag & 7);
+        switch (f.wireType) {
+        case 0:
+            if (!r.varint(f.value))
+                return false;
+            break;
+        case 1:
+        case 5: {
+            const int size = f.wireType == 1 ? 8 : 4;
+            if (r.end - r.p < size)
+                return false;
+            for (int i = size - 1; i >= 0; --i)
+                f.value = (f.value << 8) | r.p[i];
+            r.p += size;
+            break;
+        }
+        case 2: {
+            std::uint64_t length = 0;
+            if (!r.varint(length) || length > std::uint64_t(r.end - r.p))
+                return false;
+            f.bytes = QByteArray(reinterpret_cast<const char*>(r.p), qsizetype(length));
+            r.p += length;
+            break;
+        }
+        default:
+            return false;  // groups (3, 4) are not used by Kubernetes
+        }
+        fields.push_back(std::move(f));
+    }
+    return true;
+}
+
+bool printableText(const QByteArray& bytes)
+{
+    if (!isValidUtf8(std::string_view(bytes.constData(), std::size_t(bytes.size()))))
+        return false;
+    for (const char c : bytes)
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r')
+            return false;
+    return true;
+}
+
+void describe(const std::vector<Field>& fields, int depth, QStringList& lines)
+{
+    const QString indent(depth * 2, ' ');
+    for (const Field& f : fields) {
+        if (lines.size() >= kMaxLines) {
+            lines << indent + QObject::tr("… (cut short)");
+            return;
+        }
+        const QString head = indent + QString::number(f.number) + ": ";
+        if (f.wireType != 2) {
+            lines << head + QString::number(f.value);
+            continue;
+        }
+        std::vector<Field> nested;
+        // Text first: short words are often also valid protobuf by accident.
+        if (printableText(f.bytes) && !f.bytes.isEmpty()) {
+            lines << head + "\"" + QString::fromUtf8(f.bytes).replace('\n', "\\n") + "\"";
+        } else if (depth < kMaxDepth && !f.bytes.isEmpty() && parseMessage(f.bytes, nested) && !nested.empty()) {
+            lines << head + "{";
+            describe(nested, depth + 1, lines);
+            lines << indent + "}";
+        } else {
+            lines << head + QObject::tr("<%1 bytes> %2")
+                                .arg(f.bytes.size())
+                                .arg(QString::fromLatin1(f.bytes.left(24).toHex(' ')));
+        }
+    }
+}
+
+QString text(const std::vector<Field>& fields, std::uint32_t number)
+{
+    for (const Field& f : fields)
+        if (f.number == number && f.wireType == 2)
+            return QString::fromUtf8(f.bytes);
+    return {};
+}
+
+}  // namespace
+
+std::optional<KubernetesValue> decodeKubernetesValue(const QByteArray& value)
+{
+    if (!value.startsWith(QByteArray(kMagic, sizeof kMagic)))
+        return std::nullopt;
+    std::vector<Field> envelope;
+    if (!parseMessage(value.mid(sizeof kMagic), envelope))
+        return std::nullopt;
+    KubernetesValue out;
+    QByteArray raw;
+    for (const Field& f : envelope) {
+        if (f.number == 1 && f.wireType == 2) {
+            std::vector<Field> typeMeta;
+            if (!parseMessage(f.bytes, typeMeta))
+                return std::nullopt;
+            out.apiVersion = text(typeMeta, 1);
+            out.kind = text(typeMeta, 2);
+        } else if (f.number == 2 && f.wireType == 2) {
+            raw = f.bytes;
+        } else if (f.number == 4 && f.wireType == 2) {
+            out.contentType = QString::fromUtf8(f.bytes);
+        }
+    }
+    if (out.kind.isEmpty())
+        return std::nullopt;
+    std::vector<Field> object;
+    QStringList lines;
+    if (parseMessage(raw, object))
+        describe(object, 0, lines);
+    else
+        lines << QObject::tr("(the object's %1 bytes are not protobuf)").arg(raw.size());
+    out.fields = lines.join('\n');
+    return out;
+}
+
+QString kubernetesPreview(const KubernetesValue& value, qsizetype bytes)
+{
+    return QObject::tr("%1 %2 (Kubernetes protobuf, %3 bytes)").arg(value.apiVersion, value.kind).arg(bytes);
+}
+
+}  // namespace etcdscope::ui

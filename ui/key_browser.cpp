@@ -3,8 +3,12 @@
 #include "add_watch_dialog.h"
 #include "detail_pane.h"
 #include "key_tree_model.h"
+#include "watch_tree_model.h"  // valuePreview
 
+#include <QCheckBox>
 #include <QHBoxLayout>
+#include <QInputDialog>
+#include <QMessageBox>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -63,11 +67,24 @@ KeyBrowser::KeyBrowser(KvClient* client, QWidget* parent)
     olderButton_->setToolTip(tr("The value this key had before its last modification"));
     newerButton_ = new QPushButton(tr("Next version ▶"));
     newerButton_->setObjectName("newerVersionButton");
+    writableCheck_ = new QCheckBox(tr("Read-&write"));
+    writableCheck_->setObjectName("readWriteCheck");
+    writableCheck_->setToolTip(tr("Allow putting and deleting keys on this connection (each change is confirmed)"));
+    newButton_ = new QPushButton(tr("&New key…"));
+    newButton_->setObjectName("newKeyButton");
+    editButton_ = new QPushButton(tr("&Edit value…"));
+    editButton_->setObjectName("editValueButton");
+    deleteButton_ = new QPushButton(tr("&Delete…"));
+    deleteButton_->setObjectName("deleteButton");
     auto* steps = new QHBoxLayout;
     steps->setContentsMargins(0, 0, 0, 0);
     steps->addWidget(olderButton_);
     steps->addWidget(newerButton_);
     steps->addStretch(1);
+    steps->addWidget(writableCheck_);
+    steps->addWidget(newButton_);
+    steps->addWidget(editButton_);
+    steps->addWidget(deleteButton_);
     auto* valuePane = new QWidget;
     auto* valueLayout = new QVBoxLayout(valuePane);
     valueLayout->setContentsMargins(0, 0, 0, 0);
@@ -102,8 +119,10 @@ KeyBrowser::KeyBrowser(KvClient* client, QWidget* parent)
         if (const auto prefix = AddWatchDialog::unescape(prefixEdit_->text()))
             emit watchRequested(*prefix, true);
     });
-    connect(view_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this](const QModelIndex& current) { selectKey(current); });
+    connect(view_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
+        selectKey(current);
+        updateEditButtons();
+    });
     connect(view_, &QWidget::customContextMenuRequested, this, &KeyBrowser::showMenu);
     connect(view_->verticalScrollBar(), &QScrollBar::valueChanged, this, &KeyBrowser::fetchVisibleTails);
     connect(view_, &QTreeView::expanded, this, [this] { fetchVisibleTails(); });
@@ -118,6 +137,7 @@ KeyBrowser::KeyBrowser(KvClient* client, QWidget* parent)
     connect(model_, &QAbstractItemModel::modelReset, this, [this] {
         lastError_.clear();
         updateStatus();
+        updateEditButtons();
     });
     connect(client_, &KvClient::rangeDone, this, &KeyBrowser::onRangeDone);
     connect(olderButton_, &QPushButton::clicked, this, [this] {
@@ -135,7 +155,142 @@ KeyBrowser::KeyBrowser(KvClient* client, QWidget* parent)
     olderButton_->setEnabled(false);
     newerButton_->setEnabled(false);
     detail_->showMessage(tr("Select a key to see its value."));
+
+    confirm_ = [this](const QString& title, const QString& text) {
+        return QMessageBox::question(this, title, text, QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel)
+            == QMessageBox::Yes;
+    };
+    askValue_ = [this](const QByteArray& key, const QByteArray& current) -> std::optional<QByteArray> {
+        bool ok = false;
+        const QString text = QInputDialog::getMultiLineText(this, tr("Value of %1").arg(readableKey(key)),
+                                                            tr("New value (UTF-8 text):"), QString::fromUtf8(current),
+                                                            &ok);
+        return ok ? std::optional<QByteArray>(text.toUtf8()) : std::nullopt;
+    };
+    connect(writableCheck_, &QCheckBox::toggled, this, [this] { updateEditButtons(); });
+    connect(client_, &KvClient::writeDone, this, &KeyBrowser::onWriteDone);
+    connect(newButton_, &QPushButton::clicked, this, [this] {
+        bool ok = false;
+        const QString base = QString::fromUtf8(model_->rootPrefix());
+        const QString typed = QInputDialog::getText(this, tr("New key"), tr("Key (\\xNN for bytes):"), QLineEdit::Normal,
+                                                    base, &ok);
+        const auto key = ok ? AddWatchDialog::unescape(typed) : std::nullopt;
+        if (!key || key->isEmpty())
+            return;
+        if (const auto value = askValue_(*key, {}))
+            putValue(*key, *value);
+    });
+    connect(editButton_, &QPushButton::clicked, this, &KeyBrowser::editSelected);
+    connect(deleteButton_, &QPushButton::clicked, this, [this] {
+        const QModelIndex current = view_->currentIndex();
+        if (current.isValid())
+            deleteKeys(current.data(KeyTreeModel::KeyRole).toByteArray(),
+                       current.data(KeyTreeModel::IsFolderRole).toBool());
+    });
+    updateEditButtons();
     updateStatus();
+}
+
+void KeyBrowser::setWritable(bool writable) { writableCheck_->setChecked(writable); }
+
+bool KeyBrowser::writable() const { return writableCheck_->isChecked(); }
+
+void KeyBrowser::updateEditButtons()
+{
+    const QModelIndex current = view_->currentIndex();
+    const bool on = writable() && model_->revision() == 0;  // the past cannot be edited
+    newButton_->setEnabled(on);
+    editButton_->setEnabled(on && current.isValid() && !current.data(KeyTreeModel::IsFolderRole).toBool());
+    deleteButton_->setEnabled(on && current.isValid());
+}
+
+void KeyBrowser::editSelected()
+{
+    const QModelIndex current = view_->currentIndex();
+    if (!current.isValid() || current.data(KeyTreeModel::IsFolderRole).toBool())
+        return;
+    const QByteArray key = current.data(KeyTreeModel::KeyRole).toByteArray();
+    if (const auto value = askValue_(key, key == shownKey_ ? shownValue_ : QByteArray()))
+        putValue(key, *value);
+}
+
+QString KeyBrowser::putValue(const QByteArray& key, const QByteArray& value)
+{
+    if (!writable())
+        return tr("This connection is read-only: tick Read-write to change keys.");
+    const bool known = key == shownKey_ && shownModRevision_ > 0;
+    const QString before = known ? tr("now %1 bytes: %2").arg(shownValue_.size()).arg(valuePreview(shownValue_, 200))
+                                 : tr("its current value (not read here) is replaced");
+    if (!confirm_(tr("Put a key"), tr("Put %1?\n\nBefore: %2\nAfter: %3 bytes: %4")
+                                        .arg(readableKey(key), before)
+                                        .arg(value.size())
+                                        .arg(valuePreview(value, 200)))) {
+        emit written(tr("Nothing was changed."));
+        return {};
+    }
+    const quint64 id = client_->put(key.toStdString(), value.toStdString());
+    writes_[id] = tr("Put %1").arg(readableKey(key));
+    return {};
+}
+
+QString KeyBrowser::deleteKeys(const QByteArray& keyOrPrefix, bool prefix)
+{
+    if (!writable())
+        return tr("This connection is read-only: tick Read-write to change keys.");
+    // First see what would go, so that the confirmation can say it.
+    RangeQuery sample;
+    sample.key = keyOrPrefix.toStdString();
+    sample.rangeEnd = prefix ? prefixRangeEnd(sample.key) : std::string();
+    sample.limit = 10;
+    sample.keysOnly = true;
+    deleteSamples_[client_->range(std::move(sample))] = {keyOrPrefix, prefix};
+    return {};
+}
+
+void KeyBrowser::confirmDelete(const QByteArray& keyOrPrefix, bool prefix, const RangeResult& sample)
+{
+    if (!sample.error.empty()) {
+        emit written(QString::fromStdString(sample.error));
+        return;
+    }
+    if (sample.count == 0) {
+        emit written(tr("Nothing to delete: %1 has no keys now.").arg(readableKey(keyOrPrefix)));
+        return;
+    }
+    QStringList names;
+    for (const KeyValue& kv : sample.kvs)
+        names << readableKey(QByteArray::fromStdString(kv.key));
+    const QString what = prefix ? tr("every key under %1: %2 key(s)").arg(readableKey(keyOrPrefix)).arg(sample.count)
+                                : tr("the key %1").arg(readableKey(keyOrPrefix));
+    QString text = tr("Delete %1, at revision %2 of the store?\n\n%3").arg(what).arg(sample.revision).arg(names.join("\n"));
+    if (sample.count > std::int64_t(names.size()))
+        text += tr("\n… and %1 more").arg(sample.count - std::int64_t(names.size()));
+    if (!confirm_(tr("Delete keys"), text)) {
+        emit written(tr("Nothing was changed."));
+        return;
+    }
+    const quint64 id = client_->deleteRange(keyOrPrefix.toStdString(),
+                                            prefix ? prefixRangeEnd(keyOrPrefix.toStdString()) : std::string());
+    writes_[id] = tr("Delete %1").arg(what);
+}
+
+void KeyBrowser::onWriteDone(quint64 id, const WriteResultPtr& result)
+{
+    const auto it = writes_.find(id);
+    if (it == writes_.end())
+        return;
+    const QString what = it->second;
+    writes_.erase(it);
+    if (!result->error.empty()) {
+        emit written(tr("%1 failed: %2").arg(what, QString::fromStdString(result->error)));
+        return;
+    }
+    emit written(result->deleted > 0 ? tr("%1: done at revision %2 (%3 key(s) deleted).")
+                                           .arg(what)
+                                           .arg(result->revision)
+                                           .arg(result->deleted)
+                                     : tr("%1: done at revision %2.").arg(what).arg(result->revision));
+    browse(model_->rootPrefix(), 0);  // show the key space as it is now
 }
 
 void KeyBrowser::browse(const QByteArray& prefix, qint64 revision)
@@ -179,6 +334,12 @@ void KeyBrowser::readValue(const QByteArray& key, qint64 revision)
 
 void KeyBrowser::onRangeDone(quint64 id, const RangeResultPtr& result)
 {
+    if (const auto pending = deleteSamples_.find(id); pending != deleteSamples_.end()) {
+        const PendingDelete what = pending->second;
+        deleteSamples_.erase(pending);
+        confirmDelete(what.keyOrPrefix, what.prefix, *result);
+        return;
+    }
     if (id != valueRequest_)
         return;
     const qint64 asOf = versionTrail_.empty() ? 0 : versionTrail_.back();
@@ -196,6 +357,7 @@ void KeyBrowser::onRangeDone(quint64 id, const RangeResultPtr& result)
     }
     const KeyValue& kv = result->kvs.front();
     shownModRevision_ = kv.modRevision;
+    shownValue_ = QByteArray(kv.value.data(), qsizetype(kv.value.size()));
     detail_->showKeyValue(shownKey_, QByteArray(kv.value.data(), qsizetype(kv.value.size())), kv.modRevision,
                           kv.createRevision, kv.version, kv.lease, asOf);
     olderButton_->setEnabled(kv.version > 1 && kv.modRevision > 1);

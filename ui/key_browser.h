@@ -9,8 +9,12 @@
 
 #include <QWidget>
 
+#include <functional>
+#include <map>
+#include <optional>
 #include <vector>
 
+class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -34,9 +38,28 @@ public:
     // Selects the key at `index` and reads its value (as a click does).
     void selectKey(const QModelIndex& index);
 
+    // Editing is off until switched on, per connection (the monitor switches
+    // it off whenever it connects).
+    void setWritable(bool writable);
+    bool writable() const;
+    // Puts `value` at `key` after a confirmation that shows the change; the
+    // outcome comes as written(). Returns the refusal when read-only.
+    QString putValue(const QByteArray& key, const QByteArray& value);
+    // Deletes `key`, or every key under it when `prefix`, after a
+    // confirmation that says how many keys and names some.
+    QString deleteKeys(const QByteArray& keyOrPrefix, bool prefix);
+    // How confirmations are asked (a message box by default; tests answer).
+    using Confirm = std::function<bool(const QString& title, const QString& text)>;
+    void setConfirm(Confirm confirm) { confirm_ = std::move(confirm); }
+    // How a new value is typed (a text dialog by default; tests answer).
+    using AskValue = std::function<std::optional<QByteArray>(const QByteArray& key, const QByteArray& current)>;
+    void setAskValue(AskValue ask) { askValue_ = std::move(ask); }
+
 signals:
     // "Watch this": a key, or a folder's prefix.
     void watchRequested(const QByteArray& keyOrPrefix, bool isPrefix);
+    // A write finished (or was cancelled): one sentence saying what happened.
+    void written(const QString& sentence);
 
 private:
     void readValue(const QByteArray& key, qint64 revision);
@@ -44,6 +67,10 @@ private:
     void fetchVisibleTails();
     void updateStatus();
     void showMenu(const QPoint& at);
+    void onWriteDone(quint64 id, const WriteResultPtr& result);
+    void confirmDelete(const QByteArray& keyOrPrefix, bool prefix, const RangeResult& sample);
+    void editSelected();
+    void updateEditButtons();
 
     KvClient* client_;
     KeyTreeModel* model_;
@@ -54,6 +81,20 @@ private:
     DetailPane* detail_;
     QPushButton* olderButton_;
     QPushButton* newerButton_;
+    QCheckBox* writableCheck_;
+    QPushButton* newButton_;
+    QPushButton* editButton_;
+    QPushButton* deleteButton_;
+    Confirm confirm_;
+    AskValue askValue_;
+    QByteArray shownValue_;
+    // Deletes waiting for their sample of keys, and writes in flight.
+    struct PendingDelete {
+        QByteArray keyOrPrefix;
+        bool prefix = false;
+    };
+    std::map<quint64, PendingDelete> deleteSamples_;
+    std::map<quint64, QString> writes_;  // request -> what it does, for the sentence
     QString lastError_;
 
     // The value on show: which read it came from, and the versions stepped

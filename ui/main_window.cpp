@@ -604,7 +604,10 @@ void MainWindow::connectWith(const ConnectionOptions& options, const QString& en
     QSettings().setValue("connection/endpoints", endpoints);
     kvClient_->setConnection(options);
     session_->connectToCluster(options);
-    // Keys and members of the cluster before must not stay on show.
+    // Keys and members of the cluster before must not stay on show, and
+    // writing is switched on per connection.
+    if (keyBrowser_)
+        keyBrowser_->setWritable(false);
     if (keyBrowser_)
         keyBrowser_->browse(keyBrowser_->model()->rootPrefix(), keyBrowser_->model()->revision());
     if (clusterView_) {

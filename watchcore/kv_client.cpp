@@ -115,6 +115,39 @@ public:
         return result;
     }
 
+    WriteResult put(const std::string& key, const std::string& value)
+    {
+        etcdserverpb::PutRequest request;
+        request.set_key(key);
+        request.set_value(value);
+        etcdserverpb::PutResponse response;
+        WriteResult result;
+        const grpc::Status status = call([&](grpc::ClientContext* context) {
+            return kv_->Put(context, request, &response);
+        });
+        if (!status.ok())
+            result.error = lastError_;
+        result.revision = response.header().revision();
+        return result;
+    }
+
+    WriteResult deleteRange(const std::string& key, const std::string& rangeEnd)
+    {
+        etcdserverpb::DeleteRangeRequest request;
+        request.set_key(key);
+        request.set_range_end(rangeEnd);
+        etcdserverpb::DeleteRangeResponse response;
+        WriteResult result;
+        const grpc::Status status = call([&](grpc::ClientContext* context) {
+            return kv_->DeleteRange(context, request, &response);
+        });
+        if (!status.ok())
+            result.error = lastError_;
+        result.revision = response.header().revision();
+        result.deleted = response.deleted();
+        return result;
+    }
+
     LeaseList leases(int limit)
     {
         LeaseList result;
@@ -333,6 +366,7 @@ KvClient::KvClient(QObject* parent)
     qRegisterMetaType<RangeResultPtr>();
     qRegisterMetaType<ClusterStatusPtr>();
     qRegisterMetaType<LeaseListPtr>();
+    qRegisterMetaType<WriteResultPtr>();
     thread_->setObjectName("etcdscope-kv");
     worker_->moveToThread(thread_);
     thread_->start();
@@ -383,6 +417,18 @@ quint64 KvClient::clusterStatus(std::chrono::milliseconds perMemberTimeout)
 {
     return post<ClusterStatus>([perMemberTimeout](KvWorker& w) { return w.clusterStatus(perMemberTimeout); },
                                &KvClient::clusterStatusDone);
+}
+
+quint64 KvClient::put(std::string key, std::string value)
+{
+    return post<WriteResult>([k = std::move(key), v = std::move(value)](KvWorker& w) { return w.put(k, v); },
+                             &KvClient::writeDone);
+}
+
+quint64 KvClient::deleteRange(std::string key, std::string rangeEnd)
+{
+    return post<WriteResult>([k = std::move(key), e = std::move(rangeEnd)](KvWorker& w) { return w.deleteRange(k, e); },
+                             &KvClient::writeDone);
 }
 
 quint64 KvClient::leases(int limit)

@@ -75,6 +75,14 @@ struct ClusterStatus {
 };
 using ClusterStatusPtr = std::shared_ptr<const ClusterStatus>;
 
+// The outcome of a put or a delete.
+struct WriteResult {
+    std::int64_t revision = 0;   // the store's revision after it
+    std::int64_t deleted = 0;    // keys a delete removed
+    std::string error;           // one sentence; empty on success
+};
+using WriteResultPtr = std::shared_ptr<const WriteResult>;
+
 struct LeaseInfo {
     std::int64_t id = 0;
     std::int64_t ttl = 0;         // seconds left; -1: expired since it was listed
@@ -109,11 +117,16 @@ public:
     // Queues a list of the cluster's leases with the time each has left and
     // the keys attached, for at most `limit` leases (one request each).
     quint64 leases(int limit = 500);
+    // Writes (the caller decides whether writing is allowed and confirmed).
+    quint64 put(std::string key, std::string value);
+    // Deletes `key`, or every key in [key, rangeEnd) when rangeEnd is set.
+    quint64 deleteRange(std::string key, std::string rangeEnd = {});
 
 signals:
     void rangeDone(quint64 id, const etcdscope::RangeResultPtr& result);
     void clusterStatusDone(quint64 id, const etcdscope::ClusterStatusPtr& status);
     void leasesDone(quint64 id, const etcdscope::LeaseListPtr& leases);
+    void writeDone(quint64 id, const etcdscope::WriteResultPtr& result);
 
 private:
     // Runs `work` on the worker, then emits `done` with its result here.
@@ -130,3 +143,4 @@ private:
 Q_DECLARE_METATYPE(etcdscope::RangeResultPtr)
 Q_DECLARE_METATYPE(etcdscope::ClusterStatusPtr)
 Q_DECLARE_METATYPE(etcdscope::LeaseListPtr)
+Q_DECLARE_METATYPE(etcdscope::WriteResultPtr)

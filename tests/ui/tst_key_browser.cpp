@@ -297,6 +297,74 @@ private slots:
         saveShot(browser, "key-browser-time-travel.png");
     }
 
+    void shouldRefuseEditsWhenReadOnlyAndConfirmThemWhenWritable()
+    {
+        // Given three keys under edit/ and a browser on them
+        etcd_.put("edit/a", "1");
+        etcd_.put("edit/b", "1");
+        etcd_.put("edit/sub/c", "1");
+        KeyBrowser browser(&client_);
+        QStringList confirmations;
+        bool answer = false;
+        browser.setConfirm([&](const QString&, const QString& text) {
+            confirmations << text;
+            return answer;
+        });
+        QSignalSpy written(&browser, &KeyBrowser::written);
+        auto valueOf = [&](const std::string& key) {
+            QSignalSpy done(&client_, &KvClient::rangeDone);
+            RangeQuery query;
+            query.key = key;
+            const quint64 id = client_.range(query);
+            // Other reads (the browser's own) may answer first
+            RangeResultPtr result;
+            (void)QTest::qWaitFor([&] {  // checked below
+                for (const QList<QVariant>& args : done)
+                    if (args.at(0).toULongLong() == id)
+                        result = args.at(1).value<RangeResultPtr>();
+                return result != nullptr;
+            }, kWaitMs);
+            if (!result)
+                return std::string("(no answer)");
+            return result->kvs.empty() ? std::string("(none)") : result->kvs.front().value;
+        };
+
+        // When it is read-only (as after every connection)
+        QVERIFY(!browser.writable());
+        // Then a put and a delete are refused in a sentence, nothing asked, nothing changed
+        QVERIFY(browser.putValue("edit/a", "2").contains("read-only"));
+        QVERIFY(browser.deleteKeys("edit/", true).contains("read-only"));
+        QVERIFY(confirmations.isEmpty());
+        QCOMPARE(valueOf("edit/a"), std::string("1"));
+        QVERIFY(!browser.findChild<QPushButton*>("deleteButton")->isEnabled());
+
+        // When it is read-write but the person cancels the confirmation
+        browser.setWritable(true);
+        QVERIFY(browser.putValue("edit/a", "2").isEmpty());
+        QCOMPARE(written.count(), 1);
+        QCOMPARE(written.at(0).at(0).toString(), QString("Nothing was changed."));
+        QVERIFY2(confirmations.last().contains("edit/a") && confirmations.last().contains("After: 1 bytes: 2"),
+                 qPrintable(confirmations.last()));
+        QCOMPARE(valueOf("edit/a"), std::string("1"));
+
+        // When the person confirms
+        answer = true;
+        QVERIFY(browser.putValue("edit/a", "2").isEmpty());
+        QTRY_COMPARE_WITH_TIMEOUT(written.count(), 2, kWaitMs);
+        QVERIFY2(written.at(1).at(0).toString().contains("done at revision"), qPrintable(written.at(1).at(0).toString()));
+        QCOMPARE(valueOf("edit/a"), std::string("2"));
+
+        // And a prefix delete says how many keys go and names them first
+        QVERIFY(browser.deleteKeys("edit/", true).isEmpty());
+        QTRY_COMPARE_WITH_TIMEOUT(written.count(), 3, kWaitMs);
+        const QString asked = confirmations.last();
+        QVERIFY2(asked.contains("3 key(s)") && asked.contains("edit/a") && asked.contains("edit/sub/c"),
+                 qPrintable(asked));
+        QVERIFY2(written.at(2).at(0).toString().contains("3 key(s) deleted"), qPrintable(written.at(2).at(0).toString()));
+        QCOMPARE(valueOf("edit/a"), std::string("(none)"));
+        QCOMPARE(valueOf("edit/sub/c"), std::string("(none)"));
+    }
+
 private:
     static void saveShot(QWidget& widget, const char* name)
     {

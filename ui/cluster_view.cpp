@@ -1,9 +1,13 @@
 #include "cluster_view.h"
 
 #include <QDateTime>
+#include <QFileDialog>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLocale>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -42,8 +46,20 @@ ClusterView::ClusterView(KvClient* client, QWidget* parent)
     alarms_->setObjectName("clusterAlarms");
     auto* refreshButton = new QPushButton(tr("&Refresh"));
     connect(refreshButton, &QPushButton::clicked, this, &ClusterView::refresh);
+    compactButton_ = new QPushButton(tr("&Compact…"));
+    compactButton_->setObjectName("compactButton");
+    defragButton_ = new QPushButton(tr("&Defragment member…"));
+    defragButton_->setObjectName("defragmentButton");
+    snapshotButton_ = new QPushButton(tr("Save &snapshot…"));
+    snapshotButton_->setObjectName("snapshotButton");
+    progress_ = new QLabel;
+    progress_->setObjectName("maintenanceProgress");
     auto* top = new QHBoxLayout;
     top->addWidget(summary_, 1);
+    top->addWidget(progress_);
+    top->addWidget(compactButton_);
+    top->addWidget(defragButton_);
+    top->addWidget(snapshotButton_);
     top->addWidget(refreshButton);
 
     table_ = new QTableWidget(0, ColumnCount);
@@ -64,6 +80,49 @@ ClusterView::ClusterView(KvClient* client, QWidget* parent)
     layout->addWidget(alarms_);
     layout->addWidget(table_, 1);
 
+    confirm_ = [this](const QString& title, const QString& text) {
+        return QMessageBox::question(this, title, text, QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel)
+            == QMessageBox::Yes;
+    };
+    connect(compactButton_, &QPushButton::clicked, this, [this] {
+        qint64 newest = 0;
+        if (last_)
+            for (const MemberStatus& m : last_->members)
+                newest = std::max<qint64>(newest, m.revision);
+        bool ok = false;
+        const QString typed = QInputDialog::getText(this, tr("Compact"),
+                                                    tr("Forget the history before revision (the newest is %1):")
+                                                        .arg(newest),
+                                                    QLineEdit::Normal, QString::number(newest), &ok);
+        if (ok && typed.toLongLong() > 0)
+            compactTo(typed.toLongLong());
+    });
+    connect(defragButton_, &QPushButton::clicked, this, [this] {
+        if (table_->currentRow() >= 0)
+            defragmentMember(table_->currentRow());
+    });
+    connect(snapshotButton_, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save a snapshot of the store"), "etcd-snapshot.db",
+                                                          tr("etcd snapshots (*.db);;All files (*)"));
+        if (!path.isEmpty())
+            saveSnapshot(path);
+    });
+    connect(client_, &KvClient::snapshotProgress, this, [this](quint64 id, qint64 bytes) {
+        if (running_.count(id))
+            progress_->setText(tr("snapshot: %1 so far").arg(QLocale().formattedDataSize(bytes)));
+    });
+    connect(client_, &KvClient::writeDone, this, [this](quint64 id, const WriteResultPtr& result) {
+        const auto it = running_.find(id);
+        if (it == running_.end())
+            return;
+        const QString what = it->second;
+        running_.erase(it);
+        progress_->clear();
+        emit maintenanceDone(result->error.empty() ? tr("%1: done.").arg(what)
+                                                   : tr("%1 failed: %2").arg(what, QString::fromStdString(result->error)));
+        refresh();
+    });
+    setWritable(false);
     connect(&timer_, &QTimer::timeout, this, &ClusterView::refresh);
     connect(client_, &KvClient::clusterStatusDone, this, [this](quint64 id, const ClusterStatusPtr& status) {
         if (id != pending_)
@@ -71,6 +130,53 @@ ClusterView::ClusterView(KvClient* client, QWidget* parent)
         pending_ = 0;
         display(status);
     });
+}
+
+void ClusterView::setWritable(bool writable)
+{
+    writable_ = writable;
+    for (QPushButton* button : {compactButton_, defragButton_, snapshotButton_})
+        button->setEnabled(writable);
+}
+
+QString ClusterView::compactTo(qint64 revision)
+{
+    if (!writable_)
+        return tr("This connection is read-only: tick Read-write (Keys tab) to compact.");
+    if (!confirm_(tr("Compact"), tr("Forget every revision before %1 on the whole cluster? Watches and reads of older "
+                                    "revisions will get a compaction error; this cannot be undone.")
+                                     .arg(revision)))
+        return {};
+    running_[client_->compact(revision)] = tr("Compaction to revision %1").arg(revision);
+    return {};
+}
+
+QString ClusterView::defragmentMember(int row)
+{
+    if (!writable_)
+        return tr("This connection is read-only: tick Read-write (Keys tab) to defragment.");
+    if (!last_ || row < 0 || row >= int(last_->members.size()) || last_->members[std::size_t(row)].clientUrls.empty())
+        return tr("Choose a member that has a client URL.");
+    const MemberStatus& m = last_->members[std::size_t(row)];
+    if (!confirm_(tr("Defragment"), tr("Defragment member %1 (%2)? It answers no requests until it is done (seconds "
+                                       "to minutes for a large store).")
+                                        .arg(QString::fromStdString(m.name), QString::fromStdString(m.clientUrls.front()))))
+        return {};
+    running_[client_->defragment(m.clientUrls.front())] = tr("Defragmentation of %1").arg(QString::fromStdString(m.name));
+    return {};
+}
+
+QString ClusterView::saveSnapshot(const QString& path)
+{
+    if (!writable_)
+        return tr("This connection is read-only: tick Read-write (Keys tab) to save a snapshot.");
+    if (!confirm_(tr("Save a snapshot"), tr("Stream the whole store of a member to %1? It loads the member while it "
+                                            "runs.")
+                                             .arg(path)))
+        return {};
+    running_[client_->snapshot(path.toStdString())] = tr("Snapshot to %1").arg(path);
+    progress_->setText(tr("snapshot: starting…"));
+    return {};
 }
 
 void ClusterView::refresh()

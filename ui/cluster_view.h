@@ -11,7 +11,11 @@
 #include <QTimer>
 #include <QWidget>
 
+#include <functional>
+#include <map>
+
 class QLabel;
+class QPushButton;
 class QTableWidget;
 
 namespace etcdscope::ui {
@@ -35,9 +39,20 @@ public:
     QTableWidget* table() const { return table_; }
     ClusterStatusPtr lastStatus() const { return last_; }
 
+    // Maintenance follows the connection's read-write switch, and each step
+    // is confirmed (a message box by default; tests answer). Each returns
+    // the refusal when read-only; the outcome comes as maintenanceDone().
+    void setWritable(bool writable);
+    using Confirm = std::function<bool(const QString& title, const QString& text)>;
+    void setConfirm(Confirm confirm) { confirm_ = std::move(confirm); }
+    QString compactTo(qint64 revision);
+    QString defragmentMember(int row);
+    QString saveSnapshot(const QString& path);
+
 signals:
     void refreshed();
     void leaderChanged(quint64 from, quint64 to, const QString& toName);
+    void maintenanceDone(const QString& sentence);
 
 private:
     void display(const ClusterStatusPtr& status);
@@ -50,6 +65,13 @@ private:
     quint64 pending_ = 0;
     ClusterStatusPtr last_;
     quint64 lastLeader_ = 0;
+    bool writable_ = false;
+    Confirm confirm_;
+    QPushButton* compactButton_;
+    QPushButton* defragButton_;
+    QPushButton* snapshotButton_;
+    QLabel* progress_;
+    std::map<quint64, QString> running_;  // maintenance request -> what it is
 };
 
 // "8e9e05c52164694d": how etcd and etcdctl print member and cluster IDs.

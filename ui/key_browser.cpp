@@ -167,7 +167,10 @@ KeyBrowser::KeyBrowser(KvClient* client, QWidget* parent)
                                                             &ok);
         return ok ? std::optional<QByteArray>(text.toUtf8()) : std::nullopt;
     };
-    connect(writableCheck_, &QCheckBox::toggled, this, [this] { updateEditButtons(); });
+    connect(writableCheck_, &QCheckBox::toggled, this, [this](bool on) {
+        updateEditButtons();
+        emit writableChanged(on);
+    });
     connect(client_, &KvClient::writeDone, this, &KeyBrowser::onWriteDone);
     connect(newButton_, &QPushButton::clicked, this, [this] {
         bool ok = false;

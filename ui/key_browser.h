@@ -58,6 +58,7 @@ public:
 signals:
     // "Watch this": a key, or a folder's prefix.
     void watchRequested(const QByteArray& keyOrPrefix, bool isPrefix);
+    void writableChanged(bool writable);
     // A write finished (or was cancelled): one sentence saying what happened.
     void written(const QString& sentence);
 

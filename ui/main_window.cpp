@@ -378,6 +378,8 @@ void MainWindow::buildLayout()
         timelineModel_->append({noteRecord(text)});
     });
     tabs_->addTab(clusterView_, tr("C&luster"));
+    connect(keyBrowser_, &KeyBrowser::writableChanged, clusterView_, &ClusterView::setWritable);
+    connect(clusterView_, &ClusterView::maintenanceDone, this, [this](const QString& sentence) { onError(sentence); });
     leasesView_ = new LeasesView(kvClient_);
     leasesView_->setObjectName("leasesView");
     tabs_->addTab(leasesView_, tr("L&eases"));

@@ -9,6 +9,10 @@
 #include <QThread>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <unistd.h>
 #include <map>
 #include <mutex>
 
@@ -145,6 +149,109 @@ public:
             result.error = lastError_;
         result.revision = response.header().revision();
         result.deleted = response.deleted();
+        return result;
+    }
+
+    WriteResult compact(std::int64_t revision)
+    {
+        etcdserverpb::CompactionRequest request;
+        request.set_revision(revision);
+        request.set_physical(true);
+        etcdserverpb::CompactionResponse response;
+        WriteResult result;
+        const grpc::Status status = call([&](grpc::ClientContext* context) {
+            return kv_->Compact(context, request, &response);
+        });
+        if (!status.ok())
+            result.error = status.error_message().find("compacted") != std::string::npos
+                ? "History up to revision " + std::to_string(revision) + " is already compacted."
+                : status.error_message().find("future revision") != std::string::npos
+                ? "Revision " + std::to_string(revision) + " does not exist yet."
+                : lastError_;
+        result.revision = response.header().revision();
+        return result;
+    }
+
+    WriteResult defragment(const std::string& clientUrl)
+    {
+        WriteResult result;
+        const ParsedEndpoints parsed = parseEndpointList(clientUrl);
+        if (!parsed.error.empty() || parsed.endpoints.empty()) {
+            result.error = parsed.error;
+            return result;
+        }
+        ConnectionOptions options = options_;
+        options.tls.required = options.tls.required || parsed.tlsScheme;
+        std::string error;
+        const auto channel = makeEtcdChannel(parsed.endpoints.front(), options, &error);
+        if (!channel) {
+            result.error = error;
+            return result;
+        }
+        grpc::ClientContext context;
+        // Defragmenting a large store takes long; etcd blocks the member meanwhile.
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
+        if (!token_.empty())
+            context.AddMetadata("token", token_);
+        etcdserverpb::DefragmentResponse response;
+        if (!track(&context))
+            return result;
+        const grpc::Status status = etcdserverpb::Maintenance::NewStub(channel)->Defragment(&context, {}, &response);
+        track(nullptr);
+        if (!status.ok())
+            result.error = describeStatus(status, parsed.endpoints.front());
+        result.revision = response.header().revision();
+        return result;
+    }
+
+    template <typename Progress>
+    WriteResult snapshot(const std::string& path, Progress&& progress)
+    {
+        WriteResult result;
+        const std::string part = path + ".part";
+        std::FILE* file = std::fopen(part.c_str(), "wb");
+        if (!file) {
+            result.error = "Cannot write " + part + ": " + std::strerror(errno) + ".";
+            return result;
+        }
+        std::int64_t written = 0;
+        bool failed = false;
+        const grpc::Status status = call([&](grpc::ClientContext* context) {
+            // Another member after a failure starts the file over.
+            std::rewind(file);
+            if (::ftruncate(::fileno(file), 0) != 0)
+                return grpc::Status(grpc::INTERNAL, std::string("cannot truncate ") + part);
+            written = 0;
+            context->set_deadline(std::chrono::system_clock::now() + std::chrono::hours(1));
+            auto reader = etcdserverpb::Maintenance::NewStub(channel_)->Snapshot(context, {});
+            etcdserverpb::SnapshotResponse chunk;
+            while (!failed && reader->Read(&chunk)) {
+                const std::string& blob = chunk.blob();
+                if (std::fwrite(blob.data(), 1, blob.size(), file) != blob.size()) {
+                    result.error = "Writing " + part + " failed: " + std::strerror(errno) + ".";
+                    failed = true;
+                    context->TryCancel();
+                    break;
+                }
+                written += std::int64_t(blob.size());
+                progress(written);
+            }
+            return reader->Finish();
+        });
+        const bool closed = std::fclose(file) == 0;
+        if (failed || !status.ok() || !closed) {
+            if (result.error.empty())
+                result.error = !closed ? "Writing " + part + " failed: " + std::strerror(errno) + "." : lastError_;
+            std::remove(part.c_str());  // a partial snapshot is no snapshot
+            return result;
+        }
+        if (std::rename(part.c_str(), path.c_str()) != 0) {
+            result.error = "Cannot rename " + part + " to " + path + ": " + std::strerror(errno) + ".";
+            std::remove(part.c_str());
+            return result;
+        }
+        result.deleted = 0;
+        result.revision = written;  // bytes written, for the sentence
         return result;
     }
 
@@ -429,6 +536,34 @@ quint64 KvClient::deleteRange(std::string key, std::string rangeEnd)
 {
     return post<WriteResult>([k = std::move(key), e = std::move(rangeEnd)](KvWorker& w) { return w.deleteRange(k, e); },
                              &KvClient::writeDone);
+}
+
+quint64 KvClient::compact(std::int64_t revision)
+{
+    return post<WriteResult>([revision](KvWorker& w) { return w.compact(revision); }, &KvClient::writeDone);
+}
+
+quint64 KvClient::defragment(std::string clientUrl)
+{
+    return post<WriteResult>([u = std::move(clientUrl)](KvWorker& w) { return w.defragment(u); },
+                             &KvClient::writeDone);
+}
+
+quint64 KvClient::snapshot(std::string path)
+{
+    // The id post() is about to take (requests are made on one thread).
+    const quint64 id = nextId_.load();
+    return post<WriteResult>(
+        [this, id, p = std::move(path)](KvWorker& w) {
+            qint64 reported = 0;
+            return w.snapshot(p, [this, id, &reported](qint64 bytes) {
+                if (bytes - reported < (4 << 20))
+                    return;  // every 4 MiB
+                reported = bytes;
+                QMetaObject::invokeMethod(this, [this, id, bytes] { emit snapshotProgress(id, bytes); });
+            });
+        },
+        &KvClient::writeDone);
 }
 
 quint64 KvClient::leases(int limit)

@@ -121,12 +121,20 @@ public:
     quint64 put(std::string key, std::string value);
     // Deletes `key`, or every key in [key, rangeEnd) when rangeEnd is set.
     quint64 deleteRange(std::string key, std::string rangeEnd = {});
+    // Maintenance, answered by writeDone too: compaction of the history up
+    // to `revision`; defragmentation of the member at `clientUrl`; a
+    // snapshot of the store written to `path` (through `path`.part, renamed
+    // when complete, removed when not), with snapshotProgress on the way.
+    quint64 compact(std::int64_t revision);
+    quint64 defragment(std::string clientUrl);
+    quint64 snapshot(std::string path);
 
 signals:
     void rangeDone(quint64 id, const etcdscope::RangeResultPtr& result);
     void clusterStatusDone(quint64 id, const etcdscope::ClusterStatusPtr& status);
     void leasesDone(quint64 id, const etcdscope::LeaseListPtr& leases);
     void writeDone(quint64 id, const etcdscope::WriteResultPtr& result);
+    void snapshotProgress(quint64 id, qint64 bytes);
 
 private:
     // Runs `work` on the worker, then emits `done` with its result here.

@@ -8,6 +8,7 @@
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
 
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTableWidget>
 #include <QTreeWidget>
 #include <QtTest>
@@ -177,6 +178,70 @@ private slots:
         QCOMPARE(tree.topLevelItemCount(), 1);
         QCOMPARE(tree.topLevelItem(0)->text(0), QString::number(quint64(session), 16));
         QVERIFY(tree.topLevelItem(0)->isExpanded());  // what was open stays open
+    }
+
+    void shouldRunMaintenanceOnlyWhenWritableAndConfirmed()
+    {
+        // Given one member with some history, the view read once
+        EtcdProcess etcd;
+        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        const std::int64_t old = etcd.put("m/k", "1");
+        for (int i = 0; i < 50; ++i)
+            etcd.put("m/k", std::string(1000, char('a' + i % 26)));
+        const std::int64_t head = etcd.put("m/k", "last");
+        KvClient client;
+        ConnectionOptions options;
+        options.endpoints = {etcd.endpoint()};
+        client.setConnection(options);
+        ClusterView view(&client);
+        QSignalSpy refreshed(&view, &ClusterView::refreshed);
+        view.refresh();
+        QVERIFY(refreshed.wait(kWaitMs));
+        QStringList asked;
+        view.setConfirm([&](const QString&, const QString& text) {
+            asked << text;
+            return true;
+        });
+        QSignalSpy done(&view, &ClusterView::maintenanceDone);
+        QTemporaryDir dir;
+        const QString snapshot = dir.filePath("etcd.db");
+
+        // When read-only, nothing is asked and nothing runs
+        QVERIFY(view.compactTo(head).contains("read-only"));
+        QVERIFY(view.defragmentMember(0).contains("read-only"));
+        QVERIFY(view.saveSnapshot(snapshot).contains("read-only"));
+        QVERIFY(asked.isEmpty());
+        QVERIFY(!QFile::exists(snapshot));
+
+        // When writable: a compaction, confirmed, forgets the older revisions
+        view.setWritable(true);
+        QVERIFY(view.compactTo(head).isEmpty());
+        QVERIFY(done.wait(kWaitMs));
+        QVERIFY2(done.last().at(0).toString().contains("done"), qPrintable(done.last().at(0).toString()));
+        QVERIFY(asked.last().contains(QString::number(head)));
+        QSignalSpy read(&client, &KvClient::rangeDone);
+        RangeQuery then;
+        then.key = "m/k";
+        then.revision = old;
+        client.range(then);
+        QVERIFY(read.wait(kWaitMs));
+        QVERIFY(read.at(0).at(1).value<RangeResultPtr>()->compacted);
+        // And a defragmentation of the member, confirmed, completes
+        QVERIFY(view.defragmentMember(0).isEmpty());
+        QVERIFY(done.wait(kWaitMs));
+        QVERIFY2(done.last().at(0).toString().contains("done"), qPrintable(done.last().at(0).toString()));
+        // And a snapshot lands complete under its name, with no partial file left
+        QVERIFY(view.saveSnapshot(snapshot).isEmpty());
+        QVERIFY(done.wait(kWaitMs));
+        QVERIFY2(done.last().at(0).toString().contains("done"), qPrintable(done.last().at(0).toString()));
+        QVERIFY(QFileInfo(snapshot).size() > 16 * 1024);
+        QVERIFY(!QFile::exists(snapshot + ".part"));
+        // And where it cannot be written, it says why and leaves nothing
+        const QString nowhere = dir.filePath("missing-dir/etcd.db");
+        QVERIFY(view.saveSnapshot(nowhere).isEmpty());
+        QVERIFY(done.wait(kWaitMs));
+        QVERIFY2(done.last().at(0).toString().contains("Cannot write"), qPrintable(done.last().at(0).toString()));
+        QVERIFY(!QFile::exists(nowhere) && !QFile::exists(nowhere + ".part"));
     }
 };
 

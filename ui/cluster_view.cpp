@@ -1,5 +1,7 @@
 #include "cluster_view.h"
 
+#include "key_tree_model.h"  // readableKey
+
 #include <QDateTime>
 #include <QFileDialog>
 #include <QHeaderView>
@@ -9,7 +11,9 @@
 #include <QLocale>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSplitter>
 #include <QTableWidget>
+#include <QTreeWidget>
 #include <QVBoxLayout>
 
 namespace etcdscope::ui {
@@ -74,11 +78,27 @@ ClusterView::ClusterView(KvClient* client, QWidget* parent)
     table_->horizontalHeader()->setStretchLastSection(true);
     table_->setWordWrap(false);
 
+    authTree_ = new QTreeWidget;
+    authTree_->setObjectName("authTree");
+    authTree_->setHeaderLabels({tr("Users and roles (read-only)"), tr("Details")});
+    authTree_->setColumnWidth(0, 260);
+    auto* split = new QSplitter(Qt::Vertical);
+    split->addWidget(table_);
+    split->addWidget(authTree_);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addLayout(top);
     layout->addWidget(alarms_);
-    layout->addWidget(table_, 1);
+    layout->addWidget(split, 1);
+    connect(client_, &KvClient::authInfoDone, this, [this](quint64 id, const AuthInfoPtr& info) {
+        if (id != authPending_)
+            return;
+        authPending_ = 0;
+        displayAuth(info);
+    });
 
     confirm_ = [this](const QString& title, const QString& text) {
         return QMessageBox::question(this, title, text, QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel)
@@ -183,6 +203,8 @@ void ClusterView::refresh()
 {
     if (pending_ == 0)
         pending_ = client_->clusterStatus();
+    if (authPending_ == 0)
+        authPending_ = client_->authInfo();
 }
 
 void ClusterView::setRefreshInterval(int ms)
@@ -197,6 +219,8 @@ void ClusterView::setRefreshInterval(int ms)
 void ClusterView::reset()
 {
     pending_ = 0;  // an answer about the old cluster is dropped
+    authPending_ = 0;
+    authTree_->clear();
     last_.reset();
     lastLeader_ = 0;
     table_->setRowCount(0);
@@ -293,6 +317,43 @@ void ClusterView::display(const ClusterStatusPtr& status)
     if (status->leader != 0)
         lastLeader_ = status->leader;
     emit refreshed();
+}
+
+void ClusterView::displayAuth(const AuthInfoPtr& info)
+{
+    authTree_->clear();
+    if (!info->error.empty()) {
+        new QTreeWidgetItem(authTree_, {QString::fromStdString(info->error)});
+        return;
+    }
+    auto bytes = [](const std::string& s) { return QByteArray(s.data(), qsizetype(s.size())); };
+    auto* users = new QTreeWidgetItem(authTree_, {tr("Users (%1)").arg(info->users.size())});
+    for (const auto& [name, roles] : info->users) {
+        QStringList list;
+        for (const std::string& role : roles)
+            list << QString::fromStdString(role);
+        new QTreeWidgetItem(users, {QString::fromStdString(name), tr("roles: %1").arg(list.isEmpty() ? tr("none") : list.join(", "))});
+    }
+    auto* roles = new QTreeWidgetItem(authTree_, {tr("Roles (%1)").arg(info->roles.size())});
+    for (const auto& [name, permissions] : info->roles) {
+        auto* role = new QTreeWidgetItem(roles, {QString::fromStdString(name),
+                                                 permissions.empty() ? tr("no key permissions") : QString()});
+        for (const RolePermission& p : permissions) {
+            QString range;
+            if (p.rangeEnd.empty())
+                range = tr("key %1").arg(readableKey(bytes(p.key)));
+            else if (p.rangeEnd == prefixRangeEnd(p.key))
+                range = tr("prefix %1").arg(readableKey(bytes(p.key)));
+            else if (p.rangeEnd == std::string(1, '\0'))
+                range = tr("every key from %1").arg(readableKey(bytes(p.key)));
+            else
+                range = tr("[%1, %2)").arg(readableKey(bytes(p.key)), readableKey(bytes(p.rangeEnd)));
+            new QTreeWidgetItem(role, {QString::fromStdString(p.type), range});
+        }
+        role->setExpanded(true);
+    }
+    users->setExpanded(true);
+    roles->setExpanded(true);
 }
 
 }  // namespace etcdscope::ui

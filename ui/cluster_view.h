@@ -17,6 +17,7 @@
 class QLabel;
 class QPushButton;
 class QTableWidget;
+class QTreeWidget;
 
 namespace etcdscope::ui {
 
@@ -37,6 +38,7 @@ public:
     // announced across a change of connection.
     void reset();
     QTableWidget* table() const { return table_; }
+    QTreeWidget* authTree() const { return authTree_; }
     ClusterStatusPtr lastStatus() const { return last_; }
 
     // Maintenance follows the connection's read-write switch, and each step
@@ -56,6 +58,7 @@ signals:
 
 private:
     void display(const ClusterStatusPtr& status);
+    void displayAuth(const AuthInfoPtr& info);
 
     KvClient* client_;
     QLabel* summary_;
@@ -71,6 +74,8 @@ private:
     QPushButton* defragButton_;
     QPushButton* snapshotButton_;
     QLabel* progress_;
+    QTreeWidget* authTree_;
+    quint64 authPending_ = 0;
     std::map<quint64, QString> running_;  // maintenance request -> what it is
 };
 

@@ -255,6 +255,47 @@ public:
         return result;
     }
 
+    AuthInfo authInfo()
+    {
+        AuthInfo info;
+        auto fail = [&](const grpc::Status& status) {
+            info.error = status.error_code() == grpc::PERMISSION_DENIED
+                ? "Only root may list users and roles while authentication is on."
+                : lastError_;
+            return info;
+        };
+        etcdserverpb::AuthUserListResponse users;
+        grpc::Status status = call([&](grpc::ClientContext* c) { return auth_->UserList(c, {}, &users); });
+        if (!status.ok())
+            return fail(status);
+        for (const std::string& name : users.users()) {
+            etcdserverpb::AuthUserGetRequest request;
+            request.set_name(name);
+            etcdserverpb::AuthUserGetResponse user;
+            status = call([&](grpc::ClientContext* c) { return auth_->UserGet(c, request, &user); });
+            if (!status.ok())
+                return fail(status);
+            info.users.emplace_back(name, std::vector<std::string>(user.roles().begin(), user.roles().end()));
+        }
+        etcdserverpb::AuthRoleListResponse roles;
+        status = call([&](grpc::ClientContext* c) { return auth_->RoleList(c, {}, &roles); });
+        if (!status.ok())
+            return fail(status);
+        for (const std::string& name : roles.roles()) {
+            etcdserverpb::AuthRoleGetRequest request;
+            request.set_role(name);
+            etcdserverpb::AuthRoleGetResponse role;
+            status = call([&](grpc::ClientContext* c) { return auth_->RoleGet(c, request, &role); });
+            if (!status.ok())
+                return fail(status);
+            std::vector<RolePermission> permissions;
+            for (const authpb::Permission& p : role.perm())
+                permissions.push_back({authpb::Permission::Type_Name(p.permtype()), p.key(), p.range_end()});
+            info.roles.emplace_back(name, std::move(permissions));
+        }
+        return info;
+    }
+
     LeaseList leases(int limit)
     {
         LeaseList result;
@@ -474,6 +515,7 @@ KvClient::KvClient(QObject* parent)
     qRegisterMetaType<ClusterStatusPtr>();
     qRegisterMetaType<LeaseListPtr>();
     qRegisterMetaType<WriteResultPtr>();
+    qRegisterMetaType<AuthInfoPtr>();
     thread_->setObjectName("etcdscope-kv");
     worker_->moveToThread(thread_);
     thread_->start();
@@ -564,6 +606,11 @@ quint64 KvClient::snapshot(std::string path)
             });
         },
         &KvClient::writeDone);
+}
+
+quint64 KvClient::authInfo()
+{
+    return post<AuthInfo>([](KvWorker& w) { return w.authInfo(); }, &KvClient::authInfoDone);
 }
 
 quint64 KvClient::leases(int limit)

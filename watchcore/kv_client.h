@@ -83,6 +83,19 @@ struct WriteResult {
 };
 using WriteResultPtr = std::shared_ptr<const WriteResult>;
 
+// Users and roles, read only.
+struct RolePermission {
+    std::string type;      // READ, WRITE, READWRITE
+    std::string key;
+    std::string rangeEnd;  // empty: just the key; "\0": every key from it
+};
+struct AuthInfo {
+    std::vector<std::pair<std::string, std::vector<std::string>>> users;          // name, roles
+    std::vector<std::pair<std::string, std::vector<RolePermission>>> roles;       // name, permissions
+    std::string error;
+};
+using AuthInfoPtr = std::shared_ptr<const AuthInfo>;
+
 struct LeaseInfo {
     std::int64_t id = 0;
     std::int64_t ttl = 0;         // seconds left; -1: expired since it was listed
@@ -117,6 +130,9 @@ public:
     // Queues a list of the cluster's leases with the time each has left and
     // the keys attached, for at most `limit` leases (one request each).
     quint64 leases(int limit = 500);
+    // Queues a read of the users, their roles and the roles' permissions
+    // (etcd allows it to root, or to anyone while authentication is off).
+    quint64 authInfo();
     // Writes (the caller decides whether writing is allowed and confirmed).
     quint64 put(std::string key, std::string value);
     // Deletes `key`, or every key in [key, rangeEnd) when rangeEnd is set.
@@ -134,6 +150,7 @@ signals:
     void clusterStatusDone(quint64 id, const etcdscope::ClusterStatusPtr& status);
     void leasesDone(quint64 id, const etcdscope::LeaseListPtr& leases);
     void writeDone(quint64 id, const etcdscope::WriteResultPtr& result);
+    void authInfoDone(quint64 id, const etcdscope::AuthInfoPtr& info);
     void snapshotProgress(quint64 id, qint64 bytes);
 
 private:
@@ -152,3 +169,4 @@ Q_DECLARE_METATYPE(etcdscope::RangeResultPtr)
 Q_DECLARE_METATYPE(etcdscope::ClusterStatusPtr)
 Q_DECLARE_METATYPE(etcdscope::LeaseListPtr)
 Q_DECLARE_METATYPE(etcdscope::WriteResultPtr)
+Q_DECLARE_METATYPE(etcdscope::AuthInfoPtr)

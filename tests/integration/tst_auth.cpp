@@ -195,6 +195,30 @@ private slots:
         QVERIFY(done.wait(kWaitMs));
         result = done.at(2).at(1).value<RangeResultPtr>();
         QVERIFY2(result->error.find("ermission") != std::string::npos, result->error.c_str());
+
+        // And users and roles are listed for root, and refused to the reader in a sentence
+        QSignalSpy authDone(&client, &KvClient::authInfoDone);
+        client.authInfo();
+        QVERIFY(authDone.wait(kWaitMs));
+        QVERIFY2(authDone.at(0).at(1).value<AuthInfoPtr>()->error.find("Only root") != std::string::npos,
+                 authDone.at(0).at(1).value<AuthInfoPtr>()->error.c_str());
+        ConnectionOptions rootOptions = options;
+        rootOptions.user = "root";
+        rootOptions.password = "root-pw";
+        client.setConnection(rootOptions);
+        client.authInfo();
+        QVERIFY(authDone.wait(kWaitMs));
+        const auto info = authDone.at(1).at(1).value<AuthInfoPtr>();
+        QVERIFY2(info->error.empty(), info->error.c_str());
+        const std::vector<std::pair<std::string, std::vector<std::string>>> users{{"reader", {"app-reader"}},
+                                                                                  {"root", {"root"}}};
+        QCOMPARE(info->users, users);
+        QCOMPARE(info->roles.size(), 1u);  // etcd lists no entry for its built-in root role
+        QCOMPARE(info->roles[0].first, std::string("app-reader"));
+        QCOMPARE(info->roles[0].second.size(), 1u);
+        QCOMPARE(info->roles[0].second[0].type, std::string("READ"));
+        QCOMPARE(info->roles[0].second[0].key, std::string("app/"));
+        QCOMPARE(info->roles[0].second[0].rangeEnd, prefixRangeEnd("app/"));
     }
 };
 

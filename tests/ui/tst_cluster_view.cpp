@@ -54,7 +54,7 @@ private slots:
         options.endpoints = cluster.endpoints();
         client.setConnection(options);
         ClusterView view(&client);
-        view.resize(1200, 300);
+        view.resize(1200, 420);
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         QSignalSpy refreshed(&view, &ClusterView::refreshed);

@@ -420,7 +420,7 @@ private:
                     --attempt;
                 continue;
             }
-            lastError_ = describeStatus(status, endpoint());
+            lastError_ = describeAttemptFailure(status, endpoint(), options_);
             if (classifyStatus(status) == StreamError::Kind::Fatal || status.error_code() == grpc::OUT_OF_RANGE)
                 return status;  // the request, not the member, is the problem
             dropChannel();

@@ -5,6 +5,7 @@
 #include "etcd_process.h"
 #include "key_browser.h"
 #include "key_tree_model.h"
+#include "test_pki.h"
 
 #include <QAbstractItemModelTester>
 #include <QJsonDocument>
@@ -363,6 +364,53 @@ private slots:
         QVERIFY2(written.at(2).at(0).toString().contains("3 key(s) deleted"), qPrintable(written.at(2).at(0).toString()));
         QCOMPARE(valueOf("edit/a"), std::string("(none)"));
         QCOMPARE(valueOf("edit/sub/c"), std::string("(none)"));
+    }
+
+    void shouldBrowseOverTlsWithAClientCertificate()
+    {
+        // Given an etcd that speaks TLS only to clients with a certificate from CA1
+        testing::TestPki pki;
+        QVERIFY2(pki.create().isEmpty(), "openssl could not make the test certificates");
+        const int tlsPort = freeLoopbackPort();
+        MemberSetup setup;
+        setup.name = "tls";
+        setup.clientPort = freeLoopbackPort();
+        setup.peerPort = freeLoopbackPort();
+        setup.advertisedPeerUrl = "http://127.0.0.1:" + std::to_string(setup.peerPort);
+        setup.initialCluster = "tls=" + setup.advertisedPeerUrl;
+        setup.clusterToken = "etcdscope-key-browser-tls";
+        const QString plain = QString("http://127.0.0.1:%1").arg(setup.clientPort);
+        EtcdProcess etcd(setup, {"--listen-client-urls", plain + QString(",https://127.0.0.1:%1").arg(tlsPort),
+                                 "--advertise-client-urls", plain, "--cert-file", pki.path("server.crt"), "--key-file",
+                                 pki.path("server.key"), "--trusted-ca-file", pki.path("ca1.crt"),
+                                 "--client-cert-auth"});
+        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        etcd.put("tls/a", "1");
+        etcd.put("tls/b/c", "2");
+        ConnectionOptions options;
+        options.endpoints = {"127.0.0.1:" + std::to_string(tlsPort)};
+        options.tls.caFile = pki.path("ca1.crt").toStdString();
+        options.tls.certFile = pki.path("client.crt").toStdString();
+        options.tls.keyFile = pki.path("client.key").toStdString();
+        KvClient client;
+        client.setConnection(options);
+        KeyTreeModel model(&client);
+        // When the tree is read over TLS
+        model.setRoot("tls/");
+        QVERIFY(loadAll(model, {}) >= 0);
+        // Then it shows the keys
+        QCOMPARE(keysOf(model, {}), (QList<QByteArray>{"tls/a", "tls/b/"}));
+
+        // And with a CA that did not sign etcd's certificate, it says so and shows nothing
+        options.tls.caFile = pki.path("ca2.crt").toStdString();
+        client.setConnection(options);
+        QSignalSpy failed(&model, &KeyTreeModel::loadFailed);
+        model.setRoot("tls/");
+        model.fetchMore({});
+        QVERIFY(failed.wait(kWaitMs));
+        const QString sentence = failed.at(0).at(0).toString();
+        QVERIFY2(sentence.contains("certificate") && sentence.contains("ca2.crt"), qPrintable(sentence));
+        QCOMPARE(model.rowCount(), 0);
     }
 
 private:

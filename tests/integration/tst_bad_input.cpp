@@ -238,21 +238,7 @@ private slots:
         QVERIFY2(error.isEmpty(), qPrintable(error));
 
         tlsPort_ = freeLoopbackPort();
-        MemberSetup setup;
-        setup.name = "tls";
-        setup.clientPort = freeLoopbackPort();
-        setup.peerPort = freeLoopbackPort();
-        setup.advertisedPeerUrl = "http://127.0.0.1:" + std::to_string(setup.peerPort);
-        setup.initialCluster = "tls=" + setup.advertisedPeerUrl;
-        setup.clusterToken = "etcdscope-bad-input";
-        const QString plain = QString("http://127.0.0.1:%1").arg(setup.clientPort);
-        // etcd takes the last of repeated flags: these replace the helper's
-        // plain-only listener with a plain one and a TLS one.
-        tlsEtcd_ = std::make_unique<EtcdProcess>(
-            setup, QStringList{"--listen-client-urls", plain + QString(",https://127.0.0.1:%1").arg(tlsPort_),
-                               "--advertise-client-urls", plain,
-                               "--cert-file", pki_.path("server.crt"), "--key-file", pki_.path("server.key"),
-                               "--trusted-ca-file", pki_.path("ca1.crt"), "--client-cert-auth"});
+        tlsEtcd_ = tlsEtcd(pki_, "bad-input", tlsPort_);
         const std::string started = tlsEtcd_->start();
         QVERIFY2(started.empty(), started.c_str());
     }

@@ -1,5 +1,7 @@
 #include "test_pki.h"
 
+#include "etcd_process.h"
+
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -78,6 +80,24 @@ QString TestPki::openssl(const QStringList& arguments)
     if (process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0)
         return "openssl " + arguments.join(' ') + " failed: " + QString::fromLocal8Bit(process.readAllStandardError());
     return {};
+}
+
+std::unique_ptr<EtcdProcess> tlsEtcd(const TestPki& pki, const std::string& name, int tlsPort)
+{
+    MemberSetup setup;
+    setup.name = name;
+    setup.clientPort = freeLoopbackPort();
+    setup.peerPort = freeLoopbackPort();
+    setup.advertisedPeerUrl = "http://127.0.0.1:" + std::to_string(setup.peerPort);
+    setup.initialCluster = name + "=" + setup.advertisedPeerUrl;
+    setup.clusterToken = "etcdscope-" + name;
+    const QString plain = QString("http://127.0.0.1:%1").arg(setup.clientPort);
+    // etcd takes the last of repeated flags: these replace the helper's
+    // plain-only listener with a plain one and a TLS one.
+    return std::make_unique<EtcdProcess>(
+        setup, QStringList{"--listen-client-urls", plain + QString(",https://127.0.0.1:%1").arg(tlsPort),
+                           "--advertise-client-urls", plain, "--cert-file", pki.path("server.crt"), "--key-file",
+                           pki.path("server.key"), "--trusted-ca-file", pki.path("ca1.crt"), "--client-cert-auth"});
 }
 
 }  // namespace etcdscope::testing

@@ -7,7 +7,12 @@
 #include <QStringList>
 #include <QTemporaryDir>
 
+#include <memory>
+#include <string>
+
 namespace etcdscope::testing {
+
+class EtcdProcess;
 
 class TestPki {
 public:
@@ -21,5 +26,10 @@ private:
 
     QTemporaryDir dir_;
 };
+
+// An etcd (not started) with two client listeners: https on `tlsPort`,
+// demanding a client certificate signed by CA1, and plain http on its
+// endpoint() for the test's own writes.
+std::unique_ptr<EtcdProcess> tlsEtcd(const TestPki& pki, const std::string& name, int tlsPort);
 
 }  // namespace etcdscope::testing

@@ -372,18 +372,8 @@ private slots:
         testing::TestPki pki;
         QVERIFY2(pki.create().isEmpty(), "openssl could not make the test certificates");
         const int tlsPort = freeLoopbackPort();
-        MemberSetup setup;
-        setup.name = "tls";
-        setup.clientPort = freeLoopbackPort();
-        setup.peerPort = freeLoopbackPort();
-        setup.advertisedPeerUrl = "http://127.0.0.1:" + std::to_string(setup.peerPort);
-        setup.initialCluster = "tls=" + setup.advertisedPeerUrl;
-        setup.clusterToken = "etcdscope-key-browser-tls";
-        const QString plain = QString("http://127.0.0.1:%1").arg(setup.clientPort);
-        EtcdProcess etcd(setup, {"--listen-client-urls", plain + QString(",https://127.0.0.1:%1").arg(tlsPort),
-                                 "--advertise-client-urls", plain, "--cert-file", pki.path("server.crt"), "--key-file",
-                                 pki.path("server.key"), "--trusted-ca-file", pki.path("ca1.crt"),
-                                 "--client-cert-auth"});
+        const auto tls = testing::tlsEtcd(pki, "key-browser", tlsPort);
+        EtcdProcess& etcd = *tls;
         QVERIFY2(etcd.start().empty(), "etcd did not start");
         etcd.put("tls/a", "1");
         etcd.put("tls/b/c", "2");

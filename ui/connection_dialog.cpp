@@ -111,6 +111,11 @@ ConnectionDialog::ConnectionDialog(QWidget* parent) : QDialog(parent)
     authForm->addRow(tr("Password:"), password_);
     authForm->addRow(remember_);
 
+    afresh_ = new QCheckBox(tr("Another cluster: start the watches afresh from its current revision"));
+    afresh_->setObjectName("afreshCheck");
+    afresh_->setToolTip(tr("Revisions seen so far belong to the cluster watched before; without this, a different "
+                           "cluster is refused rather than mixing two histories."));
+
     problem_ = new QLabel;
     problem_->setObjectName("problemLabel");
     problem_->setWordWrap(true);
@@ -125,6 +130,7 @@ ConnectionDialog::ConnectionDialog(QWidget* parent) : QDialog(parent)
     layout->addLayout(form);
     layout->addWidget(tlsBox);
     layout->addWidget(authBox);
+    layout->addWidget(afresh_);
     layout->addWidget(problem_);
     layout->addStretch(1);
     layout->addWidget(buttons_);
@@ -182,6 +188,8 @@ ConnectionInputs ConnectionDialog::inputs() const
 }
 
 bool ConnectionDialog::rememberPassword() const { return remember_->isChecked(); }
+
+bool ConnectionDialog::startAfresh() const { return afresh_->isChecked(); }
 
 ConnectionOptions ConnectionDialog::options() const { return optionsFor(inputs()); }
 

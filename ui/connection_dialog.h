@@ -38,6 +38,9 @@ public:
     void setInputs(const ConnectionInputs& inputs);
     ConnectionInputs inputs() const;
     bool rememberPassword() const;
+    // The endpoints are another cluster than the one watched so far: the
+    // watches start from its current revision (see WatchSession::connectAfresh).
+    bool startAfresh() const;
     // The options to connect with (valid only when validationError() is empty).
     ConnectionOptions options() const;
 
@@ -59,6 +62,7 @@ private:
     QLineEdit* user_;
     QLineEdit* password_;
     QCheckBox* remember_;
+    QCheckBox* afresh_;
     QLabel* problem_;
     QDialogButtonBox* buttons_;
 };

@@ -598,14 +598,21 @@ void MainWindow::showConnectionDialog()
                            "and asked for again next time.")
                             .arg(error));
         });
-    connectWith(dialog.options(), chosen.endpoints);
+    connectWith(dialog.options(), chosen.endpoints, dialog.startAfresh());
 }
 
-void MainWindow::connectWith(const ConnectionOptions& options, const QString& endpoints)
+void MainWindow::connectWith(const ConnectionOptions& options, const QString& endpoints, bool afresh)
 {
     QSettings().setValue("connection/endpoints", endpoints);
     kvClient_->setConnection(options);
-    session_->connectToCluster(options);
+    if (afresh) {
+        session_->connectAfresh(options);
+        timelineModel_->append({noteRecord(tr("Started afresh on %1: the watches begin at its current revision; "
+                                              "revisions above belong to the cluster watched before.")
+                                               .arg(endpoints))});
+    } else {
+        session_->connectToCluster(options);
+    }
     // Keys and members of the cluster before must not stay on show, and
     // writing is switched on per connection.
     if (keyBrowser_)

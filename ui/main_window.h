@@ -96,7 +96,7 @@ private:
     QString watchLabel(WatchHandle watch) const;
     void toggleConnection();
     void showConnectionDialog();
-    void connectWith(const ConnectionOptions& options, const QString& endpoints);
+    void connectWith(const ConnectionOptions& options, const QString& endpoints, bool afresh = false);
     void saveLayout() const;
     void restoreLayout();
 

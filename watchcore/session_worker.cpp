@@ -71,10 +71,17 @@ void SessionWorker::post(std::function<void()> work)
     }, Qt::QueuedConnection);
 }
 
-void SessionWorker::connectTo(ConnectionOptions options)
+void SessionWorker::connectTo(ConnectionOptions options, bool afresh)
 {
     endCall();
     ++attempt_;
+    if (afresh) {
+        engine_.setConnectionWanted(false, Clock::now());  // no stream while history is forgotten
+        engine_.forgetHistory();
+        clusterId_ = 0;
+        behindInARow_ = 0;
+        qCInfo(lcSession) << "starting afresh: the watches begin at the new cluster's current revision";
+    }
     connection_ = std::move(options);
     engine_.setRetryDenialWithFreshToken(!connection_.user.empty());
     endpointIndex_ = 0;

@@ -43,7 +43,9 @@ public:
     ~SessionWorker() override;
 
     // Called on the worker thread (queued by WatchSession).
-    void connectTo(ConnectionOptions options);
+    // `afresh`: the endpoints are another cluster, watched from its "now"
+    // (see WatchEngine::forgetHistory); otherwise the same history must go on.
+    void connectTo(ConnectionOptions options, bool afresh = false);
     void disconnect();
     void addWatch(WatchHandle handle, WatchSpec spec);
     void cancelWatch(WatchHandle handle);

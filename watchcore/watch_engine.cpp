@@ -170,6 +170,18 @@ void WatchEngine::setConnectionWanted(bool wanted, TimePoint now)
     streamState_ = StreamState::Idle;
 }
 
+void WatchEngine::forgetHistory()
+{
+    serverRevision_ = 0;
+    for (auto& [handle, watch] : watches_) {
+        watch.spec.startRevision = 0;
+        watch.nextRevision = 0;
+        watch.createdRevision = 0;
+        watch.lastProgressRevision = 0;
+        watch.compactRevision = 0;
+    }
+}
+
 // --- stream inputs ---------------------------------------------------------------
 
 void WatchEngine::onStreamOpened(TimePoint now)

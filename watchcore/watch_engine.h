@@ -154,6 +154,11 @@ public:
     void setBroadcastProgressIsSafe(bool safe) { options_.broadcastProgressIsSafe = safe; }
     void setCompactRevisionIsComplete(bool complete) { options_.compactRevisionIsComplete = complete; }
     void setRetryDenialWithFreshToken(bool retry) { options_.retryDenialWithFreshToken = retry; }
+    // The next stream belongs to another cluster (a person chose to start
+    // afresh): revisions seen so far mean nothing there, so every watch
+    // starts from that cluster's "now" and the server revision is forgotten.
+    // Only while no stream is open.
+    void forgetHistory();
 
     // --- stream inputs -----------------------------------------------------
     void onStreamOpened(TimePoint now);

@@ -75,6 +75,11 @@ void WatchSession::connectToCluster(ConnectionOptions options)
     runOnWorker(worker_, [w = worker_, o = std::move(options)]() mutable { w->connectTo(std::move(o)); });
 }
 
+void WatchSession::connectAfresh(ConnectionOptions options)
+{
+    runOnWorker(worker_, [w = worker_, o = std::move(options)]() mutable { w->connectTo(std::move(o), true); });
+}
+
 void WatchSession::disconnectFromCluster()
 {
     runOnWorker(worker_, [w = worker_] { w->disconnect(); });

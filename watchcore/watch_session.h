@@ -65,6 +65,10 @@ public:
 
     // All thread-safe; none waits on the network.
     void connectToCluster(ConnectionOptions options);
+    // Connects to another cluster than before: its history is not the one
+    // seen so far, so the watches start from its current revision instead of
+    // refusing to mix the two (which connectToCluster does).
+    void connectAfresh(ConnectionOptions options);
     void disconnectFromCluster();
     WatchHandle addWatch(WatchSpec spec);
     void cancelWatch(WatchHandle handle);

@@ -671,6 +671,29 @@ private slots:
         QCOMPARE(h.engine.streamState(), StreamState::Open);
     }
 
+    void shouldStartFromNowAfterForgettingHistory()
+    {
+        // Given a watch that has seen revisions up to 41 on one cluster
+        Harness h;
+        h.connectAndOpen();
+        h.add(1, key("a", 4));
+        const auto id = h.creates()[0].watch_id();
+        h.receive(created(id, 40));
+        h.receive(events(id, 41, {{true, "a", "v", 41}}));
+        QCOMPARE(h.engine.serverRevision(), 41);
+        // When the person starts afresh on another cluster
+        h.engine.setConnectionWanted(false, h.now);
+        h.engine.forgetHistory();
+        h.engine.setConnectionWanted(true, h.now);
+        h.drain();
+        h.engine.onStreamOpened(h.now);
+        h.drain();
+        // Then the watch is created from that cluster's now, nothing of the old revisions kept
+        QCOMPARE(h.creates().back().start_revision(), 0);
+        QCOMPARE(h.engine.serverRevision(), 0);
+        QCOMPARE(h.engine.watchInfo(1)->nextRevision, 0);
+    }
+
     void shouldCancelEstablishedWatchAndCloseIdleStream()
     {
         Harness h;

@@ -8,6 +8,8 @@
 
 #include <QtTest>
 
+#include <algorithm>
+
 using namespace etcdscope;
 using namespace etcdscope::testing;
 
@@ -256,6 +258,41 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(collector.allLive({h, other}), kWaitMs);
         etcd.put("other", "1");
         QTRY_COMPARE_WITH_TIMEOUT(collector.count(other), 1u, kWaitMs);
+    }
+
+    void shouldRefuseAnotherClusterUnlessStartedAfresh()
+    {
+        // Given a watch that has seen events on cluster A
+        EtcdProcess a;
+        EtcdProcess b;
+        QVERIFY2(a.start().empty(), "etcd A did not start");
+        QVERIFY2(b.start().empty(), "etcd B did not start");
+        for (int i = 0; i < 20; ++i)
+            a.put("x/a" + std::to_string(i), "v");  // A's revisions run ahead of B's
+        WatchSession session;
+        SessionCollector collector(session);
+        const WatchHandle h = session.addWatch(spec("x/", prefixRangeEnd("x/")));
+        session.connectToCluster(optionsFor(a));
+        QTRY_VERIFY_WITH_TIMEOUT(collector.allLive({h}), kWaitMs);
+        a.put("x/seen-on-a", "1");
+        QTRY_COMPARE_WITH_TIMEOUT(collector.count(h), 1u, kWaitMs);
+
+        // When it is pointed at cluster B as if it were the same
+        session.connectToCluster(optionsFor(b));
+        // Then it refuses, in a sentence, rather than mixing two histories
+        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(collector.errors.begin(), collector.errors.end(),
+                                             [](const QString& e) { return e.contains("different cluster"); }),
+                                 kWaitMs);
+
+        // When the person starts afresh on B
+        session.connectAfresh(optionsFor(b));
+        QTRY_VERIFY_WITH_TIMEOUT(collector.allLive({h}), kWaitMs);
+        const std::int64_t onB = b.put("x/seen-on-b", "2");
+        // Then B's event arrives with B's revision, after A's, and nothing else
+        QTRY_COMPARE_WITH_TIMEOUT(collector.count(h), 2u, kWaitMs);
+        QCOMPARE(collector.events[h][1].kv.key, std::string("x/seen-on-b"));
+        QCOMPARE(collector.events[h][1].kv.modRevision, onB);
+        QVERIFY(onB < collector.events[h][0].kv.modRevision);  // B's history is its own
     }
 
     void shouldDetectHungMemberAndResumeWithoutLoss()

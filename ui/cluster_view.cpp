@@ -143,7 +143,10 @@ ClusterView::ClusterView(KvClient* client, QWidget* parent)
         refresh();
     });
     setWritable(false);
-    connect(&timer_, &QTimer::timeout, this, &ClusterView::refresh);
+    connect(&timer_, &QTimer::timeout, this, [this] {
+        if (pending_ == 0)
+            pending_ = client_->clusterStatus();
+    });
     connect(client_, &KvClient::clusterStatusDone, this, [this](quint64 id, const ClusterStatusPtr& status) {
         if (id != pending_)
             return;

@@ -30,7 +30,9 @@ public:
 
     explicit ClusterView(KvClient* client, QWidget* parent = nullptr);
 
-    // Asks now (unless an answer is still on its way).
+    // Asks now for members and status, and for users and roles (unless an
+    // answer is still on its way). The interval refreshes the members only:
+    // users and roles rarely change and cost a request per user and role.
     void refresh();
     // Refreshes every `ms` milliseconds; 0 stops.
     void setRefreshInterval(int ms);

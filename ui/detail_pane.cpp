@@ -143,7 +143,7 @@ void DetailPane::clear()
     diff_->clear();
 }
 
-void DetailPane::showValue(const QByteArray& value)
+std::optional<QString> DetailPane::showValue(const QByteArray& value)
 {
     if (const auto k8s = decodeKubernetesValue(value)) {
         // Stored by Kubernetes as protobuf: readable fields instead of bytes.
@@ -155,12 +155,13 @@ void DetailPane::showValue(const QByteArray& value)
                                 .arg(k8s->fields));
         json_->setPlainText(tr("(a Kubernetes protobuf value, not JSON; its fields are on the Text tab)"));
         hex_->setPlainText(hexDump(value, kHexDumpMaxBytes));
-        return;
+        return std::nullopt;
     }
     text_->setPlainText(asText(value));
     const auto json = prettyJson(value);
     json_->setPlainText(json ? *json : tr("(not a JSON document)"));
     hex_->setPlainText(hexDump(value, kHexDumpMaxBytes));
+    return json;
 }
 
 void DetailPane::showKeyValue(const QByteArray& key, const QByteArray& value, qint64 modRevision,
@@ -216,8 +217,7 @@ void DetailPane::showRecord(const EventRecord& r, const QString& watchLabel)
                          .arg(r.lease ? QString::number(quint64(r.lease), 16) : QStringLiteral("none"))
                          .arg(r.value.size())
                          .arg(watchLabel.toHtmlEscaped(), when));
-    showValue(r.value);
-    const auto json = prettyJson(r.value);
+    const auto json = showValue(r.value);
 
     if (!r.hasPrevValue) {
         diff_->setPlainText(tr("(no previous value: the watch does not ask for prev-kv, or the key is new)"));

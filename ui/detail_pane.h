@@ -27,7 +27,8 @@ public:
     void clear();
 
 private:
-    void showValue(const QByteArray& value);
+    // Fills the text, JSON and hex tabs; returns the pretty JSON, if any.
+    std::optional<QString> showValue(const QByteArray& value);
 
     QLabel* header_;
     QTabWidget* tabs_;

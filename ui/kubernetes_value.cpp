@@ -132,7 +132,7 @@ QString text(const std::vector<Field>& fields, std::uint32_t number)
 
 }  // namespace
 
-std::optional<KubernetesValue> decodeKubernetesValue(const QByteArray& value)
+std::optional<KubernetesValue> decodeKubernetesValue(const QByteArray& value, bool withFields)
 {
     if (!value.startsWith(QByteArray(kMagic, sizeof kMagic)))
         return std::nullopt;
@@ -156,6 +156,8 @@ std::optional<KubernetesValue> decodeKubernetesValue(const QByteArray& value)
     }
     if (out.kind.isEmpty())
         return std::nullopt;
+    if (!withFields)
+        return out;
     std::vector<Field> object;
     QStringList lines;
     if (parseMessage(raw, object))

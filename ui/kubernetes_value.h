@@ -21,8 +21,9 @@ struct KubernetesValue {
 };
 
 // nullopt when `value` does not start with the magic or its envelope does
-// not parse.
-std::optional<KubernetesValue> decodeKubernetesValue(const QByteArray& value);
+// not parse. Without `withFields` only the envelope is read (cheap enough
+// for previews painted per row); `fields` stays empty.
+std::optional<KubernetesValue> decodeKubernetesValue(const QByteArray& value, bool withFields = true);
 
 // "v1 Pod (Kubernetes protobuf, 1234 bytes)", for one-line previews.
 QString kubernetesPreview(const KubernetesValue& value, qsizetype bytes);

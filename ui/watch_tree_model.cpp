@@ -50,7 +50,7 @@ QString valuePreview(const QByteArray& value, int maxChars)
 {
     if (value.isEmpty())
         return {};
-    if (const auto k8s = decodeKubernetesValue(value))
+    if (const auto k8s = decodeKubernetesValue(value, false))
         return kubernetesPreview(*k8s, value.size());
     if (looksBinary(value))
         return QStringLiteral("<%1 bytes>").arg(value.size());

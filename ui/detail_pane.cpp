@@ -3,6 +3,7 @@
 #include "event_format.h"
 #include "kubernetes_value.h"
 #include "watch_tree_model.h"
+#include "yaml_value.h"
 
 #include <QDateTime>
 #include <QFontDatabase>
@@ -108,12 +109,14 @@ DetailPane::DetailPane(QWidget* parent)
     , tabs_(new QTabWidget)
     , text_(makeReadOnlyText())
     , json_(makeReadOnlyText())
+    , yaml_(makeReadOnlyText())
     , hex_(makeReadOnlyText())
     , diff_(new QTextEdit)
 {
     header_->setObjectName("detailHeader");
     text_->setObjectName("detailText");
     json_->setObjectName("detailJson");
+    yaml_->setObjectName("detailYaml");
     tabs_->setObjectName("detailTabs");
     header_->setTextFormat(Qt::RichText);
     header_->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -125,6 +128,7 @@ DetailPane::DetailPane(QWidget* parent)
     diff_->setLineWrapMode(QTextEdit::NoWrap);
     tabs_->addTab(text_, tr("&Text"));
     tabs_->addTab(json_, tr("&JSON"));
+    tabs_->addTab(yaml_, tr("&YAML"));
     tabs_->addTab(hex_, tr("He&x"));
     tabs_->addTab(diff_, tr("&Diff"));
     auto* layout = new QVBoxLayout(this);
@@ -134,13 +138,19 @@ DetailPane::DetailPane(QWidget* parent)
     clear();
 }
 
+void DetailPane::clearTabs()
+{
+    text_->clear();
+    json_->clear();
+    yaml_->clear();
+    hex_->clear();
+    diff_->clear();
+}
+
 void DetailPane::clear()
 {
     header_->setText(tr("<i>Select an event to see its value in full.</i>"));
-    text_->clear();
-    json_->clear();
-    hex_->clear();
-    diff_->clear();
+    clearTabs();
 }
 
 std::optional<QString> DetailPane::showValue(const QByteArray& value)
@@ -154,12 +164,18 @@ std::optional<QString> DetailPane::showValue(const QByteArray& value)
                                 .arg(value.size())
                                 .arg(k8s->fields));
         json_->setPlainText(tr("(a Kubernetes protobuf value, not JSON; its fields are on the Text tab)"));
+        yaml_->setPlainText(tr("(a Kubernetes protobuf value, not YAML; its fields are on the Text tab)"));
         hex_->setPlainText(hexDump(value, kHexDumpMaxBytes));
         return std::nullopt;
     }
     text_->setPlainText(asText(value));
     const auto json = prettyJson(value);
     json_->setPlainText(json ? *json : tr("(not a JSON document)"));
+    const auto yaml = yamlView(value);
+    if (const auto* text = std::get_if<YamlText>(&yaml))
+        yaml_->setPlainText(text->text);
+    else
+        yaml_->setPlainText("(" + std::get<NotYaml>(yaml).reason + ")");
     hex_->setPlainText(hexDump(value, kHexDumpMaxBytes));
     return json;
 }
@@ -183,10 +199,7 @@ void DetailPane::showKeyValue(const QByteArray& key, const QByteArray& value, qi
 void DetailPane::showMessage(const QString& sentence)
 {
     header_->setText(sentence.toHtmlEscaped());
-    text_->clear();
-    json_->clear();
-    hex_->clear();
-    diff_->clear();
+    clearTabs();
 }
 
 void DetailPane::showRecord(const EventRecord& r, const QString& watchLabel)
@@ -201,10 +214,7 @@ void DetailPane::showRecord(const EventRecord& r, const QString& watchLabel)
                                    .arg(r.gapTo)
                                    .arg(when)
                              : tr("<b>%1</b> — %2").arg(r.note.toHtmlEscaped(), when));
-        text_->clear();
-        json_->clear();
-        hex_->clear();
-        diff_->clear();
+        clearTabs();
         return;
     }
     header_->setText(tr("<b>%1</b> %2<br>revision %3 · created at %4 · version %5 · lease %6 · %7 bytes · "

@@ -1,5 +1,5 @@
 // The selected event in full: metadata, and its value as text, pretty JSON
-// (when it parses), hex, and a line diff against the previous value.
+// and block YAML (when they parse), hex, and a line diff against the previous value.
 #pragma once
 
 #include "event_record.h"
@@ -27,13 +27,15 @@ public:
     void clear();
 
 private:
-    // Fills the text, JSON and hex tabs; returns the pretty JSON, if any.
+    // Fills the text, JSON, YAML and hex tabs; returns the pretty JSON, if any.
     std::optional<QString> showValue(const QByteArray& value);
+    void clearTabs();
 
     QLabel* header_;
     QTabWidget* tabs_;
     QPlainTextEdit* text_;
     QPlainTextEdit* json_;
+    QPlainTextEdit* yaml_;
     QPlainTextEdit* hex_;
     QTextEdit* diff_;
 };

@@ -5,6 +5,7 @@
 #include "kubernetes_value.h"
 #include "revision_group_model.h"
 #include "watch_tree_model.h"
+#include "yaml_value.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
@@ -386,6 +387,77 @@ private slots:
         QVERIFY(dump.startsWith("00000000  41 42 00 ff"));
         QVERIFY(dump.contains("|AB..|"));
         QVERIFY(hexDump(QByteArray(100, 'x'), 16).contains("84 more bytes"));
+    }
+
+    // --- YAML view -----------------------------------------------------------------------------
+    void shouldShowStructuredValuesAsBlockYaml_data()
+    {
+        QTest::addColumn<QByteArray>("value");
+        QTest::addColumn<QString>("expected");
+        // Quotes go where a plain scalar would read as something else than
+        // the string it was ("1.0" a number, "yes" a boolean, "22:22" a
+        // sexagesimal number, "2024-01-02" a date); numbers and null stay bare.
+        QTest::newRow("json object") << QByteArray("{\"name\":\"web\",\"port\":8080,\"ver\":\"1.0\",\"on\":\"yes\","
+                                                   "\"ssh\":\"22:22\",\"day\":\"2024-01-02\",\"none\":null,"
+                                                   "\"tags\":[\"a\",\"b c\"]}")
+                                     << QString("name: web\nport: 8080\nver: \"1.0\"\n\"on\": \"yes\"\n"
+                                                "ssh: \"22:22\"\nday: \"2024-01-02\"\nnone: null\ntags:\n- a\n- b c\n");
+        QTest::newRow("flow yaml") << QByteArray("{a: [1, 2], b: {c: d}}")
+                                   << QString("a:\n- 1\n- 2\nb:\n  c: d\n");
+        QTest::newRow("multi-line string") << QByteArray("{\"script\":\"echo one\\necho two\\n\"}")
+                                           << QString("script: |\n  echo one\n  echo two\n");
+        QTest::newRow("aliases kept, not expanded") << QByteArray("base: &b {x: 1}\nother: *b\n")
+                                                    << QString("base: &b\n  x: 1\nother: *b\n");
+        QTest::newRow("empty collections") << QByteArray("{\"a\":{},\"b\":[]}") << QString("a: {}\nb: []\n");
+        QTest::newRow("unicode kept") << QByteArray("{\"city\":\"K\xc3\xb6ln\"}") << QString::fromUtf8("city: Köln\n");
+    }
+
+    void shouldShowStructuredValuesAsBlockYaml()
+    {
+        QFETCH(QByteArray, value);
+        QFETCH(QString, expected);
+        const auto view = yamlView(value);
+        if (const auto* notYaml = std::get_if<NotYaml>(&view))
+            QFAIL(qPrintable(notYaml->reason));
+        QCOMPARE(std::get<YamlText>(view).text, expected);
+        // The view of the view is itself: emitting is stable.
+        const auto again = yamlView(expected.toUtf8());
+        QVERIFY(std::holds_alternative<YamlText>(again));
+        QCOMPARE(std::get<YamlText>(again).text, expected);
+    }
+
+    void shouldCountDocuments()
+    {
+        const auto view = yamlView("a: 1\n---\nb: 2\n");
+        QVERIFY(std::holds_alternative<YamlText>(view));
+        QCOMPARE(std::get<YamlText>(view).documents, 2);
+        QCOMPARE(std::get<YamlText>(view).text, QString("a: 1\n---\nb: 2\n"));
+    }
+
+    void shouldExplainWhyAValueHasNoYamlView_data()
+    {
+        QTest::addColumn<QByteArray>("value");
+        QTest::addColumn<qsizetype>("maxBytes");
+        QTest::addColumn<QString>("reasonContains");
+        QTest::newRow("plain text") << QByteArray("hello world") << qsizetype(1024) << QString("Plain text");
+        QTest::newRow("a number") << QByteArray("42") << qsizetype(1024) << QString("Plain text");
+        QTest::newRow("unclosed list") << QByteArray("a: [1, 2\n") << qsizetype(1024) << QString("line 2");
+        QTest::newRow("binary") << QByteArray("\xff\x00\x01", 3) << qsizetype(1024) << QString("Binary");
+        QTest::newRow("control character") << QByteArray("a: \x01\n") << qsizetype(1024) << QString("Not YAML");
+        QTest::newRow("too large") << QByteArray("a: 1\n").repeated(300) << qsizetype(1024) << QString("larger");
+        QTest::newRow("empty") << QByteArray() << qsizetype(1024) << QString("empty");
+    }
+
+    void shouldExplainWhyAValueHasNoYamlView()
+    {
+        QFETCH(QByteArray, value);
+        QFETCH(qsizetype, maxBytes);
+        QFETCH(QString, reasonContains);
+        const auto view = yamlView(value, maxBytes);
+        const auto* notYaml = std::get_if<NotYaml>(&view);
+        if (!notYaml)
+            QFAIL(qPrintable("shown as YAML: " + std::get<YamlText>(view).text));
+        QVERIFY2(notYaml->reason.contains(reasonContains), qPrintable(notYaml->reason));
     }
 
     // --- Kubernetes protobuf values ---------------------------------------------------------------

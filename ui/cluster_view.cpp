@@ -185,7 +185,7 @@ QString ClusterView::defragmentMember(int row)
                                        "to minutes for a large store).")
                                         .arg(QString::fromStdString(m.name), QString::fromStdString(m.clientUrls.front()))))
         return {};
-    running_[client_->defragment(m.clientUrls.front())] = tr("Defragmentation of %1").arg(QString::fromStdString(m.name));
+    running_[client_->defragment(m.id, m.clientUrls)] = tr("Defragmentation of %1").arg(QString::fromStdString(m.name));
     return {};
 }
 
@@ -330,6 +330,19 @@ void ClusterView::displayAuth(const AuthInfoPtr& info)
         return;
     }
     auto bytes = [](const std::string& s) { return QByteArray(s.data(), qsizetype(s.size())); };
+    if (info->state != AuthInfo::State::Unknown) {
+        auto* state = new QTreeWidgetItem(
+            authTree_, {info->state == AuthInfo::State::On ? tr("Authentication is on") : tr("Authentication is off"),
+                        info->state == AuthInfo::State::On
+                            ? tr("requests need a user; roles below say what each may read and write")
+                            : tr("every client may read and write every key; the users below take effect "
+                                 "once it is turned on")});
+        QFont bold = state->font(0);
+        bold.setBold(true);
+        state->setFont(0, bold);
+        if (info->state == AuthInfo::State::Off && info->users.empty() && info->roles.empty())
+            return;
+    }
     auto* users = new QTreeWidgetItem(authTree_, {tr("Users (%1)").arg(info->users.size())});
     for (const auto& [name, roles] : info->users) {
         QStringList list;

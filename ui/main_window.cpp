@@ -201,6 +201,11 @@ void MainWindow::buildLayout()
     endpointsEdit_->setObjectName("endpointsEdit");
     endpointsEdit_->setPlaceholderText(kDefaultEndpoint);
     endpointsEdit_->setMinimumWidth(260);
+    // Filled now, not when the event log has opened: the connection dialog
+    // may be opened before that.
+    endpointsEdit_->setText(!options_.endpoints.isEmpty()
+                                ? options_.endpoints
+                                : QSettings().value("connection/endpoints", kDefaultEndpoint).toString());
     bar->addWidget(endpointsEdit_);
     connectButton_ = new QPushButton(tr("&Connect"));
     connectButton_->setObjectName("connectButton");
@@ -452,13 +457,8 @@ void MainWindow::restoreWatches(bool ok, const QString& error, const std::vector
         addWatch(prefixSpec("config/", true));
         addWatch(prefixSpec("jobs/", false));
     }
-    QSettings settings;
-    const QString endpoints = !options_.endpoints.isEmpty()
-                                  ? options_.endpoints
-                                  : settings.value("connection/endpoints", kDefaultEndpoint).toString();
-    endpointsEdit_->setText(endpoints);
     if (options_.connectAtStart)
-        connectToCluster(endpoints);
+        connectToCluster(endpointsEdit_->text());
 }
 
 WatchHandle MainWindow::addWatch(const WatchSpec& spec, bool notify)
@@ -642,7 +642,9 @@ void MainWindow::onStatus(const ConnectionStatus& status)
 {
     const bool open = status.state == StreamState::Open;
     if (wasOpen_ && !open && status.state != StreamState::Idle) {
-        timelineModel_->append({noteRecord(tr("Connection lost: %1").arg(QString::fromStdString(status.lastError)))});
+        timelineModel_->append({noteRecord(status.lastError.empty()
+                                               ? tr("Connection lost.")
+                                               : tr("Stream interrupted: %1").arg(QString::fromStdString(status.lastError)))});
         chart_->addMarker(RevisionChart::Marker::Reconnect, nowMs(), tr("connection lost"));
     }
     if (!wasOpen_ && open && status_.everConnected)

@@ -354,6 +354,17 @@ QVariant WatchTreeModel::data(const QModelIndex& index, int role) const
     return nodeData(*node, index.column(), role);
 }
 
+QString briefReason(const QString& reason)
+{
+    QString brief = reason;
+    const qsizetype desc = brief.lastIndexOf(QLatin1String("desc = "));
+    if (desc >= 0)
+        brief = brief.mid(desc + 7);
+    if (brief.startsWith(QLatin1String("etcdserver: ")))
+        brief = brief.mid(12);
+    return brief.isEmpty() ? reason : brief;
+}
+
 QVariant WatchTreeModel::watchData(const WatchRoot& root, int column, int role) const
 {
     switch (role) {
@@ -366,7 +377,7 @@ QVariant WatchTreeModel::watchData(const WatchRoot& root, int column, int role) 
         case ValueColumn:
             return root.reason.isEmpty() || root.state == WatchState::Live
                        ? QString::fromLatin1(watchStateName(root.state))
-                       : QStringLiteral("%1: %2").arg(watchStateName(root.state), root.reason);
+                       : QStringLiteral("%1: %2").arg(watchStateName(root.state), briefReason(root.reason));
         case RevisionColumn: return root.lastRevision > 0 ? QVariant(root.lastRevision) : QVariant();
         case EventsColumn: return root.events;
         }

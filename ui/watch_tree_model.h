@@ -71,5 +71,9 @@ std::vector<QByteArray> keySegments(const QByteArray& key);
 // A short, printable preview of a value: UTF-8 text with control bytes shown
 // as \xNN, cut at `maxChars` with an ellipsis; binary as "<N bytes>".
 QString valuePreview(const QByteArray& value, int maxChars = 120);
+// etcd's reason without gRPC's wrapping, for a narrow column: "rpc error:
+// code = PermissionDenied desc = etcdserver: permission denied" → "permission
+// denied". Other text is returned as it is.
+QString briefReason(const QString& reason);
 
 }  // namespace etcdscope::ui

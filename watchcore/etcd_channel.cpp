@@ -280,6 +280,12 @@ bool atLeast(const std::string& version, int patch34, int patch35)
 
 }  // namespace
 
+bool isAuthNotEnabled(const grpc::Status& status)
+{
+    return status.error_code() == grpc::FAILED_PRECONDITION
+        && status.error_message().find("authentication is not enabled") != std::string::npos;
+}
+
 bool compactRevisionKeepsDeletes(const std::string& version) { return atLeast(version, 34, 16); }
 
 bool broadcastProgressIsOrdered(const std::string& version) { return atLeast(version, 25, 8); }

@@ -32,6 +32,10 @@ std::string describeStatus(const grpc::Status& status, const std::string& endpoi
 std::string describeAttemptFailure(const grpc::Status& status, const std::string& endpoint,
                                    const ConnectionOptions& options);
 
+// Whether Authenticate failed only because the cluster has authentication
+// off: then, like Go's client, carry on without a token.
+bool isAuthNotEnabled(const grpc::Status& status);
+
 // The precise form for the log: code name, message and details.
 std::string statusForLog(const grpc::Status& status);
 

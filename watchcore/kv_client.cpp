@@ -87,6 +87,7 @@ public:
             return result;
         }
         result.clusterId = members.header().cluster_id();
+        connectedMember_ = members.header().member_id();
         std::map<std::uint64_t, int> leaderVotes;
         for (const etcdserverpb::Member& m : members.members()) {
             MemberStatus member;
@@ -172,20 +173,12 @@ public:
         return result;
     }
 
-    WriteResult defragment(const std::string& clientUrl)
+    WriteResult defragment(std::uint64_t memberId, const std::vector<std::string>& clientUrls)
     {
         WriteResult result;
-        const ParsedEndpoints parsed = parseEndpointList(clientUrl);
-        if (!parsed.error.empty() || parsed.endpoints.empty()) {
-            result.error = parsed.error;
-            return result;
-        }
-        ConnectionOptions options = options_;
-        options.tls.required = options.tls.required || parsed.tlsScheme;
-        std::string error;
-        const auto channel = makeEtcdChannel(parsed.endpoints.front(), options, &error);
-        if (!channel) {
-            result.error = error;
+        MemberChannel member = memberChannel(memberId, clientUrls);
+        if (!member.channel) {
+            result.error = member.error;
             return result;
         }
         grpc::ClientContext context;
@@ -196,10 +189,11 @@ public:
         etcdserverpb::DefragmentResponse response;
         if (!track(&context))
             return result;
-        const grpc::Status status = etcdserverpb::Maintenance::NewStub(channel)->Defragment(&context, {}, &response);
+        const grpc::Status status =
+            etcdserverpb::Maintenance::NewStub(member.channel)->Defragment(&context, {}, &response);
         track(nullptr);
         if (!status.ok())
-            result.error = describeStatus(status, parsed.endpoints.front());
+            result.error = describeStatus(status, member.endpoint);
         result.revision = response.header().revision();
         return result;
     }
@@ -264,10 +258,25 @@ public:
                 : lastError_;
             return info;
         };
+        // AuthStatus answers from etcd 3.5 on; before, the way the user list
+        // was read tells.
+        etcdserverpb::AuthStatusResponse authStatus;
+        grpc::Status status = call([&](grpc::ClientContext* c) { return auth_->AuthStatus(c, {}, &authStatus); });
+        const bool statusKnown = status.ok();
+        if (statusKnown)
+            info.state = authStatus.enabled() ? AuthInfo::State::On : AuthInfo::State::Off;
         etcdserverpb::AuthUserListResponse users;
-        grpc::Status status = call([&](grpc::ClientContext* c) { return auth_->UserList(c, {}, &users); });
+        status = call([&](grpc::ClientContext* c) { return auth_->UserList(c, {}, &users); });
         if (!status.ok())
             return fail(status);
+        if (!statusKnown) {
+            if (authOff_)
+                info.state = AuthInfo::State::Off;
+            else if (!token_.empty())
+                info.state = AuthInfo::State::On;
+            else if (options_.tls.certFile.empty())
+                info.state = AuthInfo::State::Off;  // an admin request without any identity was answered
+        }
         for (const std::string& name : users.users()) {
             etcdserverpb::AuthUserGetRequest request;
             request.set_name(name);
@@ -344,18 +353,9 @@ private:
             member.error = member.name.empty() ? "Not started yet (no client URL)." : "No client URL.";
             return;
         }
-        const ParsedEndpoints parsed = parseEndpointList(member.clientUrls.front());
-        if (!parsed.error.empty() || parsed.endpoints.empty()) {
-            member.error = parsed.error;
-            return;
-        }
-        ConnectionOptions options = options_;
-        options.endpoints = parsed.endpoints;
-        options.tls.required = options.tls.required || parsed.tlsScheme;
-        std::string error;
-        const auto channel = makeEtcdChannel(parsed.endpoints.front(), options, &error);
-        if (!channel) {
-            member.error = error;
+        MemberChannel direct = memberChannel(member.id, member.clientUrls);
+        if (!direct.channel) {
+            member.error = direct.error;
             return;
         }
         grpc::ClientContext context;
@@ -365,10 +365,11 @@ private:
         etcdserverpb::StatusResponse response;
         if (!track(&context))
             return;
-        const grpc::Status status = etcdserverpb::Maintenance::NewStub(channel)->Status(&context, {}, &response);
+        const grpc::Status status =
+            etcdserverpb::Maintenance::NewStub(direct.channel)->Status(&context, {}, &response);
         track(nullptr);
         if (!status.ok()) {
-            member.error = describeAttemptFailure(status, parsed.endpoints.front(), options);
+            member.error = describeAttemptFailure(status, direct.endpoint, direct.options);
             return;
         }
         member.reachable = true;
@@ -381,6 +382,54 @@ private:
         member.raftAppliedIndex = response.raftappliedindex();
         member.revision = response.header().revision();
         member.errors.assign(response.errors().begin(), response.errors().end());
+    }
+
+    struct MemberChannel {
+        std::shared_ptr<grpc::Channel> channel;
+        std::string endpoint;          // host:port it dials
+        ConnectionOptions options;     // with the TLS it dials with
+        std::string error;
+    };
+
+    // How to reach one member directly. The member this client is connected
+    // to is asked on the same channel: its advertised URLs may not be the
+    // one configured here (another listener, a name only resolvable inside
+    // the cluster's network). Any other member is dialled at the client URL
+    // whose scheme matches this connection's, else its first; the URL's
+    // scheme decides TLS.
+    MemberChannel memberChannel(std::uint64_t memberId, const std::vector<std::string>& clientUrls)
+    {
+        MemberChannel result;
+        result.options = options_;
+        if (memberId != 0 && memberId == connectedMember_ && channel_) {
+            result.channel = channel_;
+            result.endpoint = endpoint();
+            return result;
+        }
+        if (clientUrls.empty()) {
+            result.error = "No client URL.";
+            return result;
+        }
+        const std::string preferred = options_.tls.enabled() ? "https://" : "http://";
+        std::string url = clientUrls.front();
+        for (const std::string& candidate : clientUrls)
+            if (candidate.starts_with(preferred)) {
+                url = candidate;
+                break;
+            }
+        const ParsedEndpoints parsed = parseEndpointList(url);
+        if (!parsed.error.empty() || parsed.endpoints.empty()) {
+            result.error = parsed.error;
+            return result;
+        }
+        result.endpoint = parsed.endpoints.front();
+        result.options.endpoints = parsed.endpoints;
+        if (parsed.tlsScheme)
+            result.options.tls.required = true;
+        else if (url.starts_with("http://"))
+            result.options.tls = {};  // the member says it serves plain text there
+        result.channel = makeEtcdChannel(result.endpoint, result.options, &result.error);
+        return result;
     }
 
     // Runs `rpc` on an open channel, dialling the endpoints in turn and
@@ -461,10 +510,17 @@ private:
             return false;
         const grpc::Status status = auth_->Authenticate(&context, request, &response);
         track(nullptr);
+        if (isAuthNotEnabled(status)) {
+            qCInfo(lcKv).noquote() << "authentication is off at" << QString::fromStdString(endpoint())
+                                   << "- reading without a token";
+            authOff_ = true;
+            return true;
+        }
         if (!status.ok()) {
             lastError_ = describeAttemptFailure(status, endpoint(), options_);
             return false;
         }
+        authOff_ = false;
         token_ = response.token();
         return true;
     }
@@ -483,6 +539,7 @@ private:
         auth_.reset();
         channel_.reset();
         token_.clear();
+        connectedMember_ = 0;
     }
 
     std::string endpoint() const
@@ -500,6 +557,8 @@ private:
     std::unique_ptr<etcdserverpb::KV::Stub> kv_;
     std::unique_ptr<etcdserverpb::Auth::Stub> auth_;
     std::string token_;
+    std::uint64_t connectedMember_ = 0;  // the member whose answers come on channel_ (from MemberList)
+    bool authOff_ = false;  // Authenticate said the cluster has authentication off
     std::string lastError_;
     std::mutex activeMutex_;  // guards the two below, shared with stop()
     grpc::ClientContext* active_ = nullptr;
@@ -585,9 +644,9 @@ quint64 KvClient::compact(std::int64_t revision)
     return post<WriteResult>([revision](KvWorker& w) { return w.compact(revision); }, &KvClient::writeDone);
 }
 
-quint64 KvClient::defragment(std::string clientUrl)
+quint64 KvClient::defragment(std::uint64_t memberId, std::vector<std::string> clientUrls)
 {
-    return post<WriteResult>([u = std::move(clientUrl)](KvWorker& w) { return w.defragment(u); },
+    return post<WriteResult>([memberId, urls = std::move(clientUrls)](KvWorker& w) { return w.defragment(memberId, urls); },
                              &KvClient::writeDone);
 }
 

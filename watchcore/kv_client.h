@@ -52,7 +52,7 @@ struct MemberStatus {
     std::vector<std::string> clientUrls;
     std::vector<std::string> peerUrls;
     bool learner = false;
-    // From the member's own Status answer (on its first client URL):
+    // From the member's own Status answer (see KvWorker::memberChannel):
     bool reachable = false;
     std::string error;           // why it did not answer, one sentence
     std::string version;
@@ -90,6 +90,8 @@ struct RolePermission {
     std::string rangeEnd;  // empty: just the key; "\0": every key from it
 };
 struct AuthInfo {
+    enum class State { Unknown, On, Off };
+    State state = State::Unknown;  // whether the cluster has authentication on
     std::vector<std::pair<std::string, std::vector<std::string>>> users;          // name, roles
     std::vector<std::pair<std::string, std::vector<RolePermission>>> roles;       // name, permissions
     std::string error;
@@ -138,11 +140,11 @@ public:
     // Deletes `key`, or every key in [key, rangeEnd) when rangeEnd is set.
     quint64 deleteRange(std::string key, std::string rangeEnd = {});
     // Maintenance, answered by writeDone too: compaction of the history up
-    // to `revision`; defragmentation of the member at `clientUrl`; a
+    // to `revision`; defragmentation of one member (dialled directly); a
     // snapshot of the store written to `path` (through `path`.part, renamed
     // when complete, removed when not), with snapshotProgress on the way.
     quint64 compact(std::int64_t revision);
-    quint64 defragment(std::string clientUrl);
+    quint64 defragment(std::uint64_t memberId, std::vector<std::string> clientUrls);
     quint64 snapshot(std::string path);
 
 signals:

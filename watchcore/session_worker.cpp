@@ -167,6 +167,7 @@ void SessionWorker::pump()
             break;
         case EngineNotice::Kind::StreamLost:
             qCInfo(lcSession).noquote() << "stream lost:" << qs(notice.message);
+            status_.lastError = notice.message;  // the engine's own reason when it restarts the stream
             break;
         case EngineNotice::Kind::StreamFailed:
             qCWarning(lcSession).noquote() << "stream failed:" << qs(notice.message);
@@ -371,6 +372,12 @@ void SessionWorker::probeDone(std::uint64_t attempt, grpc::Status status,
 void SessionWorker::authenticated(std::uint64_t attempt, grpc::Status status,
                                   const etcdserverpb::AuthenticateResponse& response)
 {
+    if (attempt == attempt_ && isAuthNotEnabled(status)) {
+        qCInfo(lcTransport).noquote() << "authentication is off at" << qs(currentEndpoint())
+                                      << "- watching without a token as" << qs(connection_.user) << "is not needed";
+        openWatchCall(attempt);
+        return;
+    }
     if (!attemptGoesOn(attempt, status, "authentication"))
         return;
     token_ = response.token();

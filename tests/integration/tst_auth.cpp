@@ -4,12 +4,11 @@
 // watch created after the session's token expired is created all the same
 // (etcd 3.4 calls that "permission denied" too), and nothing is lost or
 // repeated across the fresh stream; key reads re-authenticate.
+#include "auth_admin.h"
 #include "etcd_process.h"
 #include "kv_client.h"
 #include "session_collector.h"
 #include "watch_session.h"
-
-#include "etcd/etcdserverpb/rpc.grpc.pb.h"
 
 #include <QSignalSpy>
 #include <QtTest>
@@ -21,93 +20,6 @@ namespace {
 
 constexpr int kWaitMs = 30'000;
 constexpr int kTokenTtlSeconds = 2;
-
-// The test's own admin client: sets users and roles up, writes as root.
-class Admin {
-public:
-    explicit Admin(const std::string& endpoint)
-        : channel_(grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()))
-        , auth_(etcdserverpb::Auth::NewStub(channel_))
-        , kv_(etcdserverpb::KV::NewStub(channel_))
-    {
-    }
-
-    // root (role root) and reader (read-only on `prefix`), then auth on.
-    std::string setUp(const std::string& prefix)
-    {
-        std::string error;
-        auto check = [&](const grpc::Status& status, const char* what) {
-            if (!status.ok() && error.empty())
-                error = std::string(what) + ": " + status.error_message();
-        };
-        etcdserverpb::AuthUserAddRequest root;
-        root.set_name("root");
-        root.set_password("root-pw");
-        call([&](grpc::ClientContext* c) { etcdserverpb::AuthUserAddResponse r; return auth_->UserAdd(c, root, &r); },
-             check, "add root");
-        etcdserverpb::AuthUserGrantRoleRequest rootRole;
-        rootRole.set_user("root");
-        rootRole.set_role("root");
-        call([&](grpc::ClientContext* c) { etcdserverpb::AuthUserGrantRoleResponse r; return auth_->UserGrantRole(c, rootRole, &r); },
-             check, "grant root");
-        etcdserverpb::AuthRoleAddRequest role;
-        role.set_name("app-reader");
-        call([&](grpc::ClientContext* c) { etcdserverpb::AuthRoleAddResponse r; return auth_->RoleAdd(c, role, &r); },
-             check, "add role");
-        etcdserverpb::AuthRoleGrantPermissionRequest permission;
-        permission.set_name("app-reader");
-        permission.mutable_perm()->set_permtype(authpb::Permission::READ);
-        permission.mutable_perm()->set_key(prefix);
-        permission.mutable_perm()->set_range_end(prefixRangeEnd(prefix));
-        call([&](grpc::ClientContext* c) { etcdserverpb::AuthRoleGrantPermissionResponse r; return auth_->RoleGrantPermission(c, permission, &r); },
-             check, "grant read");
-        etcdserverpb::AuthUserAddRequest reader;
-        reader.set_name("reader");
-        reader.set_password("reader-pw");
-        call([&](grpc::ClientContext* c) { etcdserverpb::AuthUserAddResponse r; return auth_->UserAdd(c, reader, &r); },
-             check, "add reader");
-        etcdserverpb::AuthUserGrantRoleRequest readerRole;
-        readerRole.set_user("reader");
-        readerRole.set_role("app-reader");
-        call([&](grpc::ClientContext* c) { etcdserverpb::AuthUserGrantRoleResponse r; return auth_->UserGrantRole(c, readerRole, &r); },
-             check, "grant reader");
-        call([&](grpc::ClientContext* c) { etcdserverpb::AuthEnableResponse r; return auth_->AuthEnable(c, {}, &r); },
-             check, "enable auth");
-        return error;
-    }
-
-    // A put as root (authenticating again each time: tokens expire fast here).
-    std::int64_t put(const std::string& key, const std::string& value)
-    {
-        etcdserverpb::AuthenticateRequest login;
-        login.set_name("root");
-        login.set_password("root-pw");
-        etcdserverpb::AuthenticateResponse token;
-        grpc::ClientContext loginContext;
-        if (!auth_->Authenticate(&loginContext, login, &token).ok())
-            return 0;
-        grpc::ClientContext context;
-        context.AddMetadata("token", token.token());
-        etcdserverpb::PutRequest request;
-        request.set_key(key);
-        request.set_value(value);
-        etcdserverpb::PutResponse response;
-        return kv_->Put(&context, request, &response).ok() ? response.header().revision() : 0;
-    }
-
-private:
-    template <typename Rpc, typename Check>
-    void call(Rpc&& rpc, Check&& check, const char* what)
-    {
-        grpc::ClientContext context;
-        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-        check(rpc(&context), what);
-    }
-
-    std::shared_ptr<grpc::Channel> channel_;
-    std::unique_ptr<etcdserverpb::Auth::Stub> auth_;
-    std::unique_ptr<etcdserverpb::KV::Stub> kv_;
-};
 
 WatchSpec prefixWatch(const std::string& prefix)
 {
@@ -128,13 +40,13 @@ private slots:
         // Given an etcd whose tokens expire after 2 s, and a user who may read app/ only
         EtcdProcess etcd({"--auth-token-ttl=" + QString::number(kTokenTtlSeconds)});
         QVERIFY2(etcd.start().empty(), "etcd did not start");
-        Admin admin(etcd.endpoint());
+        AuthAdmin admin(etcd.endpoint());
         const std::string error = admin.setUp("app/");
         QVERIFY2(error.empty(), error.c_str());
         ConnectionOptions options;
         options.endpoints = {etcd.endpoint()};
         options.user = "reader";
-        options.password = "reader-pw";
+        options.password = kReaderPassword;
 
         // When the reader watches app/ and secret/
         WatchSession session;
@@ -204,12 +116,13 @@ private slots:
                  authDone.at(0).at(1).value<AuthInfoPtr>()->error.c_str());
         ConnectionOptions rootOptions = options;
         rootOptions.user = "root";
-        rootOptions.password = "root-pw";
+        rootOptions.password = kRootPassword;
         client.setConnection(rootOptions);
         client.authInfo();
         QVERIFY(authDone.wait(kWaitMs));
         const auto info = authDone.at(1).at(1).value<AuthInfoPtr>();
         QVERIFY2(info->error.empty(), info->error.c_str());
+        QCOMPARE(info->state, AuthInfo::State::On);
         const std::vector<std::pair<std::string, std::vector<std::string>>> users{{"reader", {"app-reader"}},
                                                                                   {"root", {"root"}}};
         QCOMPARE(info->users, users);
@@ -219,6 +132,45 @@ private slots:
         QCOMPARE(info->roles[0].second[0].type, std::string("READ"));
         QCOMPARE(info->roles[0].second[0].key, std::string("app/"));
         QCOMPARE(info->roles[0].second[0].rangeEnd, prefixRangeEnd("app/"));
+    }
+
+    void shouldCarryOnWithoutATokenWhenAuthenticationIsOff()
+    {
+        // Given an etcd with authentication off, and a user and password given all the same
+        EtcdProcess etcd;
+        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        ConnectionOptions options;
+        options.endpoints = {etcd.endpoint()};
+        options.user = "someone";
+        options.password = "anything";
+        // When a watch is made and keys are read (like Go's client, which ignores "not enabled")
+        WatchSession session;
+        SessionCollector collector(session);
+        const WatchHandle app = session.addWatch(prefixWatch("app/"));
+        session.connectToCluster(options);
+        QTRY_VERIFY_WITH_TIMEOUT(collector.allLive({app}), kWaitMs);
+        const std::int64_t revision = etcd.put("app/1", "one");
+        // Then the events arrive
+        QTRY_COMPARE_WITH_TIMEOUT(collector.count(app), 1u, kWaitMs);
+        QCOMPARE(collector.events[app][0].kv.modRevision, revision);
+        // And keys are read, and authentication is reported off
+        KvClient client;
+        client.setConnection(options);
+        QSignalSpy done(&client, &KvClient::rangeDone);
+        RangeQuery query;
+        query.key = "app/";
+        query.rangeEnd = prefixRangeEnd("app/");
+        client.range(query);
+        QVERIFY(done.wait(kWaitMs));
+        const auto result = done.at(0).at(1).value<RangeResultPtr>();
+        QVERIFY2(result->error.empty(), result->error.c_str());
+        QCOMPARE(result->kvs.size(), 1u);
+        QSignalSpy authDone(&client, &KvClient::authInfoDone);
+        client.authInfo();
+        QVERIFY(authDone.wait(kWaitMs));
+        const auto info = authDone.at(0).at(1).value<AuthInfoPtr>();
+        QVERIFY2(info->error.empty(), info->error.c_str());
+        QCOMPARE(info->state, AuthInfo::State::Off);
     }
 };
 

@@ -82,7 +82,8 @@ QString TestPki::openssl(const QStringList& arguments)
     return {};
 }
 
-std::unique_ptr<EtcdProcess> tlsEtcd(const TestPki& pki, const std::string& name, int tlsPort)
+std::unique_ptr<EtcdProcess> tlsEtcd(const TestPki& pki, const std::string& name, int tlsPort,
+                                     const QStringList& extraArguments)
 {
     MemberSetup setup;
     setup.name = name;
@@ -97,7 +98,8 @@ std::unique_ptr<EtcdProcess> tlsEtcd(const TestPki& pki, const std::string& name
     return std::make_unique<EtcdProcess>(
         setup, QStringList{"--listen-client-urls", plain + QString(",https://127.0.0.1:%1").arg(tlsPort),
                            "--advertise-client-urls", plain, "--cert-file", pki.path("server.crt"), "--key-file",
-                           pki.path("server.key"), "--trusted-ca-file", pki.path("ca1.crt"), "--client-cert-auth"});
+                           pki.path("server.key"), "--trusted-ca-file", pki.path("ca1.crt"), "--client-cert-auth"}
+                   + extraArguments);
 }
 
 }  // namespace etcdscope::testing

@@ -29,7 +29,8 @@ private:
 
 // An etcd (not started) with two client listeners: https on `tlsPort`,
 // demanding a client certificate signed by CA1, and plain http on its
-// endpoint() for the test's own writes.
-std::unique_ptr<EtcdProcess> tlsEtcd(const TestPki& pki, const std::string& name, int tlsPort);
+// endpoint() for the test's own writes; `extraArguments` go to etcd too.
+std::unique_ptr<EtcdProcess> tlsEtcd(const TestPki& pki, const std::string& name, int tlsPort,
+                                     const QStringList& extraArguments = {});
 
 }  // namespace etcdscope::testing

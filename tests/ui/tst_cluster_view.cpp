@@ -75,6 +75,9 @@ private slots:
             QVERIFY(!text(table, row, ClusterView::DbSizeColumn).isEmpty());
         }
         QCOMPARE(view.lastStatus()->leader, cluster.memberId(leader));
+        // And with authentication off (and no users), it says so instead of listing nothing
+        QTRY_COMPARE_WITH_TIMEOUT(view.authTree()->topLevelItemCount(), 1, kWaitMs);
+        QCOMPARE(view.authTree()->topLevelItem(0)->text(0), QString("Authentication is off"));
         view.grab().save(QDir::temp().filePath("cluster-view.png"));
 
         // When the leadership moves

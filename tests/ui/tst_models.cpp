@@ -162,6 +162,25 @@ private slots:
         QCOMPARE(QList<QByteArray>(actual.begin(), actual.end()), segments);
     }
 
+    void shouldShortenEtcdReasonsForTheTree_data()
+    {
+        QTest::addColumn<QString>("reason");
+        QTest::addColumn<QString>("brief");
+        QTest::newRow("grpc wrapped") << "rpc error: code = PermissionDenied desc = etcdserver: permission denied"
+                                      << "permission denied";
+        QTest::newRow("etcdserver only") << "etcdserver: mvcc: required revision has been compacted"
+                                         << "mvcc: required revision has been compacted";
+        QTest::newRow("our sentence") << "The watch was cancelled by etcd." << "The watch was cancelled by etcd.";
+        QTest::newRow("nothing after desc") << "rpc error: code = Unknown desc = " << "rpc error: code = Unknown desc = ";
+    }
+
+    void shouldShortenEtcdReasonsForTheTree()
+    {
+        QFETCH(QString, reason);
+        QFETCH(QString, brief);
+        QCOMPARE(briefReason(reason), brief);
+    }
+
     // --- timeline -----------------------------------------------------------------------
     void shouldInsertQueuedRecordsInOneInsertPerFlush()
     {

@@ -1,5 +1,6 @@
 #include "cluster_view.h"
 
+#include "confirm_change.h"
 #include "key_tree_model.h"  // readableKey
 
 #include <QDateTime>
@@ -9,7 +10,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
-#include <QMessageBox>
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableWidget>
@@ -100,10 +100,7 @@ ClusterView::ClusterView(KvClient* client, QWidget* parent)
         displayAuth(info);
     });
 
-    confirm_ = [this](const QString& title, const QString& text) {
-        return QMessageBox::question(this, title, text, QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel)
-            == QMessageBox::Yes;
-    };
+    confirm_ = [this](const QString& title, const QString& text) { return confirmChange(this, title, text); };
     connect(compactButton_, &QPushButton::clicked, this, [this] {
         qint64 newest = 0;
         if (last_)

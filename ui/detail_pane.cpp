@@ -117,6 +117,7 @@ DetailPane::DetailPane(QWidget* parent)
     text_->setObjectName("detailText");
     json_->setObjectName("detailJson");
     yaml_->setObjectName("detailYaml");
+    hex_->setObjectName("detailHex");
     tabs_->setObjectName("detailTabs");
     header_->setTextFormat(Qt::RichText);
     header_->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -157,8 +158,8 @@ std::optional<QString> DetailPane::showValue(const QByteArray& value)
 {
     if (const auto k8s = decodeKubernetesValue(value)) {
         // Stored by Kubernetes as protobuf: readable fields instead of bytes.
-        text_->setPlainText(tr("apiVersion: %1\nkind: %2\n%3(Kubernetes protobuf, %4 bytes; decoded without its schema: "
-                               "field number: value, nested messages in braces)\n\n%5")
+        text_->setPlainText(tr("apiVersion: %1\nkind: %2\n%3(Kubernetes protobuf, %4 bytes, decoded without the full "
+                               "schema: metadata by name, other fields by number, messages in braces)\n\n%5")
                                 .arg(k8s->apiVersion, k8s->kind,
                                      k8s->contentType.isEmpty() ? QString() : "contentType: " + k8s->contentType + "\n")
                                 .arg(value.size())

@@ -1,14 +1,15 @@
 #include "key_browser.h"
 
 #include "add_watch_dialog.h"
+#include "confirm_change.h"
 #include "detail_pane.h"
+#include "event_format.h"
 #include "key_tree_model.h"
 #include "watch_tree_model.h"  // valuePreview
 
 #include <QCheckBox>
 #include <QHBoxLayout>
 #include <QInputDialog>
-#include <QMessageBox>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -156,10 +157,7 @@ KeyBrowser::KeyBrowser(KvClient* client, QWidget* parent)
     newerButton_->setEnabled(false);
     detail_->showMessage(tr("Select a key to see its value."));
 
-    confirm_ = [this](const QString& title, const QString& text) {
-        return QMessageBox::question(this, title, text, QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel)
-            == QMessageBox::Yes;
-    };
+    confirm_ = [this](const QString& title, const QString& text) { return confirmChange(this, title, text); };
     askValue_ = [this](const QByteArray& key, const QByteArray& current) -> std::optional<QByteArray> {
         bool ok = false;
         const QString text = QInputDialog::getMultiLineText(this, tr("Value of %1").arg(readableKey(key)),
@@ -181,7 +179,7 @@ KeyBrowser::KeyBrowser(KvClient* client, QWidget* parent)
         if (!key || key->isEmpty())
             return;
         if (const auto value = askValue_(*key, {}))
-            putValue(*key, *value);
+            putValue(*key, *value, PutMode::Create);
     });
     connect(editButton_, &QPushButton::clicked, this, &KeyBrowser::editSelected);
     connect(deleteButton_, &QPushButton::clicked, this, [this] {
@@ -217,23 +215,69 @@ void KeyBrowser::editSelected()
         putValue(key, *value);
 }
 
-QString KeyBrowser::putValue(const QByteArray& key, const QByteArray& value)
+QString KeyBrowser::putValue(const QByteArray& key, const QByteArray& value, PutMode mode)
 {
     if (!writable())
         return tr("This connection is read-only: tick Read-write to change keys.");
-    const bool known = key == shownKey_ && shownModRevision_ > 0;
-    const QString before = known ? tr("now %1 bytes: %2").arg(shownValue_.size()).arg(valuePreview(shownValue_, 200))
-                                 : tr("its current value (not read here) is replaced");
-    if (!confirm_(tr("Put a key"), tr("Put %1?\n\nBefore: %2\nAfter: %3 bytes: %4")
-                                        .arg(readableKey(key), before)
-                                        .arg(value.size())
-                                        .arg(valuePreview(value, 200)))) {
+    std::optional<std::int64_t> expected;
+    QString before;
+    QString changes;
+    if (mode == PutMode::Create) {
+        expected = 0;
+        before = tr("the key does not exist");
+    } else if (key == shownKey_ && newestKnown_) {
+        expected = newestModRevision_;
+        before = newestModRevision_ > 0
+                     ? tr("%1 bytes, modified at revision %2").arg(newestValue_.size()).arg(newestModRevision_)
+                     : tr("the key does not exist");
+        if (newestModRevision_ > 0)
+            changes = changeSummary(newestValue_, value);
+    } else {
+        before = tr("not read here; whatever the key holds is replaced");
+    }
+    QString text = tr("Put %1?\n\nBefore: %2\nAfter: %3 bytes").arg(readableKey(key), before).arg(value.size());
+    text += "\n\n" + (changes.isEmpty() ? tr("New value: %1").arg(valuePreview(value, 300)) : changes);
+    if (expected)
+        text += "\n\n" + (*expected > 0 ? tr("If the key changes before this is written, nothing is written.")
+                                        : tr("If the key exists by then, nothing is written."));
+    if (!confirm_(tr("Put a key"), text)) {
         emit written(tr("Nothing was changed."));
         return {};
     }
-    const quint64 id = client_->put(key.toStdString(), value.toStdString());
+    const quint64 id = client_->put(key.toStdString(), value.toStdString(), expected);
     writes_[id] = tr("Put %1").arg(readableKey(key));
     return {};
+}
+
+QString changeSummary(const QByteArray& before, const QByteArray& after, int maxLines)
+{
+    auto isText = [](const QByteArray& bytes) {
+        return !bytes.contains('\0') && isValidUtf8(std::string_view(bytes.constData(), std::size_t(bytes.size())));
+    };
+    if (!isText(before) || !isText(after))
+        return {};
+    const auto beforeJson = prettyJson(before);
+    const auto afterJson = prettyJson(after);
+    const bool json = beforeJson && afterJson;  // formatted, so that layout is not a change
+    const auto lines = diffLines(json ? *beforeJson : QString::fromUtf8(before),
+                                 json ? *afterJson : QString::fromUtf8(after), 2000);
+    if (!lines)
+        return {};
+    QStringList shown;
+    int changed = 0;
+    for (const DiffLine& line : *lines) {
+        if (line.kind == DiffLine::Kind::Same)
+            continue;
+        if (++changed <= maxLines)
+            shown << (line.kind == DiffLine::Kind::Removed ? "- " : "+ ") + line.text.left(160);
+    }
+    if (changed == 0)
+        return QObject::tr("The new value is the same as the current one.");
+    QString out = (json ? QObject::tr("Changed lines (JSON, formatted):") : QObject::tr("Changed lines:")) + "\n"
+        + shown.join('\n');
+    if (changed > maxLines)
+        out += QObject::tr("\n… and %1 more changed lines").arg(changed - maxLines);
+    return out;
 }
 
 QString KeyBrowser::deleteKeys(const QByteArray& keyOrPrefix, bool prefix)
@@ -321,6 +365,7 @@ void KeyBrowser::selectKey(const QModelIndex& index)
         return;
     }
     versionTrail_ = {model_->revision()};
+    newestKnown_ = false;
     readValue(index.data(KeyTreeModel::KeyRole).toByteArray(), model_->revision());
 }
 
@@ -350,6 +395,11 @@ void KeyBrowser::onRangeDone(quint64 id, const RangeResultPtr& result)
     if (!result->error.empty()) {
         detail_->showMessage(QString::fromStdString(result->error));
         return;
+    }
+    if (asOf == 0) {
+        newestKnown_ = true;
+        newestModRevision_ = result->kvs.empty() ? 0 : result->kvs.front().modRevision;
+        newestValue_ = result->kvs.empty() ? QByteArray() : QByteArray::fromStdString(result->kvs.front().value);
     }
     if (result->kvs.empty()) {
         shownModRevision_ = 0;

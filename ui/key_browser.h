@@ -43,8 +43,12 @@ public:
     void setWritable(bool writable);
     bool writable() const;
     // Puts `value` at `key` after a confirmation that shows the change; the
-    // outcome comes as written(). Returns the refusal when read-only.
-    QString putValue(const QByteArray& key, const QByteArray& value);
+    // outcome comes as written(). Returns the refusal when read-only. When
+    // the key's newest value was read here (it is selected), the put is
+    // made only if the key has not changed since; `Create` only if the key
+    // does not exist.
+    enum class PutMode { Replace, Create };
+    QString putValue(const QByteArray& key, const QByteArray& value, PutMode mode = PutMode::Replace);
     // Deletes `key`, or every key under it when `prefix`, after a
     // confirmation that says how many keys and names some.
     QString deleteKeys(const QByteArray& keyOrPrefix, bool prefix);
@@ -103,7 +107,17 @@ private:
     quint64 valueRequest_ = 0;
     QByteArray shownKey_;
     qint64 shownModRevision_ = 0;
+    // The selected key's newest value, once read: what a put replaces, and
+    // the mod revision it must still have (0: the key did not exist).
+    bool newestKnown_ = false;
+    QByteArray newestValue_;
+    qint64 newestModRevision_ = 0;
     std::vector<qint64> versionTrail_;
 };
+
+// What a put changes, for its confirmation: the removed and added lines
+// (of formatted JSON when both values are JSON), at most `maxLines` of them;
+// empty when either value is binary or too long to compare.
+QString changeSummary(const QByteArray& before, const QByteArray& after, int maxLines = 12);
 
 }  // namespace etcdscope::ui

@@ -2,6 +2,7 @@
 
 #include "event_format.h"  // isValidUtf8
 
+#include <QDateTime>
 #include <QObject>
 #include <QStringList>
 
@@ -93,7 +94,74 @@ bool printableText(const QByteArray& bytes)
     return true;
 }
 
-void describe(const std::vector<Field>& fields, int depth, QStringList& lines)
+QString text(const std::vector<Field>& fields, std::uint32_t number)
+{
+    for (const Field& f : fields)
+        if (f.number == number && f.wireType == 2)
+            return QString::fromUtf8(f.bytes);
+    return {};
+}
+
+QByteArray bytes(const std::vector<Field>& fields, std::uint32_t number)
+{
+    for (const Field& f : fields)
+        if (f.number == number && f.wireType == 2)
+            return f.bytes;
+    return {};
+}
+
+// The few field names every Kubernetes object shares (from
+// k8s.io/apimachinery's and k8s.io/api's generated.proto): the object's
+// metadata, and spec/status for the kinds that have them. Other fields keep
+// their numbers.
+struct Schema;
+struct FieldName {
+    std::uint32_t number;
+    const char* name;
+    const Schema* nested = nullptr;  // the message's own names
+    enum class Shape { Plain, Map, Time } shape = Shape::Plain;
+};
+struct Schema {
+    std::vector<FieldName> fields;
+    const FieldName* find(std::uint32_t number) const
+    {
+        for (const FieldName& f : fields)
+            if (f.number == number)
+                return &f;
+        return nullptr;
+    }
+};
+
+const Schema kOwnerReference{{{1, "kind"}, {3, "name"}, {4, "uid"}, {5, "apiVersion"}, {6, "controller"},
+                              {7, "blockOwnerDeletion"}}};
+const Schema kObjectMeta{{{1, "name"}, {2, "generateName"}, {3, "namespace"}, {4, "selfLink"}, {5, "uid"},
+                          {6, "resourceVersion"}, {7, "generation"},
+                          {8, "creationTimestamp", nullptr, FieldName::Shape::Time},
+                          {9, "deletionTimestamp", nullptr, FieldName::Shape::Time}, {10, "deletionGracePeriodSeconds"},
+                          {11, "labels", nullptr, FieldName::Shape::Map}, {12, "annotations", nullptr, FieldName::Shape::Map},
+                          {13, "ownerReferences", &kOwnerReference}, {14, "finalizers"}, {17, "managedFields"}}};
+const Schema kObjectWithSpec{{{1, "metadata", &kObjectMeta}, {2, "spec"}, {3, "status"}}};
+const Schema kConfigMap{{{1, "metadata", &kObjectMeta}, {2, "data", nullptr, FieldName::Shape::Map},
+                         {3, "binaryData", nullptr, FieldName::Shape::Map}, {4, "immutable"}}};
+const Schema kSecret{{{1, "metadata", &kObjectMeta}, {2, "data", nullptr, FieldName::Shape::Map}, {3, "type"},
+                      {4, "stringData", nullptr, FieldName::Shape::Map}, {5, "immutable"}}};
+const Schema kObjectOnly{{{1, "metadata", &kObjectMeta}}};
+
+const Schema& schemaOf(const QString& kind)
+{
+    if (kind == QLatin1String("ConfigMap"))
+        return kConfigMap;
+    if (kind == QLatin1String("Secret"))
+        return kSecret;
+    static const QStringList withSpec{"Pod", "Service", "Node", "Namespace", "PersistentVolume",
+                                      "PersistentVolumeClaim", "ReplicationController", "Deployment", "ReplicaSet",
+                                      "StatefulSet", "DaemonSet", "Job", "CronJob", "Ingress", "NetworkPolicy",
+                                      "HorizontalPodAutoscaler", "PodDisruptionBudget", "CustomResourceDefinition",
+                                      "APIService", "Lease", "ResourceQuota", "LimitRange", "StorageClass"};
+    return withSpec.contains(kind) ? kObjectWithSpec : kObjectOnly;
+}
+
+void describe(const std::vector<Field>& fields, const Schema* schema, int depth, QStringList& lines)
 {
     const QString indent(depth * 2, ' ');
     for (const Field& f : fields) {
@@ -101,18 +169,35 @@ void describe(const std::vector<Field>& fields, int depth, QStringList& lines)
             lines << indent + QObject::tr("… (cut short)");
             return;
         }
-        const QString head = indent + QString::number(f.number) + ": ";
+        const FieldName* name = schema ? schema->find(f.number) : nullptr;
+        const QString head = indent + QString::number(f.number) + (name ? QString(" ") + name->name : QString()) + ": ";
         if (f.wireType != 2) {
             lines << head + QString::number(f.value);
             continue;
         }
         std::vector<Field> nested;
+        if (name && name->shape != FieldName::Shape::Plain && parseMessage(f.bytes, nested)) {
+            if (name->shape == FieldName::Shape::Map) {  // an entry: {1: key, 2: value}
+                const QString key = text(nested, 1);
+                const QByteArray value = bytes(nested, 2);
+                lines << indent + QString::number(f.number) + " " + name->name + "[\"" + key + "\"]: "
+                             + (printableText(value) ? "\"" + QString::fromUtf8(value).replace('\n', "\\n") + "\""
+                                                     : QObject::tr("<%1 bytes>").arg(value.size()));
+            } else {  // Time: {1: seconds, 2: nanos}
+                qint64 seconds = 0;
+                for (const Field& t : nested)
+                    if (t.number == 1 && t.wireType == 0)
+                        seconds = qint64(t.value);
+                lines << head + QDateTime::fromSecsSinceEpoch(seconds, Qt::UTC).toString(Qt::ISODate);
+            }
+            continue;
+        }
         // Text first: short words are often also valid protobuf by accident.
         if (printableText(f.bytes) && !f.bytes.isEmpty()) {
             lines << head + "\"" + QString::fromUtf8(f.bytes).replace('\n', "\\n") + "\"";
         } else if (depth < kMaxDepth && !f.bytes.isEmpty() && parseMessage(f.bytes, nested) && !nested.empty()) {
             lines << head + "{";
-            describe(nested, depth + 1, lines);
+            describe(nested, name ? name->nested : nullptr, depth + 1, lines);
             lines << indent + "}";
         } else {
             lines << head + QObject::tr("<%1 bytes> %2")
@@ -120,14 +205,6 @@ void describe(const std::vector<Field>& fields, int depth, QStringList& lines)
                                 .arg(QString::fromLatin1(f.bytes.left(24).toHex(' ')));
         }
     }
-}
-
-QString text(const std::vector<Field>& fields, std::uint32_t number)
-{
-    for (const Field& f : fields)
-        if (f.number == number && f.wireType == 2)
-            return QString::fromUtf8(f.bytes);
-    return {};
 }
 
 }  // namespace
@@ -161,7 +238,7 @@ std::optional<KubernetesValue> decodeKubernetesValue(const QByteArray& value, bo
     std::vector<Field> object;
     QStringList lines;
     if (parseMessage(raw, object))
-        describe(object, 0, lines);
+        describe(object, &schemaOf(out.kind), 0, lines);
     else
         lines << QObject::tr("(the object's %1 bytes are not protobuf)").arg(raw.size());
     out.fields = lines.join('\n');

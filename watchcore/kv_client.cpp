@@ -120,19 +120,54 @@ public:
         return result;
     }
 
-    WriteResult put(const std::string& key, const std::string& value)
+    WriteResult put(const std::string& key, const std::string& value, std::optional<std::int64_t> expectedModRevision)
     {
-        etcdserverpb::PutRequest request;
-        request.set_key(key);
-        request.set_value(value);
-        etcdserverpb::PutResponse response;
         WriteResult result;
-        const grpc::Status status = call([&](grpc::ClientContext* context) {
-            return kv_->Put(context, request, &response);
-        });
-        if (!status.ok())
-            result.error = lastError_;
+        if (!expectedModRevision) {
+            etcdserverpb::PutRequest request;
+            request.set_key(key);
+            request.set_value(value);
+            etcdserverpb::PutResponse response;
+            const grpc::Status status = call([&](grpc::ClientContext* context) {
+                return kv_->Put(context, request, &response);
+            });
+            if (!status.ok())
+                result.error = lastError_;
+            result.revision = response.header().revision();
+            return result;
+        }
+        // Put only if the key is still as it was read (mod revision 0: absent);
+        // otherwise read what it is now, to say so.
+        etcdserverpb::TxnRequest txn;
+        etcdserverpb::Compare* compare = txn.add_compare();
+        compare->set_key(key);
+        compare->set_target(etcdserverpb::Compare::MOD);
+        compare->set_result(etcdserverpb::Compare::EQUAL);
+        compare->set_mod_revision(*expectedModRevision);
+        etcdserverpb::PutRequest* put = txn.add_success()->mutable_request_put();
+        put->set_key(key);
+        put->set_value(value);
+        etcdserverpb::RangeRequest* now = txn.add_failure()->mutable_request_range();
+        now->set_key(key);
+        now->set_keys_only(true);
+        etcdserverpb::TxnResponse response;
+        const grpc::Status status = call([&](grpc::ClientContext* context) { return kv_->Txn(context, txn, &response); });
         result.revision = response.header().revision();
+        if (!status.ok()) {
+            result.error = lastError_;
+        } else if (!response.succeeded()) {
+            const auto& kvs = response.responses_size() > 0 ? response.responses(0).response_range().kvs()
+                                                            : google::protobuf::RepeatedPtrField<mvccpb::KeyValue>();
+            if (kvs.empty())
+                result.error = "The key was deleted after it was read; nothing was written.";
+            else if (*expectedModRevision == 0)
+                result.error = "The key already exists (modified at revision " + std::to_string(kvs[0].mod_revision())
+                    + "); nothing was written. Select it to change it.";
+            else
+                result.error = "The key changed after it was read (now modified at revision "
+                    + std::to_string(kvs[0].mod_revision()) + ", read at " + std::to_string(*expectedModRevision)
+                    + "); nothing was written. Select it again to see the new value.";
+        }
         return result;
     }
 
@@ -627,10 +662,11 @@ quint64 KvClient::clusterStatus(std::chrono::milliseconds perMemberTimeout)
                                &KvClient::clusterStatusDone);
 }
 
-quint64 KvClient::put(std::string key, std::string value)
+quint64 KvClient::put(std::string key, std::string value, std::optional<std::int64_t> expectedModRevision)
 {
-    return post<WriteResult>([k = std::move(key), v = std::move(value)](KvWorker& w) { return w.put(k, v); },
-                             &KvClient::writeDone);
+    return post<WriteResult>([k = std::move(key), v = std::move(value), expectedModRevision](KvWorker& w) {
+        return w.put(k, v, expectedModRevision);
+    }, &KvClient::writeDone);
 }
 
 quint64 KvClient::deleteRange(std::string key, std::string rangeEnd)

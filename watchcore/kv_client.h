@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -136,7 +137,10 @@ public:
     // (etcd allows it to root, or to anyone while authentication is off).
     quint64 authInfo();
     // Writes (the caller decides whether writing is allowed and confirmed).
-    quint64 put(std::string key, std::string value);
+    // With `expectedModRevision`, only if the key's mod revision is still
+    // that (0: only if the key does not exist); else nothing is written and
+    // the error says what the key is now.
+    quint64 put(std::string key, std::string value, std::optional<std::int64_t> expectedModRevision = std::nullopt);
     // Deletes `key`, or every key in [key, rangeEnd) when rangeEnd is set.
     quint64 deleteRange(std::string key, std::string rangeEnd = {});
     // Maintenance, answered by writeDone too: compaction of the history up

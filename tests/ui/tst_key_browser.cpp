@@ -5,12 +5,14 @@
 #include "etcd_process.h"
 #include "key_browser.h"
 #include "key_tree_model.h"
+#include "protobuf_writer.h"
 #include "test_pki.h"
 
 #include <QAbstractItemModelTester>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -344,7 +346,8 @@ private slots:
         QVERIFY(browser.putValue("edit/a", "2").isEmpty());
         QCOMPARE(written.count(), 1);
         QCOMPARE(written.at(0).at(0).toString(), QString("Nothing was changed."));
-        QVERIFY2(confirmations.last().contains("edit/a") && confirmations.last().contains("After: 1 bytes: 2"),
+        QVERIFY2(confirmations.last().contains("edit/a") && confirmations.last().contains("After: 1 bytes")
+                     && confirmations.last().contains("New value: 2"),
                  qPrintable(confirmations.last()));
         QCOMPARE(valueOf("edit/a"), std::string("1"));
 
@@ -364,6 +367,122 @@ private slots:
         QVERIFY2(written.at(2).at(0).toString().contains("3 key(s) deleted"), qPrintable(written.at(2).at(0).toString()));
         QCOMPARE(valueOf("edit/a"), std::string("(none)"));
         QCOMPARE(valueOf("edit/sub/c"), std::string("(none)"));
+    }
+
+    void shouldConfirmAnEditWithItsChangedLinesAndRefuseItWhenTheKeyChangedMeanwhile()
+    {
+        // Given a JSON value, selected in a read-write browser
+        const QByteArray before = "{\"replicas\":3,\"image\":\"web:1.2\",\"env\":{\"LOG_LEVEL\":\"info\"}}";
+        const QByteArray after = "{\"replicas\":5,\"image\":\"web:1.3\",\"env\":{\"LOG_LEVEL\":\"info\"}}";
+        const std::int64_t read = etcd_.put("guarded/app", before.toStdString());
+        KeyBrowser browser(&client_);
+        browser.resize(900, 600);
+        browser.show();
+        browser.setWritable(true);
+        QSignalSpy written(&browser, &KeyBrowser::written);
+        auto select = [&](std::int64_t modRevision) {
+            browser.browse("guarded/", 0);
+            QVERIFY(loadAll(*browser.model(), {}) >= 0);
+            browser.selectKey(childWithKey(*browser.model(), {}, "guarded/app"));
+            QTRY_VERIFY_WITH_TIMEOUT(browser.findChild<QLabel*>("detailHeader")
+                                         ->text()
+                                         .contains(QString("modified at revision %1 ").arg(modRevision)),
+                                     kWaitMs);
+        };
+        select(read);
+
+        // When the person edits it, with the default confirmation box
+        QString asked;
+        QTimer::singleShot(0, &browser, [&] {
+            auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+            QVERIFY(box);
+            asked = box->text();  // rich text: lines of the change in a fixed font
+            saveShot(*box, "key-browser-edit-confirm.png");
+            box->button(QMessageBox::Yes)->click();
+        });
+        QVERIFY(browser.putValue("guarded/app", after).isEmpty());
+        // Then the box showed exactly the lines that change, and the revision it was read at
+        QVERIFY2(asked.contains("Changed lines (JSON, formatted):"), qPrintable(asked));
+        QVERIFY2(asked.contains("-     &quot;replicas&quot;: 3") && asked.contains("+     &quot;replicas&quot;: 5"),
+                 qPrintable(asked));
+        QVERIFY2(asked.contains("-     &quot;image&quot;: &quot;web:1.2&quot;")
+                     && asked.contains("+     &quot;image&quot;: &quot;web:1.3&quot;"),
+                 qPrintable(asked));
+        QVERIFY2(!asked.contains("LOG_LEVEL"), qPrintable(asked));  // unchanged lines are not listed
+        QVERIFY2(asked.contains(QString("modified at revision %1").arg(read)), qPrintable(asked));
+        QTRY_COMPARE_WITH_TIMEOUT(written.count(), 1, kWaitMs);
+        QVERIFY2(written.at(0).at(0).toString().contains("done at revision"), qPrintable(written.at(0).at(0).toString()));
+
+        // When it is selected again, and someone else changes it before the next edit is confirmed
+        select(etcd_.currentRevision());
+        const std::int64_t other = etcd_.put("guarded/app", "{\"replicas\":9}");
+        browser.setConfirm([](const QString&, const QString&) { return true; });
+        QVERIFY(browser.putValue("guarded/app", before).isEmpty());
+        // Then nothing is written, and the sentence says why
+        QTRY_COMPARE_WITH_TIMEOUT(written.count(), 2, kWaitMs);
+        const QString refused = written.at(1).at(0).toString();
+        QVERIFY2(refused.contains("changed after it was read") && refused.contains(QString::number(other)),
+                 qPrintable(refused));
+        // (etcd still holds the other writer's value)
+        RangeQuery query;
+        query.key = "guarded/app";
+        QSignalSpy done(&client_, &KvClient::rangeDone);
+        const quint64 id = client_.range(query);
+        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(done.begin(), done.end(), [&](const QList<QVariant>& a) {
+            return a.at(0).toULongLong() == id;
+        }), kWaitMs);
+        for (const QList<QVariant>& a : done)
+            if (a.at(0).toULongLong() == id)
+                QCOMPARE(a.at(1).value<RangeResultPtr>()->kvs.at(0).value, std::string("{\"replicas\":9}"));
+
+        // And a new key is not created over an existing one
+        QVERIFY(browser.putValue("guarded/app", "x", KeyBrowser::PutMode::Create).isEmpty());
+        QTRY_COMPARE_WITH_TIMEOUT(written.count(), 3, kWaitMs);
+        QVERIFY2(written.at(2).at(0).toString().contains("already exists"), qPrintable(written.at(2).at(0).toString()));
+    }
+
+    void shouldShowAKubernetesProtobufValueReadably()
+    {
+        // Given a Pod stored the way Kubernetes stores it (protobuf in the
+        // "k8s\0" envelope; fields numbered as in k8s.io/api/core/v1)
+        using namespace etcdscope::testing::protobuf;
+        const QByteArray label = bytesField(1, "k8s-app") + bytesField(2, "kube-dns");
+        const QByteArray metadata = bytesField(1, "coredns-5d78c9869d-8xk2p") + bytesField(2, "coredns-5d78c9869d-")
+            + bytesField(3, "kube-system") + bytesField(5, "4f1c2a9e-33b1-4c52-9d0e-7a1b2c3d4e5f")
+            + bytesField(6, "48213") + bytesField(8, numberField(1, 1764115200)) + bytesField(11, label);
+        const QByteArray port = bytesField(1, "dns") + numberField(3, 53) + bytesField(4, "UDP");
+        const QByteArray container = bytesField(1, "coredns") + bytesField(2, "registry.k8s.io/coredns/coredns:v1.10.1")
+            + bytesField(4, "-conf") + bytesField(4, "/etc/coredns/Corefile") + bytesField(6, port);
+        const QByteArray spec = bytesField(2, container) + bytesField(3, "Always") + bytesField(10, "node-a");
+        const QByteArray status = bytesField(1, "Running") + bytesField(5, "10.0.0.11") + bytesField(6, "10.244.0.3");
+        const QByteArray pod = kubernetesEnvelope("v1", "Pod", bytesField(1, metadata) + bytesField(2, spec)
+                                                                    + bytesField(3, status));
+        const std::string key = "/registry/pods/kube-system/coredns-5d78c9869d-8xk2p";
+        etcd_.put(key, pod.toStdString());
+
+        // When it is selected in the browser
+        KeyBrowser browser(&client_);
+        browser.resize(1100, 760);
+        browser.show();
+        browser.browse("/registry/pods/kube-system/", 0);
+        QVERIFY(loadAll(*browser.model(), {}) >= 0);
+        const QModelIndex index = childWithKey(*browser.model(), {}, QByteArray::fromStdString(key));
+        QVERIFY(index.isValid());
+        browser.view()->setCurrentIndex(index);
+        browser.selectKey(index);
+        // Then its type and fields are readable, not mangled bytes
+        auto* text = browser.findChild<QPlainTextEdit*>("detailText");
+        QTRY_VERIFY_WITH_TIMEOUT(text->toPlainText().startsWith("apiVersion: v1\nkind: Pod\n"), kWaitMs);
+        const QString shown = text->toPlainText();
+        for (const char* expected : {"\"coredns-5d78c9869d-8xk2p\"", "\"kube-system\"",
+                                     "\"registry.k8s.io/coredns/coredns:v1.10.1\"", "3: 53", "\"Running\"",
+                                     "\"10.244.0.3\""})
+            QVERIFY2(shown.contains(expected), qPrintable(shown));
+        // And the exact bytes are still there, in the hex tab
+        const QString hex = browser.findChild<QPlainTextEdit*>("detailHex")->toPlainText();
+        QVERIFY2(hex.startsWith("00000000  6b 38 73 00"), qPrintable(hex.left(80)));  // "k8s\0"
+        browser.findChild<QTabWidget*>("detailTabs")->setCurrentWidget(text);
+        saveShot(browser, "key-browser-kubernetes.png");
     }
 
     void shouldBrowseOverTlsWithAClientCertificate()

@@ -58,9 +58,13 @@ ClusterView::ClusterView(KvClient* client, QWidget* parent)
     snapshotButton_->setObjectName("snapshotButton");
     progress_ = new QLabel;
     progress_->setObjectName("maintenanceProgress");
+    cancelSnapshotButton_ = new QPushButton(tr("Cancel snapshot"));
+    cancelSnapshotButton_->setObjectName("cancelSnapshotButton");
+    cancelSnapshotButton_->hide();
     auto* top = new QHBoxLayout;
     top->addWidget(summary_, 1);
     top->addWidget(progress_);
+    top->addWidget(cancelSnapshotButton_);
     top->addWidget(compactButton_);
     top->addWidget(defragButton_);
     top->addWidget(snapshotButton_);
@@ -124,6 +128,7 @@ ClusterView::ClusterView(KvClient* client, QWidget* parent)
         if (!path.isEmpty())
             saveSnapshot(path);
     });
+    connect(cancelSnapshotButton_, &QPushButton::clicked, this, &ClusterView::cancelSnapshot);
     connect(client_, &KvClient::snapshotProgress, this, [this](quint64 id, qint64 bytes) {
         if (running_.count(id))
             progress_->setText(tr("snapshot: %1 so far").arg(QLocale().formattedDataSize(bytes)));
@@ -135,6 +140,11 @@ ClusterView::ClusterView(KvClient* client, QWidget* parent)
         const QString what = it->second;
         running_.erase(it);
         progress_->clear();
+        if (id == snapshotId_) {
+            snapshotId_ = 0;
+            cancelSnapshotButton_->hide();
+            snapshotButton_->setEnabled(writable_);
+        }
         emit maintenanceDone(result->error.empty() ? tr("%1: done.").arg(what)
                                                    : tr("%1 failed: %2").arg(what, QString::fromStdString(result->error)));
         refresh();
@@ -157,6 +167,8 @@ void ClusterView::setWritable(bool writable)
     writable_ = writable;
     for (QPushButton* button : {compactButton_, defragButton_, snapshotButton_})
         button->setEnabled(writable);
+    if (snapshotId_ != 0)
+        snapshotButton_->setEnabled(false);  // one at a time
 }
 
 QString ClusterView::compactTo(qint64 revision)
@@ -194,9 +206,22 @@ QString ClusterView::saveSnapshot(const QString& path)
                                             "runs.")
                                              .arg(path)))
         return {};
-    running_[client_->snapshot(path.toStdString())] = tr("Snapshot to %1").arg(path);
+    if (snapshotId_ != 0)
+        return tr("A snapshot is being saved already; wait for it or cancel it.");
+    snapshotId_ = client_->snapshot(path.toStdString());
+    running_[snapshotId_] = tr("Snapshot to %1").arg(path);
     progress_->setText(tr("snapshot: starting…"));
+    cancelSnapshotButton_->show();
+    snapshotButton_->setEnabled(false);
     return {};
+}
+
+void ClusterView::cancelSnapshot()
+{
+    if (snapshotId_ == 0)
+        return;
+    client_->cancelSnapshot();
+    progress_->setText(tr("snapshot: cancelling…"));
 }
 
 void ClusterView::refresh()

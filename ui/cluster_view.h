@@ -52,6 +52,8 @@ public:
     QString compactTo(qint64 revision);
     QString defragmentMember(int row);
     QString saveSnapshot(const QString& path);
+    // Ends the snapshot being saved; nothing of it is kept.
+    void cancelSnapshot();
 
 signals:
     void refreshed();
@@ -76,6 +78,8 @@ private:
     QPushButton* defragButton_;
     QPushButton* snapshotButton_;
     QLabel* progress_;
+    QPushButton* cancelSnapshotButton_;
+    quint64 snapshotId_ = 0;  // the snapshot being saved, if any
     QTreeWidget* authTree_;
     quint64 authPending_ = 0;
     std::map<quint64, QString> running_;  // maintenance request -> what it is

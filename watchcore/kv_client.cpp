@@ -34,6 +34,19 @@ public:
             active_->TryCancel();
     }
 
+    // From any thread: if a snapshot is being taken, it ends now (a member
+    // that stopped sending is not waited for).
+    void cancelSnapshot()
+    {
+        snapshotCancelled_ = true;
+        std::lock_guard lock(activeMutex_);
+        if (active_ && snapshotRunning_)
+            active_->TryCancel();
+    }
+
+    // From the client's thread, before a snapshot is queued: no cancel yet.
+    void armSnapshot() { snapshotCancelled_ = false; }
+
     void setConnection(ConnectionOptions options)
     {
         options_ = std::move(options);
@@ -245,6 +258,10 @@ public:
         }
         std::int64_t written = 0;
         bool failed = false;
+        {
+            std::lock_guard lock(activeMutex_);
+            snapshotRunning_ = true;
+        }
         const grpc::Status status = call([&](grpc::ClientContext* context) {
             // Another member after a failure starts the file over.
             std::rewind(file);
@@ -255,6 +272,11 @@ public:
             auto reader = etcdserverpb::Maintenance::NewStub(channel_)->Snapshot(context, {});
             etcdserverpb::SnapshotResponse chunk;
             while (!failed && reader->Read(&chunk)) {
+                if (snapshotCancelled_) {
+                    failed = true;
+                    context->TryCancel();
+                    break;
+                }
                 const std::string& blob = chunk.blob();
                 if (std::fwrite(blob.data(), 1, blob.size(), file) != blob.size()) {
                     result.error = "Writing " + part + " failed: " + std::strerror(errno) + ".";
@@ -267,8 +289,14 @@ public:
             }
             return reader->Finish();
         });
+        {
+            std::lock_guard lock(activeMutex_);
+            snapshotRunning_ = false;
+        }
         const bool closed = std::fclose(file) == 0;
-        if (failed || !status.ok() || !closed) {
+        if (snapshotCancelled_)
+            result.error = "The snapshot was cancelled; nothing of it was kept.";
+        if (failed || !status.ok() || !closed || snapshotCancelled_) {
             if (result.error.empty())
                 result.error = !closed ? "Writing " + part + " failed: " + std::strerror(errno) + "." : lastError_;
             std::remove(part.c_str());  // a partial snapshot is no snapshot
@@ -505,8 +533,9 @@ private:
                 continue;
             }
             lastError_ = describeAttemptFailure(status, endpoint(), options_);
-            if (classifyStatus(status) == StreamError::Kind::Fatal || status.error_code() == grpc::OUT_OF_RANGE)
-                return status;  // the request, not the member, is the problem
+            if (classifyStatus(status) == StreamError::Kind::Fatal || status.error_code() == grpc::OUT_OF_RANGE
+                || status.error_code() == grpc::CANCELLED)
+                return status;  // the request (or this client), not the member, is the problem
             dropChannel();
             endpointIndex_ = (endpointIndex_ + 1) % tries;
         }
@@ -598,6 +627,8 @@ private:
     std::mutex activeMutex_;  // guards the two below, shared with stop()
     grpc::ClientContext* active_ = nullptr;
     bool stopping_ = false;
+    bool snapshotRunning_ = false;             // guarded too: active_ is a snapshot's
+    std::atomic<bool> snapshotCancelled_{false};
 };
 
 KvClient::KvClient(QObject* parent)
@@ -690,6 +721,7 @@ quint64 KvClient::snapshot(std::string path)
 {
     // The id post() is about to take (requests are made on one thread).
     const quint64 id = nextId_.load();
+    worker_->armSnapshot();
     return post<WriteResult>(
         [this, id, p = std::move(path)](KvWorker& w) {
             qint64 reported = 0;
@@ -702,6 +734,8 @@ quint64 KvClient::snapshot(std::string path)
         },
         &KvClient::writeDone);
 }
+
+void KvClient::cancelSnapshot() { worker_->cancelSnapshot(); }
 
 quint64 KvClient::authInfo()
 {

@@ -150,6 +150,8 @@ public:
     quint64 compact(std::int64_t revision);
     quint64 defragment(std::uint64_t memberId, std::vector<std::string> clientUrls);
     quint64 snapshot(std::string path);
+    // Ends a snapshot in progress (its writeDone says so; the file is removed).
+    void cancelSnapshot();
 
 signals:
     void rangeDone(quint64 id, const etcdscope::RangeResultPtr& result);

@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QTableWidget>
 #include <QTreeWidget>
+#include <QPushButton>
 #include <QtTest>
 
 using namespace etcdscope;
@@ -245,6 +246,24 @@ private slots:
         QVERIFY(done.wait(kWaitMs));
         QVERIFY2(done.last().at(0).toString().contains("Cannot write"), qPrintable(done.last().at(0).toString()));
         QVERIFY(!QFile::exists(nowhere) && !QFile::exists(nowhere + ".part"));
+
+        // And a snapshot cancelled while it streams (a store of 24 MiB here)
+        // ends with a sentence, leaving no file, and another can be started
+        const std::string mebibyte(1 << 20, 'x');
+        for (int i = 0; i < 24; ++i)
+            QVERIFY(etcd.put("big/" + std::to_string(i), mebibyte) > 0);
+        const QString cancelled = dir.filePath("cancelled.db");
+        QVERIFY(view.saveSnapshot(cancelled).isEmpty());
+        auto* cancel = view.findChild<QPushButton*>("cancelSnapshotButton");
+        QVERIFY(!cancel->isHidden());
+        QVERIFY(!view.findChild<QPushButton*>("snapshotButton")->isEnabled());
+        QVERIFY(view.saveSnapshot(cancelled).contains("already"));
+        cancel->click();
+        QVERIFY(done.wait(kWaitMs));
+        QVERIFY2(done.last().at(0).toString().contains("cancelled"), qPrintable(done.last().at(0).toString()));
+        QVERIFY(!QFile::exists(cancelled) && !QFile::exists(cancelled + ".part"));
+        QVERIFY(cancel->isHidden());
+        QVERIFY(view.findChild<QPushButton*>("snapshotButton")->isEnabled());
     }
 };
 

@@ -142,7 +142,9 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
 
 MainWindow::~MainWindow()
 {
-    storeThread_->quit();
+    // Quit from the store's own queue: what was queued before (events to
+    // record, resume points) is written first.
+    QMetaObject::invokeMethod(store_, [thread = storeThread_] { thread->quit(); }, Qt::QueuedConnection);
     storeThread_->wait();
     delete store_;
 }
@@ -606,6 +608,9 @@ void MainWindow::connectWith(const ConnectionOptions& options, const QString& en
     QSettings().setValue("connection/endpoints", endpoints);
     kvClient_->setConnection(options);
     if (afresh) {
+        afreshPending_.clear();
+        for (const WatchHandle handle : treeModel_->watches())
+            afreshPending_.insert(handle);
         session_->connectAfresh(options);
         timelineModel_->append({noteRecord(tr("Started afresh on %1: the watches begin at its current revision; "
                                               "revisions above belong to the cluster watched before.")
@@ -729,6 +734,20 @@ void MainWindow::onUpdates(const UpdateBatchPtr& batch)
     }
     if (!notes.empty())
         timelineModel_->append(std::move(notes));
+
+    // After starting afresh, a watch's stored resume point is the old
+    // cluster's revision until it sees an event here: once it is live on the
+    // new cluster, store where it resumes there (queued after this batch's
+    // events, so never below them).
+    for (const WatchInfo& info : batch->watchInfos) {
+        if (!afreshPending_.contains(info.handle) || info.state != WatchState::Live || info.nextRevision <= 0)
+            continue;
+        afreshPending_.remove(info.handle);
+        if (storeReady_)
+            QMetaObject::invokeMethod(store_, [s = store_, h = info.handle, r = info.nextRevision - 1] {
+                s->setResumeRevision(h, r);
+            }, Qt::QueuedConnection);
+    }
 }
 
 void MainWindow::onAppended(qint64 eventCount)

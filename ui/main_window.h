@@ -12,6 +12,7 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QMainWindow>
+#include <QSet>
 #include <QTimer>
 
 class QAction;
@@ -117,6 +118,7 @@ private:
     QTreeView* groupView_ = nullptr;      // the timeline grouped by revision
     QStackedWidget* timelineStack_ = nullptr;
     DetailPane* detail_ = nullptr;
+    QSet<WatchHandle> afreshPending_;  // watches not yet live on the cluster started afresh
     RevisionChart* chart_ = nullptr;
     QSplitter* mainSplitter_ = nullptr;
     QSplitter* rightSplitter_ = nullptr;

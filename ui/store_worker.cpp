@@ -38,6 +38,12 @@ void StoreWorker::removeWatch(WatchHandle handle)
         store_->removeWatch(storeIds_.take(handle));
 }
 
+void StoreWorker::setResumeRevision(WatchHandle handle, qint64 lastRevision)
+{
+    if (store_ && storeIds_.contains(handle))
+        store_->setLastRevision(storeIds_.value(handle), lastRevision);
+}
+
 void StoreWorker::append(RecordBatch batch, qint64 eventCount)
 {
     if (!store_) {

@@ -31,6 +31,9 @@ public:
     void addWatch(WatchHandle handle, WatchDefinition definition);
     void removeWatch(WatchHandle handle);
     void append(RecordBatch batch, qint64 eventCount);
+    // Where the watch resumes after a restart of the monitor, set outright
+    // (after starting afresh on another cluster, whose revisions are lower).
+    void setResumeRevision(WatchHandle handle, qint64 lastRevision);
     void exportTo(QString path, ExportFormat format, std::optional<WatchHandle> watch, QString keyContains,
                   std::shared_ptr<std::atomic<bool>> cancelled);
 

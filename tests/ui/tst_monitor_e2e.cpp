@@ -10,6 +10,7 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -278,6 +279,80 @@ private slots:
         QCOMPARE(timeline->record(timeline->rowCount() - 1).modRevision, last);
         for (int row = 1; row < timeline->rowCount(); ++row)
             QVERIFY(timeline->record(row).modRevision >= timeline->record(row - 1).modRevision);
+    }
+
+    void shouldResumeOnTheClusterStartedAfreshAfterARestart()
+    {
+        // Given the monitor watching app/ on cluster A, which is at a high revision
+        EtcdProcess a;
+        QVERIFY2(a.start().empty(), "etcd A did not start");
+        EtcdProcess b;
+        QVERIFY2(b.start().empty(), "etcd B did not start");
+        for (int i = 0; i < 20; ++i)
+            a.put("app/a", std::to_string(i));
+        QTemporaryDir data;
+        MainWindowOptions options = optionsFor(a, data);
+        {
+            MainWindow window(options);
+            window.show();
+            QAction* add = findAction(&window, "&Add watch…");
+            QTimer::singleShot(0, &window, [] {
+                auto* dialog = qobject_cast<AddWatchDialog*>(QApplication::activeModalWidget());
+                QVERIFY(dialog);
+                dialog->findChild<QLineEdit*>("keyEdit")->setText("app/");
+                dialog->findChild<QComboBox*>("modeCombo")->setCurrentIndex(AddWatchDialog::PrefixMode);
+                dialog->findChild<QDialogButtonBox*>("buttonBox")->button(QDialogButtonBox::Ok)->click();
+            });
+            add->trigger();
+            QTRY_COMPARE_WITH_TIMEOUT(window.treeModel()->rowCount(), 1, kWaitMs);
+            const WatchHandle handle = window.treeModel()->watches().front();
+            auto state = [&] {
+                return window.treeModel()->indexOfWatch(handle).siblingAtColumn(WatchTreeModel::ValueColumn).data().toString();
+            };
+            QTRY_COMPARE_WITH_TIMEOUT(state(), QString("live"), kWaitMs);
+            a.put("app/a", "last on A");
+            QTRY_COMPARE_WITH_TIMEOUT(window.eventsRecorded(), 1, kWaitMs);
+
+            // When the person points it at cluster B, starting afresh, and closes it
+            // before anything changes on B
+            QTimer::singleShot(0, &window, [&b] {
+                QDialog* dialog = qobject_cast<QDialog*>(QApplication::activeModalWidget());
+                QVERIFY(dialog);
+                dialog->findChild<QLineEdit*>("endpointsEdit")->setText(QString::fromStdString(b.endpoint()));
+                dialog->findChild<QCheckBox*>("afreshCheck")->setChecked(true);
+                dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
+            });
+            findAction(&window, "Connection…")->trigger();
+            // (live on B: resuming from B's next revision)
+            const QString onB = QString("Next revision (resumes from): %1<").arg(b.currentRevision() + 1);
+            QTRY_VERIFY_WITH_TIMEOUT(
+                window.treeModel()->indexOfWatch(handle).data(Qt::ToolTipRole).toString().contains(onB), kWaitMs);
+            QCOMPARE(state(), QString("live"));
+        }
+        // (the stored resume point is B's revision now, not A's)
+        {
+            QString storeError;
+            auto store = EventStore::open(data.filePath("events.sqlite"), &storeError);
+            QVERIFY2(store, qPrintable(storeError));
+            QTRY_VERIFY_WITH_TIMEOUT(store->watches().size() == 1 && store->watches().front().lastRevision < 20,
+                                     kWaitMs);
+        }
+
+        // Then, opened again, it resumes on B and shows B's next change
+        options.endpoints = QString::fromStdString(b.endpoint());
+        MainWindow window(options);
+        window.show();
+        QTRY_COMPARE_WITH_TIMEOUT(window.treeModel()->rowCount(), 1, kWaitMs);
+        const std::int64_t onB = b.put("app/b", "first on B");
+        QVERIFY(onB < 20);  // B's revisions are below the ones seen on A
+        auto shown = [&] {
+            for (int row = 0; row < window.timelineModel()->rowCount(); ++row)
+                if (window.timelineModel()->record(row).key == "app/b")
+                    return window.timelineModel()->record(row).modRevision;
+            return qint64(0);
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(shown(), qint64(onB), kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(window.eventsRecorded(), 1, kWaitMs);
     }
 
     void shouldKeepWhatWasRecordedWhenTheMonitorIsKilled()

@@ -124,6 +124,7 @@ DetailPane::DetailPane(QWidget* parent)
     // Two fixed lines; a word-wrapped rich label gets a one-line height here.
     header_->setWordWrap(false);
     header_->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    diff_->setObjectName("detailDiff");
     diff_->setReadOnly(true);
     diff_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     diff_->setLineWrapMode(QTextEdit::NoWrap);

@@ -189,10 +189,10 @@ private slots:
         QVERIFY(pane);
         auto* tabs = pane->findChild<QTabWidget*>("detailTabs");
         QVERIFY(tabs);
-        tabs->setCurrentIndex(3);  // Diff
-        // Then the diff of the pretty-printed JSON shows exactly the changed line
-        auto* diff = qobject_cast<QTextEdit*>(tabs->currentWidget());
+        auto* diff = pane->findChild<QTextEdit*>("detailDiff");
         QVERIFY(diff);
+        tabs->setCurrentWidget(diff);
+        // Then the diff of the pretty-printed JSON shows exactly the changed line
         const QString text = diff->toPlainText();
         QVERIFY2(text.contains("-     \"replicas\": 3,") && text.contains("+     \"replicas\": 5,"), qPrintable(text));
         QVERIFY(text.contains("      \"owner\": \"team-a\""));

@@ -357,8 +357,10 @@ void ClusterView::displayAuth(const AuthInfoPtr& info)
             authTree_, {info->state == AuthInfo::State::On ? tr("Authentication is on") : tr("Authentication is off"),
                         info->state == AuthInfo::State::On
                             ? tr("requests need a user; roles below say what each may read and write")
-                            : tr("every client may read and write every key; the users below take effect "
-                                 "once it is turned on")});
+                            : info->users.empty()
+                                ? tr("every client may read and write every key")
+                                : tr("every client may read and write every key; the users below take effect "
+                                     "once it is turned on")});
         QFont bold = state->font(0);
         bold.setBold(true);
         state->setFont(0, bold);

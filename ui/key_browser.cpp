@@ -192,6 +192,14 @@ KeyBrowser::KeyBrowser(KvClient* client, QWidget* parent)
     updateStatus();
 }
 
+void KeyBrowser::setStoreRevision(qint64 revision)
+{
+    if (revision <= storeRevision_)
+        return;
+    storeRevision_ = revision;
+    updateStatus();
+}
+
 void KeyBrowser::setWritable(bool writable) { writableCheck_->setChecked(writable); }
 
 bool KeyBrowser::writable() const { return writableCheck_->isChecked(); }
@@ -448,6 +456,8 @@ void KeyBrowser::updateStatus()
                                : tr("As of revision %1").arg(model_->revision()))
                  : model_->readRevision() > 0 ? tr("Newest (read at revision %1)").arg(model_->readRevision())
                                               : tr("Newest");
+    if (!past && model_->readRevision() > 0 && storeRevision_ > model_->readRevision())
+        text += tr(" · the store has moved on to revision %1: Browse reloads").arg(storeRevision_);
     text += top == 1 ? tr(" · 1 entry at the top level") : tr(" · %1 entries at the top level").arg(top);
     if (model_->pendingPages() > 0)
         text += tr(" · loading…");

@@ -38,6 +38,10 @@ public:
     // Selects the key at `index` and reads its value (as a click does).
     void selectKey(const QModelIndex& index);
 
+    // The newest store revision the monitor knows of (from its watches):
+    // the status says when the tree shown is older than that.
+    void setStoreRevision(qint64 revision);
+
     // Editing is off until switched on, per connection (the monitor switches
     // it off whenever it connects).
     void setWritable(bool writable);
@@ -107,6 +111,7 @@ private:
     quint64 valueRequest_ = 0;
     QByteArray shownKey_;
     qint64 shownModRevision_ = 0;
+    qint64 storeRevision_ = 0;  // see setStoreRevision
     // The selected key's newest value, once read: what a put replaces, and
     // the mod revision it must still have (0: the key did not exist).
     bool newestKnown_ = false;

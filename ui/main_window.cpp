@@ -710,6 +710,8 @@ void MainWindow::onUpdates(const UpdateBatchPtr& batch)
     chart_->recordServerRevision(serverRevision_, receivedMs);
     // The revision follows each batch (a label's text, cheap); rates stay per second.
     revisionStatus_->setText(serverRevision_ > 0 ? tr("revision %1").arg(serverRevision_) : tr("revision –"));
+    if (keyBrowser_)
+        keyBrowser_->setStoreRevision(serverRevision_);
     eventsThisSecond_ += batch->eventCount;
     for (const WatchInfo& info : batch->watchInfos) {
         treeModel_->setWatchInfo(info);

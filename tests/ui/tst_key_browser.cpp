@@ -485,6 +485,32 @@ private slots:
         saveShot(browser, "key-browser-kubernetes.png");
     }
 
+    void shouldSayWhenTheStoreHasMovedOnSinceTheTreeWasRead()
+    {
+        // Given a tree read at the newest revision
+        etcd_.put("moving/a", "1");
+        KeyBrowser browser(&client_);
+        browser.browse("moving/", 0);
+        QVERIFY(loadAll(*browser.model(), {}) >= 0);
+        auto* status = browser.findChild<QLabel*>("keyBrowserStatus");
+        const qint64 read = browser.model()->readRevision();
+        QVERIFY(read > 0);
+        QVERIFY2(!status->text().contains("moved on"), qPrintable(status->text()));
+        // When the watches report a newer revision of the store
+        browser.setStoreRevision(read + 3);
+        // Then the status says so, and how to reload
+        QVERIFY2(status->text().contains(QString("moved on to revision %1: Browse reloads").arg(read + 3)),
+                 qPrintable(status->text()));
+        // And after Browse it is current again
+        etcd_.put("moving/b", "2");
+        etcd_.put("moving/c", "3");
+        etcd_.put("moving/d", "4");
+        browser.browse("moving/", 0);
+        QVERIFY(loadAll(*browser.model(), {}) >= 0);
+        QCOMPARE(browser.model()->rowCount(), 4);
+        QVERIFY2(!status->text().contains("moved on"), qPrintable(status->text()));
+    }
+
     void shouldBrowseOverTlsWithAClientCertificate()
     {
         // Given an etcd that speaks TLS only to clients with a certificate from CA1

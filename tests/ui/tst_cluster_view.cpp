@@ -7,6 +7,7 @@
 
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
 
+#include <QDeadlineTimer>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTableWidget>
@@ -182,6 +183,68 @@ private slots:
         QCOMPARE(tree.topLevelItemCount(), 1);
         QCOMPARE(tree.topLevelItem(0)->text(0), QString::number(quint64(session), 16));
         QVERIFY(tree.topLevelItem(0)->isExpanded());  // what was open stays open
+    }
+
+    void shouldShowALearnerAsALearner()
+    {
+        // Given a one-member cluster, and a second member added as a learner
+        MemberSetup first;
+        first.name = "voter";
+        first.clientPort = freeLoopbackPort();
+        first.peerPort = freeLoopbackPort();
+        first.advertisedPeerUrl = "http://127.0.0.1:" + std::to_string(first.peerPort);
+        first.initialCluster = "voter=" + first.advertisedPeerUrl;
+        first.clusterToken = "etcdscope-learner";
+        EtcdProcess voter(first, {});
+        QVERIFY2(voter.start().empty(), "etcd did not start");
+        MemberSetup second = first;
+        second.name = "learner";
+        second.clientPort = freeLoopbackPort();
+        second.peerPort = freeLoopbackPort();
+        second.advertisedPeerUrl = "http://127.0.0.1:" + std::to_string(second.peerPort);
+        second.initialCluster = first.initialCluster + ",learner=" + second.advertisedPeerUrl;
+        {
+            auto channel = grpc::CreateChannel(voter.endpoint(), grpc::InsecureChannelCredentials());
+            etcdserverpb::MemberAddRequest add;
+            add.add_peerurls(second.advertisedPeerUrl);
+            add.set_islearner(true);
+            etcdserverpb::MemberAddResponse added;
+            grpc::ClientContext context;
+            context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+            const grpc::Status status = etcdserverpb::Cluster::NewStub(channel)->MemberAdd(&context, add, &added);
+            QVERIFY2(status.ok(), status.error_message().c_str());
+        }
+        EtcdProcess learner(second, {"--initial-cluster-state", "existing"});
+        // (a learner serves no key reads, so it is not waited for like a voter:
+        // the view's own reads below wait until it answers)
+        QVERIFY2(learner.spawn().empty(), "the learner did not start");
+
+        // When the view reads the cluster
+        KvClient client;
+        ConnectionOptions options;
+        options.endpoints = {voter.endpoint()};
+        client.setConnection(options);
+        ClusterView view(&client);
+        QSignalSpy refreshed(&view, &ClusterView::refreshed);
+        // Then the learner is listed as one, beside the leader, both answering
+        // (a learner that has just started may need a moment to catch up)
+        const QStringList expected{"learner learner healthy", "voter ★ leader healthy"};
+        QStringList roles;
+        QDeadlineTimer deadline(kWaitMs);
+        while (!deadline.hasExpired()) {
+            view.refresh();
+            QVERIFY(refreshed.wait(kWaitMs));
+            roles.clear();
+            for (int row = 0; row < view.table()->rowCount(); ++row)
+                roles << text(*view.table(), row, ClusterView::NameColumn) + " "
+                        + text(*view.table(), row, ClusterView::RoleColumn) + " "
+                        + text(*view.table(), row, ClusterView::HealthColumn);
+            roles.sort();
+            if (roles == expected)
+                break;
+            QTest::qWait(200);  // between two reads of the cluster
+        }
+        QCOMPARE(roles, expected);
     }
 
     void shouldRunMaintenanceOnlyWhenWritableAndConfirmed()

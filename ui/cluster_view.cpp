@@ -48,6 +48,10 @@ ClusterView::ClusterView(KvClient* client, QWidget* parent)
     summary_->setTextFormat(Qt::RichText);
     alarms_ = new QLabel;
     alarms_->setObjectName("clusterAlarms");
+    disarmButton_ = new QPushButton(tr("D&isarm alarms…"));
+    disarmButton_->setObjectName("disarmButton");
+    disarmButton_->hide();
+    connect(disarmButton_, &QPushButton::clicked, this, &ClusterView::disarmAlarms);
     auto* refreshButton = new QPushButton(tr("&Refresh"));
     connect(refreshButton, &QPushButton::clicked, this, &ClusterView::refresh);
     compactButton_ = new QPushButton(tr("&Compact…"));
@@ -95,7 +99,10 @@ ClusterView::ClusterView(KvClient* client, QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addLayout(top);
-    layout->addWidget(alarms_);
+    auto* alarmRow = new QHBoxLayout;
+    alarmRow->addWidget(alarms_, 1);
+    alarmRow->addWidget(disarmButton_);
+    layout->addLayout(alarmRow);
     layout->addWidget(split, 1);
     connect(client_, &KvClient::authInfoDone, this, [this](quint64 id, const AuthInfoPtr& info) {
         if (id != authPending_)
@@ -165,7 +172,7 @@ ClusterView::ClusterView(KvClient* client, QWidget* parent)
 void ClusterView::setWritable(bool writable)
 {
     writable_ = writable;
-    for (QPushButton* button : {compactButton_, defragButton_, snapshotButton_})
+    for (QPushButton* button : {compactButton_, defragButton_, snapshotButton_, disarmButton_})
         button->setEnabled(writable);
     if (snapshotId_ != 0)
         snapshotButton_->setEnabled(false);  // one at a time
@@ -180,6 +187,23 @@ QString ClusterView::compactTo(qint64 revision)
                                      .arg(revision)))
         return {};
     running_[client_->compact(revision)] = tr("Compaction to revision %1").arg(revision);
+    return {};
+}
+
+QString ClusterView::disarmAlarms()
+{
+    if (!writable_)
+        return tr("This connection is read-only: tick Read-write (Keys tab) to disarm alarms.");
+    QStringList raised;
+    if (last_)
+        for (const std::string& alarm : last_->alarms)
+            raised << QString::fromStdString(alarm);
+    if (!confirm_(tr("Disarm alarms"),
+                  tr("Disarm %1?\n\netcd raises NOSPACE again at once if the database is still over its quota: "
+                     "compact and defragment first.")
+                      .arg(raised.isEmpty() ? tr("every alarm") : raised.join(", "))))
+        return {};
+    running_[client_->disarmAlarms()] = tr("Disarming the alarms");
     return {};
 }
 
@@ -327,6 +351,7 @@ void ClusterView::display(const ClusterStatusPtr& status)
                             .arg(leaderName.toHtmlEscaped())
                             .arg(healthy)
                             .arg(when));
+    disarmButton_->setVisible(!status->alarms.empty());
     if (status->alarms.empty()) {
         alarms_->setText(tr("Alarms: none"));
         alarms_->setStyleSheet({});

@@ -51,6 +51,7 @@ public:
     void setConfirm(Confirm confirm) { confirm_ = std::move(confirm); }
     QString compactTo(qint64 revision);
     QString defragmentMember(int row);
+    QString disarmAlarms();
     QString saveSnapshot(const QString& path);
     // Ends the snapshot being saved; nothing of it is kept.
     void cancelSnapshot();
@@ -67,6 +68,7 @@ private:
     KvClient* client_;
     QLabel* summary_;
     QLabel* alarms_;
+    QPushButton* disarmButton_;  // shown while an alarm is raised
     QTableWidget* table_;
     QTimer timer_;
     quint64 pending_ = 0;

@@ -215,6 +215,10 @@ std::string describeStatus(const grpc::Status& status, const std::string& endpoi
         return "Something answered at " + endpoint + ", but not with etcd's gRPC protocol. Is this the right port?";
     if (contains(m, "no leader"))
         return at + " has no leader; trying another member.";
+    if (contains(m, "database space exceeded"))
+        return at + " refused the write: its database is full (the quota set by --quota-backend-bytes is reached "
+                    "and the NOSPACE alarm is raised). Compact and defragment to free space, then disarm the alarm "
+                    "(Cluster tab).";
     return at + ": " + (m.empty() ? std::string(codeName(status.error_code())) : m) + ".";
 }
 

@@ -221,6 +221,40 @@ public:
         return result;
     }
 
+    // Deactivates every raised alarm (what `etcdctl alarm disarm` does);
+    // `deleted` counts them.
+    WriteResult disarmAlarms()
+    {
+        WriteResult result;
+        etcdserverpb::AlarmRequest list;
+        list.set_action(etcdserverpb::AlarmRequest::GET);
+        etcdserverpb::AlarmResponse raised;
+        grpc::Status status = call([&](grpc::ClientContext* context) {
+            return etcdserverpb::Maintenance::NewStub(channel_)->Alarm(context, list, &raised);
+        });
+        if (!status.ok()) {
+            result.error = lastError_;
+            return result;
+        }
+        for (const etcdserverpb::AlarmMember& alarm : raised.alarms()) {
+            etcdserverpb::AlarmRequest disarm;
+            disarm.set_action(etcdserverpb::AlarmRequest::DEACTIVATE);
+            disarm.set_memberid(alarm.memberid());
+            disarm.set_alarm(alarm.alarm());
+            etcdserverpb::AlarmResponse response;
+            status = call([&](grpc::ClientContext* context) {
+                return etcdserverpb::Maintenance::NewStub(channel_)->Alarm(context, disarm, &response);
+            });
+            if (!status.ok()) {
+                result.error = lastError_;
+                return result;
+            }
+            ++result.deleted;
+            result.revision = response.header().revision();
+        }
+        return result;
+    }
+
     WriteResult defragment(std::uint64_t memberId, const std::vector<std::string>& clientUrls)
     {
         WriteResult result;
@@ -704,6 +738,11 @@ quint64 KvClient::deleteRange(std::string key, std::string rangeEnd)
 {
     return post<WriteResult>([k = std::move(key), e = std::move(rangeEnd)](KvWorker& w) { return w.deleteRange(k, e); },
                              &KvClient::writeDone);
+}
+
+quint64 KvClient::disarmAlarms()
+{
+    return post<WriteResult>([](KvWorker& w) { return w.disarmAlarms(); }, &KvClient::writeDone);
 }
 
 quint64 KvClient::compact(std::int64_t revision)

@@ -148,6 +148,8 @@ public:
     // snapshot of the store written to `path` (through `path`.part, renamed
     // when complete, removed when not), with snapshotProgress on the way.
     quint64 compact(std::int64_t revision);
+    // Deactivates every raised alarm (NOSPACE once space is freed, CORRUPT).
+    quint64 disarmAlarms();
     quint64 defragment(std::uint64_t memberId, std::vector<std::string> clientUrls);
     quint64 snapshot(std::string path);
     // Ends a snapshot in progress (its writeDone says so; the file is removed).

@@ -12,6 +12,7 @@
 #include <QTemporaryDir>
 #include <QTableWidget>
 #include <QTreeWidget>
+#include <QLabel>
 #include <QPushButton>
 #include <QtTest>
 
@@ -245,6 +246,65 @@ private slots:
             QTest::qWait(200);  // between two reads of the cluster
         }
         QCOMPARE(roles, expected);
+    }
+
+    void shouldShowTheAlarmOfAFullDatabaseAndExplainRefusedWrites()
+    {
+        // Given an etcd whose database may hold 1 MiB
+        EtcdProcess etcd({"--quota-backend-bytes=" + QString::number(1 << 20)});
+        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        KvClient client;
+        ConnectionOptions options;
+        options.endpoints = {etcd.endpoint()};
+        client.setConnection(options);
+        // When it is filled until etcd refuses a write
+        QSignalSpy written(&client, &KvClient::writeDone);
+        const std::string blob(100 * 1024, 'x');
+        std::string refusal;
+        for (int i = 0; i < 200 && refusal.empty(); ++i) {
+            client.put("fill/" + std::to_string(i), blob);
+            QVERIFY(written.wait(kWaitMs));
+            refusal = written.last().at(1).value<WriteResultPtr>()->error;
+        }
+        // Then the refusal is a sentence about space
+        QVERIFY2(refusal.find("database is full") != std::string::npos && refusal.find("NOSPACE") != std::string::npos,
+                 refusal.c_str());
+        // And the cluster view shows etcd's alarm
+        ClusterView view(&client);
+        QSignalSpy refreshed(&view, &ClusterView::refreshed);
+        view.refresh();
+        QVERIFY(refreshed.wait(kWaitMs));
+        const QString alarms = view.findChild<QLabel*>("clusterAlarms")->text();
+        QVERIFY2(alarms.contains("NOSPACE"), qPrintable(alarms));
+        auto* disarm = view.findChild<QPushButton*>("disarmButton");
+        QVERIFY(!disarm->isHidden());
+        QVERIFY(view.disarmAlarms().contains("read-only"));
+        view.resize(1200, 300);
+        view.grab().save(QDir::temp().filePath("cluster-view-nospace.png"));
+
+        // When the person frees space (delete, compact, defragment) and disarms the alarm
+        view.setWritable(true);
+        view.setConfirm([](const QString&, const QString&) { return true; });
+        QSignalSpy done(&view, &ClusterView::maintenanceDone);
+        client.deleteRange("fill/", prefixRangeEnd("fill/"));
+        QVERIFY(written.wait(kWaitMs));
+        const std::int64_t head = written.last().at(1).value<WriteResultPtr>()->revision;
+        QVERIFY(head > 0);
+        for (const auto& step : std::vector<std::function<QString()>>{[&] { return view.compactTo(head); },
+                                                                      [&] { return view.defragmentMember(0); },
+                                                                      [&] { return view.disarmAlarms(); }}) {
+            QVERIFY(step().isEmpty());
+            QVERIFY(done.wait(kWaitMs));
+            QVERIFY2(done.last().at(0).toString().contains("done"), qPrintable(done.last().at(0).toString()));
+        }
+        // Then the alarm is gone and writes are taken again
+        QTRY_VERIFY_WITH_TIMEOUT(view.findChild<QLabel*>("clusterAlarms")->text() == "Alarms: none", kWaitMs);
+        QVERIFY(disarm->isHidden());
+        client.put("after", "1");
+        QVERIFY(written.wait(kWaitMs));
+        QVERIFY2(written.last().at(1).value<WriteResultPtr>()->error.empty(),
+                 written.last().at(1).value<WriteResultPtr>()->error.c_str());
+        qInfo("refused write: %s", refusal.c_str());
     }
 
     void shouldRunMaintenanceOnlyWhenWritableAndConfirmed()

@@ -4,6 +4,7 @@
 #include "event_store.h"
 #include "event_timeline_model.h"
 #include "main_window.h"
+#include "monitor_test_helpers.h"
 #include "offline_log_window.h"
 #include "revision_chart.h"
 #include "watch_tree_model.h"
@@ -35,14 +36,6 @@ using namespace etcdscope::testing;
 namespace {
 
 constexpr int kWaitMs = 20'000;
-
-QAction* findAction(QWidget* window, const QString& text)
-{
-    for (QAction* action : window->findChildren<QAction*>())
-        if (action->text() == text)
-            return action;
-    return nullptr;
-}
 
 MainWindowOptions optionsFor(const EtcdProcess& etcd, const QTemporaryDir& data)
 {
@@ -89,16 +82,7 @@ private slots:
             // Given the monitor, and a watch added through the dialog
             MainWindow window(options);
             window.show();
-            QAction* add = findAction(&window, "&Add watch…");
-            QVERIFY(add);
-            QTimer::singleShot(0, &window, [] {
-                auto* dialog = qobject_cast<AddWatchDialog*>(QApplication::activeModalWidget());
-                QVERIFY(dialog);
-                dialog->findChild<QLineEdit*>("keyEdit")->setText("app/");
-                dialog->findChild<QComboBox*>("modeCombo")->setCurrentIndex(AddWatchDialog::PrefixMode);
-                dialog->findChild<QDialogButtonBox*>("buttonBox")->button(QDialogButtonBox::Ok)->click();
-            });
-            add->trigger();
+            addPrefixWatch(window, "app/");
             QTRY_COMPARE_WITH_TIMEOUT(window.treeModel()->rowCount(), 1, kWaitMs);
             const WatchHandle handle = window.treeModel()->watches().front();
             QTRY_COMPARE_WITH_TIMEOUT(
@@ -295,15 +279,7 @@ private slots:
         {
             MainWindow window(options);
             window.show();
-            QAction* add = findAction(&window, "&Add watch…");
-            QTimer::singleShot(0, &window, [] {
-                auto* dialog = qobject_cast<AddWatchDialog*>(QApplication::activeModalWidget());
-                QVERIFY(dialog);
-                dialog->findChild<QLineEdit*>("keyEdit")->setText("app/");
-                dialog->findChild<QComboBox*>("modeCombo")->setCurrentIndex(AddWatchDialog::PrefixMode);
-                dialog->findChild<QDialogButtonBox*>("buttonBox")->button(QDialogButtonBox::Ok)->click();
-            });
-            add->trigger();
+            addPrefixWatch(window, "app/");
             QTRY_COMPARE_WITH_TIMEOUT(window.treeModel()->rowCount(), 1, kWaitMs);
             const WatchHandle handle = window.treeModel()->watches().front();
             auto state = [&] {

@@ -11,6 +11,7 @@
 #include "key_browser.h"
 #include "key_tree_model.h"
 #include "main_window.h"
+#include "monitor_test_helpers.h"
 #include "test_pki.h"
 #include "watch_tree_model.h"
 
@@ -38,29 +39,6 @@ namespace {
 
 constexpr int kWaitMs = 30'000;
 constexpr int kTokenTtlSeconds = 2;
-
-QAction* findAction(QWidget* window, const QString& text)
-{
-    for (QAction* action : window->findChildren<QAction*>())
-        if (action->text() == text)
-            return action;
-    return nullptr;
-}
-
-// Adds a prefix watch through the Add watch dialog.
-void addPrefixWatch(MainWindow& window, const QString& prefix)
-{
-    QAction* add = findAction(&window, "&Add watch…");
-    QVERIFY(add);
-    QTimer::singleShot(0, &window, [prefix] {
-        auto* dialog = qobject_cast<AddWatchDialog*>(QApplication::activeModalWidget());
-        QVERIFY(dialog);
-        dialog->findChild<QLineEdit*>("keyEdit")->setText(prefix);
-        dialog->findChild<QComboBox*>("modeCombo")->setCurrentIndex(AddWatchDialog::PrefixMode);
-        dialog->findChild<QDialogButtonBox*>("buttonBox")->button(QDialogButtonBox::Ok)->click();
-    });
-    add->trigger();
-}
 
 QString watchState(const MainWindow& window, WatchHandle handle)
 {

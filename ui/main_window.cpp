@@ -10,6 +10,7 @@
 #include "key_browser.h"
 #include "key_tree_model.h"
 #include "leases_view.h"
+#include "thread_handoff.h"
 #include "revision_chart.h"
 #include "revision_group_model.h"
 #include "watch_tree_model.h"
@@ -144,8 +145,12 @@ MainWindow::~MainWindow()
 {
     // Quit from the store's own queue: what was queued before (events to
     // record, resume points) is written first.
-    QMetaObject::invokeMethod(store_, [thread = storeThread_] { thread->quit(); }, Qt::QueuedConnection);
+    storeMailbox_->post([s = store_, thread = storeThread_] {
+        handoffRelease(s);  // the store's last work happens before its deletion here
+        thread->quit();
+    });
     storeThread_->wait();
+    handoffAcquire(store_);
     delete store_;
 }
 
@@ -433,13 +438,14 @@ void MainWindow::startStore()
         dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     QDir().mkpath(dir);
     store_ = new StoreWorker(QDir(dir).filePath("events.sqlite"));
+    storeMailbox_ = new Mailbox(store_);  // moves with it
     store_->moveToThread(storeThread_);
     storeThread_->setObjectName("etcdscope-store");
     connect(store_, &StoreWorker::opened, this, &MainWindow::restoreWatches);
     connect(store_, &StoreWorker::appended, this, &MainWindow::onAppended);
     connect(store_, &StoreWorker::appendFailed, this, &MainWindow::onAppendFailed);
     storeThread_->start();
-    QMetaObject::invokeMethod(store_, &StoreWorker::open, Qt::QueuedConnection);
+    storeMailbox_->post([s = store_] { s->open(); });
 }
 
 void MainWindow::restoreWatches(bool ok, const QString& error, const std::vector<WatchDefinition>& watches)
@@ -480,11 +486,9 @@ WatchHandle MainWindow::startWatch(WatchDefinition definition, bool persist)
         definition.label = describeSpec(definition.spec);
     watches_.insert(handle, definition);
     if (persist)
-        QMetaObject::invokeMethod(store_, [s = store_, handle, definition] { s->addWatch(handle, definition); },
-                                  Qt::QueuedConnection);
+        storeMailbox_->post([s = store_, handle, definition] { s->addWatch(handle, definition); });
     else
-        QMetaObject::invokeMethod(store_, [s = store_, handle, id = definition.storeId] { s->bindWatch(handle, id); },
-                                  Qt::QueuedConnection);
+        storeMailbox_->post([s = store_, handle, id = definition.storeId] { s->bindWatch(handle, id); });
     treeModel_->addWatch(definition);
     timelineModel_->setWatchLabel(handle, definition.label);
     chart_->addWatch(handle, definition.label);
@@ -498,7 +502,7 @@ void MainWindow::cancelSelectedWatch()
     if (!watch)
         return;
     session_->cancelWatch(*watch);
-    QMetaObject::invokeMethod(store_, [s = store_, h = *watch] { s->removeWatch(h); }, Qt::QueuedConnection);
+    storeMailbox_->post([s = store_, h = *watch] { s->removeWatch(h); });
     treeModel_->removeWatch(*watch);
     chart_->removeWatch(*watch);
     const int comboIndex = watchCombo_->findData(QVariant::fromValue<qint64>(*watch));
@@ -725,8 +729,7 @@ void MainWindow::onUpdates(const UpdateBatchPtr& batch)
         if (storeReady_) {
             unstoredEvents_ += batch->eventCount;
             auto copy = std::make_shared<std::vector<EventRecord>>(records);
-            QMetaObject::invokeMethod(store_, [s = store_, copy, n = batch->eventCount] { s->append(copy, n); },
-                                      Qt::QueuedConnection);
+            storeMailbox_->post([s = store_, copy, n = batch->eventCount] { s->append(copy, n); });
         } else {
             session_->acknowledge(batch->eventCount);  // not recording: nothing to wait for
         }
@@ -746,9 +749,9 @@ void MainWindow::onUpdates(const UpdateBatchPtr& batch)
             continue;
         afreshPending_.remove(info.handle);
         if (storeReady_)
-            QMetaObject::invokeMethod(store_, [s = store_, h = info.handle, r = info.nextRevision - 1] {
+            storeMailbox_->post([s = store_, h = info.handle, r = info.nextRevision - 1] {
                 s->setResumeRevision(h, r);
-            }, Qt::QueuedConnection);
+            });
     }
 }
 
@@ -891,9 +894,9 @@ void MainWindow::exportEvents()
                                                                10'000);
                                   });
     const QString keyFilter = regexCheck_->isChecked() ? QString() : filterEdit_->text();
-    QMetaObject::invokeMethod(store_, [s = store_, path, format, onlyWatch, keyFilter, cancelled] {
+    storeMailbox_->post([s = store_, path, format, onlyWatch, keyFilter, cancelled] {
         s->exportTo(path, format, onlyWatch, keyFilter, cancelled);
-    }, Qt::QueuedConnection);
+    });
 }
 
 void MainWindow::openLog()

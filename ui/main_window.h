@@ -30,6 +30,10 @@ class QTableView;
 class QThread;
 class QTreeView;
 
+namespace etcdscope {
+class Mailbox;
+}
+
 namespace etcdscope::ui {
 
 class ClusterView;
@@ -118,6 +122,7 @@ private:
     QTreeView* groupView_ = nullptr;      // the timeline grouped by revision
     QStackedWidget* timelineStack_ = nullptr;
     DetailPane* detail_ = nullptr;
+    Mailbox* storeMailbox_ = nullptr;  // queued calls to the store's thread
     QSet<WatchHandle> afreshPending_;  // watches not yet live on the cluster started afresh
     RevisionChart* chart_ = nullptr;
     QSplitter* mainSplitter_ = nullptr;

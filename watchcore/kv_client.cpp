@@ -669,6 +669,8 @@ KvClient::KvClient(QObject* parent)
     : QObject(parent)
     , thread_(new QThread(this))
     , worker_(new KvWorker)
+    , workerMailbox_(new Mailbox(worker_))
+    , clientMailbox_(new Mailbox(this))
 {
     qRegisterMetaType<RangeResultPtr>();
     qRegisterMetaType<ClusterStatusPtr>();
@@ -692,26 +694,18 @@ KvClient::~KvClient()
 
 void KvClient::setConnection(ConnectionOptions options)
 {
-    handoffRelease(worker_);
-    QMetaObject::invokeMethod(worker_, [w = worker_, o = std::move(options)]() mutable {
-        handoffAcquire(w);
-        w->setConnection(std::move(o));
-    });
+    workerMailbox_->post([w = worker_, o = std::move(options)]() mutable { w->setConnection(std::move(o)); });
 }
 
 template <typename Result, typename Work>
 quint64 KvClient::post(Work work, void (KvClient::*done)(quint64, const std::shared_ptr<const Result>&))
 {
     const quint64 id = nextId_.fetch_add(1);
-    handoffRelease(worker_);
-    QMetaObject::invokeMethod(worker_, [this, w = worker_, id, work = std::move(work), done]() mutable {
-        handoffAcquire(w);
-        auto result = std::make_shared<const Result>(work(*w));
-        handoffRelease(this);
-        QMetaObject::invokeMethod(this, [this, id, result, done] {
-            handoffAcquire(this);
-            emit(this->*done)(id, result);
-        });
+    // std::function needs a copyable callable: the work is shared, not copied.
+    auto shared = std::make_shared<Work>(std::move(work));
+    workerMailbox_->post([this, w = worker_, id, shared, done] {
+        auto result = std::make_shared<const Result>((*shared)(*w));
+        clientMailbox_->post([this, id, result, done] { emit(this->*done)(id, result); });
     });
     return id;
 }
@@ -768,7 +762,7 @@ quint64 KvClient::snapshot(std::string path)
                 if (bytes - reported < (4 << 20))
                     return;  // every 4 MiB
                 reported = bytes;
-                QMetaObject::invokeMethod(this, [this, id, bytes] { emit snapshotProgress(id, bytes); });
+                clientMailbox_->post([this, id, bytes] { emit snapshotProgress(id, bytes); });
             });
         },
         &KvClient::writeDone);

@@ -114,6 +114,7 @@ struct LeaseList {
 using LeaseListPtr = std::shared_ptr<const LeaseList>;
 
 class KvWorker;
+class Mailbox;
 
 class KvClient : public QObject {
     Q_OBJECT
@@ -170,6 +171,8 @@ private:
 
     QThread* thread_;
     KvWorker* worker_;
+    Mailbox* workerMailbox_;  // requests to the worker's thread
+    Mailbox* clientMailbox_;  // answers back to this object's thread
     std::atomic<quint64> nextId_{1};
 };
 

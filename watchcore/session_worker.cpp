@@ -62,14 +62,7 @@ SessionWorker::SessionWorker(SessionOptions options)
 
 SessionWorker::~SessionWorker() { shutdown(); }
 
-void SessionWorker::post(std::function<void()> work)
-{
-    handoffRelease(this);
-    QMetaObject::invokeMethod(this, [this, work = std::move(work)] {
-        handoffAcquire(this);
-        work();
-    }, Qt::QueuedConnection);
-}
+void SessionWorker::post(std::function<void()> work) { mailbox_->post(std::move(work)); }
 
 void SessionWorker::connectTo(ConnectionOptions options, bool afresh)
 {
@@ -277,15 +270,18 @@ void SessionWorker::startUnary(std::uint64_t attempt, Request request, Start sta
     call->request = std::move(request);
     pendingUnary_ = call->context;
     tracker_->begin();
-    start(call->context.get(), &call->request, &call->response,
-          [this, call, attempt, done, tracker = tracker_](grpc::Status status) mutable {
-              // Hand our reference over, so that the context (which holds the
-              // channel) is released on the worker's thread, not gRPC's.
-              post([this, call = std::move(call), attempt, done, status] {
-                  (this->*done)(attempt, status, call->response);
-              });
-              tracker->end();
-          });
+    std::function<void(grpc::Status)> onDone = [this, call, attempt, done,
+                                                tracker = tracker_](grpc::Status status) mutable {
+        handoffAcquire(call.get());
+        // Hand our reference over, so that the context (which holds the
+        // channel) is released on the worker's thread, not gRPC's.
+        post([this, call = std::move(call), attempt, done, status] {
+            (this->*done)(attempt, status, call->response);
+        });
+        tracker->end();
+    };
+    handoffRelease(call.get());  // the callback runs on one of gRPC's threads
+    start(call->context.get(), &call->request, &call->response, std::move(onDone));
 }
 
 void SessionWorker::startAttempt()

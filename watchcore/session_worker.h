@@ -3,6 +3,7 @@
 #pragma once
 
 #include "connection_options.h"
+#include "thread_handoff.h"
 #include "watch_engine.h"
 #include "watch_session.h"
 
@@ -130,6 +131,7 @@ private:
     UpdateBatch pending_;  // gathered since the last flush
     // Children of the worker, so that moveToThread takes them along.
     QTimer flushTimer_{this};
+    Mailbox* mailbox_ = new Mailbox(this);  // post(): work handed over from other threads
     QTimer tickTimer_{this};
 };
 

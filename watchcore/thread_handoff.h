@@ -5,6 +5,10 @@
 // touching it. Compiled away unless built with -fsanitize=thread.
 #pragma once
 
+#include <QObject>
+
+#include <functional>
+
 #if defined(__SANITIZE_THREAD__)
 extern "C" void __tsan_acquire(void* address);
 extern "C" void __tsan_release(void* address);
@@ -25,5 +29,21 @@ inline void handoffAcquire([[maybe_unused]] const void* channel)
     __tsan_acquire(const_cast<void*>(channel));
 #endif
 }
+
+// Queued calls into one thread, seen by ThreadSanitizer as handed over.
+// QMetaObject::invokeMethod copies its functor after any release made
+// before the call, so TSan reports every capture as a race; here the work is
+// stored first, then released, then posted as an event. Make it a child of
+// the object whose thread runs the work (it moves with moveToThread); work
+// still queued when it is deleted is dropped, as Qt drops queued calls.
+class Mailbox : public QObject {
+public:
+    explicit Mailbox(QObject* parent) : QObject(parent) {}
+    // From any thread: runs `work` on this mailbox's thread, in order.
+    void post(std::function<void()> work);
+
+protected:
+    bool event(QEvent* event) override;
+};
 
 }  // namespace etcdscope

@@ -1,5 +1,7 @@
 #include "watch_call.h"
 
+#include "thread_handoff.h"
+
 namespace etcdscope {
 
 WatchCall::WatchCall(std::unique_ptr<grpc::ClientContext> context, Sink sink)
@@ -14,6 +16,7 @@ WatchCall* WatchCall::start(etcdserverpb::Watch::Stub& stub, std::unique_ptr<grp
     auto* call = new WatchCall(std::move(context), std::move(sink));
     stub.async()->Watch(call->context_.get(), call);
     call->AddHold();
+    handoffRelease(call);  // gRPC's threads run the callbacks: they acquire on the call
     call->StartCall();
     return call;
 }
@@ -62,8 +65,10 @@ void WatchCall::write(etcdserverpb::WatchRequest request)
         outbox_.push_back(std::move(request));
         startWrite = claimWriteLocked();
     }
-    if (startWrite)
+    if (startWrite) {
+        handoffRelease(this);
         StartWrite(&writing_);
+    }
 }
 
 void WatchCall::setReading(bool wanted)
@@ -74,8 +79,10 @@ void WatchCall::setReading(bool wanted)
         readWanted_ = wanted;
         startRead = claimReadLocked();
     }
-    if (startRead)
+    if (startRead) {
+        handoffRelease(this);
         StartRead(&incoming_);
+    }
 }
 
 WatchCall::Inbox WatchCall::takeInbox()
@@ -90,8 +97,10 @@ WatchCall::Inbox WatchCall::takeInbox()
         ownerNotified_ = false;
         startRead = claimReadLocked();  // there is room again
     }
-    if (startRead)
+    if (startRead) {
+        handoffRelease(this);
         StartRead(&incoming_);
+    }
     return taken;
 }
 
@@ -105,11 +114,13 @@ void WatchCall::finish()
         outbox_.clear();
     }
     context_->TryCancel();
+    handoffRelease(this);  // OnDone (and the deletion) follow on gRPC's thread
     RemoveHold();
 }
 
 void WatchCall::OnReadDone(bool ok)
 {
+    handoffAcquire(this);
     bool notify = false;
     bool startRead = false;
     {
@@ -128,14 +139,17 @@ void WatchCall::OnReadDone(bool ok)
         }
         notify = claimNotifyLocked();
     }
-    if (startRead)
+    if (startRead) {
+        handoffRelease(this);
         StartRead(&incoming_);
+    }
     if (notify)
         sink_.onInbox();
 }
 
 void WatchCall::OnWriteDone(bool ok)
 {
+    handoffAcquire(this);
     bool notify = false;
     bool startWrite = false;
     {
@@ -148,14 +162,17 @@ void WatchCall::OnWriteDone(bool ok)
             notify = claimNotifyLocked();
         }
     }
-    if (startWrite)
+    if (startWrite) {
+        handoffRelease(this);
         StartWrite(&writing_);
+    }
     if (notify)
         sink_.onInbox();
 }
 
 void WatchCall::OnDone(const grpc::Status& status)
 {
+    handoffAcquire(this);
     sink_.onDone(status, std::exchange(context_, nullptr));
     delete this;
 }

@@ -24,6 +24,7 @@ class QThread;
 namespace etcdscope {
 
 class SessionWorker;
+class Mailbox;
 
 // Updates delivered together. Shared, so crossing threads copies no events.
 struct UpdateBatch {
@@ -88,6 +89,7 @@ signals:
 private:
     QThread* thread_;
     SessionWorker* worker_;
+    Mailbox* workerMailbox_;  // queued calls to the worker's thread
     std::atomic<WatchHandle> nextHandle_{1};
 };
 

@@ -686,7 +686,12 @@ KvClient::~KvClient()
 {
     // A request in progress is cancelled, so closing never waits on the network.
     worker_->stop();
-    thread_->quit();
+    // Quit from the worker's queue (requests still queued end at once: the
+    // worker is stopping), releasing what it touched before its deletion here.
+    workerMailbox_->post([w = worker_, thread = thread_] {
+        handoffRelease(w);
+        thread->quit();
+    });
     thread_->wait();
     handoffAcquire(worker_);
     delete worker_;

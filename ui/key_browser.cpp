@@ -200,6 +200,14 @@ void KeyBrowser::setStoreRevision(qint64 revision)
     updateStatus();
 }
 
+void KeyBrowser::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    const bool stale = model_->revision() == 0 && model_->readRevision() > 0 && storeRevision_ > model_->readRevision();
+    if (stale && model_->pendingPages() == 0)
+        browse(model_->rootPrefix(), 0);
+}
+
 void KeyBrowser::setWritable(bool writable) { writableCheck_->setChecked(writable); }
 
 bool KeyBrowser::writable() const { return writableCheck_->isChecked(); }

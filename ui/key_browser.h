@@ -63,6 +63,11 @@ public:
     using AskValue = std::function<std::optional<QByteArray>(const QByteArray& key, const QByteArray& current)>;
     void setAskValue(AskValue ask) { askValue_ = std::move(ask); }
 
+protected:
+    // Shown again (the Keys tab chosen) after the store moved on: the newest
+    // tree is read again, so the tab opens on today's keys.
+    void showEvent(QShowEvent* event) override;
+
 signals:
     // "Watch this": a key, or a folder's prefix.
     void watchRequested(const QByteArray& keyOrPrefix, bool isPrefix);

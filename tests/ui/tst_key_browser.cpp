@@ -509,6 +509,16 @@ private slots:
         QVERIFY(loadAll(*browser.model(), {}) >= 0);
         QCOMPARE(browser.model()->rowCount(), 4);
         QVERIFY2(!status->text().contains("moved on"), qPrintable(status->text()));
+
+        // And when the tab is opened again after the store moved on, it reads the newest keys by itself
+        const std::int64_t newer = etcd_.put("moving/e", "5");
+        browser.setStoreRevision(newer);
+        QVERIFY(status->text().contains("moved on"));
+        browser.show();  // (it was never shown: this is the tab coming into view)
+        QTRY_COMPARE_WITH_TIMEOUT(browser.model()->readRevision(), qint64(newer), kWaitMs);
+        QVERIFY(loadAll(*browser.model(), {}) >= 0);
+        QCOMPARE(browser.model()->rowCount(), 5);
+        QVERIFY2(!status->text().contains("moved on"), qPrintable(status->text()));
     }
 
     void shouldBrowseOverTlsWithAClientCertificate()

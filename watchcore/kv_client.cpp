@@ -706,10 +706,8 @@ template <typename Result, typename Work>
 quint64 KvClient::post(Work work, void (KvClient::*done)(quint64, const std::shared_ptr<const Result>&))
 {
     const quint64 id = nextId_.fetch_add(1);
-    // std::function needs a copyable callable: the work is shared, not copied.
-    auto shared = std::make_shared<Work>(std::move(work));
-    workerMailbox_->post([this, w = worker_, id, shared, done] {
-        auto result = std::make_shared<const Result>((*shared)(*w));
+    workerMailbox_->post([this, w = worker_, id, work = std::move(work), done] {
+        auto result = std::make_shared<const Result>(work(*w));
         clientMailbox_->post([this, id, result, done] { emit(this->*done)(id, result); });
     });
     return id;

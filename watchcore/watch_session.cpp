@@ -6,22 +6,8 @@
 #include <QThread>
 
 #include <future>
-#include <memory>
 
 namespace etcdscope {
-
-namespace {
-
-// Runs `work` on the worker's thread, queued, through its mailbox (TSan
-// sees what the work captured as handed over).
-template <typename Work>
-void runOnWorker(Mailbox* mailbox, Work&& work)
-{
-    mailbox->post(std::function<void()>(
-        [work = std::make_shared<std::decay_t<Work>>(std::forward<Work>(work))] { (*work)(); }));
-}
-
-}  // namespace
 
 WatchSession::WatchSession(SessionOptions options, QObject* parent)
     : QObject(parent)
@@ -79,39 +65,39 @@ WatchSession::~WatchSession()
 
 void WatchSession::connectToCluster(ConnectionOptions options)
 {
-    runOnWorker(workerMailbox_, [w = worker_, o = std::move(options)]() mutable { w->connectTo(std::move(o)); });
+    workerMailbox_->post([w = worker_, o = std::move(options)]() mutable { w->connectTo(std::move(o)); });
 }
 
 void WatchSession::connectAfresh(ConnectionOptions options)
 {
-    runOnWorker(workerMailbox_, [w = worker_, o = std::move(options)]() mutable { w->connectTo(std::move(o), true); });
+    workerMailbox_->post([w = worker_, o = std::move(options)]() mutable { w->connectTo(std::move(o), true); });
 }
 
 void WatchSession::disconnectFromCluster()
 {
-    runOnWorker(workerMailbox_, [w = worker_] { w->disconnect(); });
+    workerMailbox_->post([w = worker_] { w->disconnect(); });
 }
 
 WatchHandle WatchSession::addWatch(WatchSpec spec)
 {
     const WatchHandle handle = nextHandle_.fetch_add(1);
-    runOnWorker(workerMailbox_, [w = worker_, handle, s = std::move(spec)]() mutable { w->addWatch(handle, std::move(s)); });
+    workerMailbox_->post([w = worker_, handle, s = std::move(spec)]() mutable { w->addWatch(handle, std::move(s)); });
     return handle;
 }
 
 void WatchSession::cancelWatch(WatchHandle handle)
 {
-    runOnWorker(workerMailbox_, [w = worker_, handle] { w->cancelWatch(handle); });
+    workerMailbox_->post([w = worker_, handle] { w->cancelWatch(handle); });
 }
 
 void WatchSession::requestProgress()
 {
-    runOnWorker(workerMailbox_, [w = worker_] { w->requestProgress(); });
+    workerMailbox_->post([w = worker_] { w->requestProgress(); });
 }
 
 void WatchSession::acknowledge(std::int64_t events)
 {
-    runOnWorker(workerMailbox_, [w = worker_, events] { w->acknowledge(events); });
+    workerMailbox_->post([w = worker_, events] { w->acknowledge(events); });
 }
 
 }  // namespace etcdscope

@@ -2,8 +2,8 @@
 // binary-safe (no locale decoding).
 #pragma once
 
-#include "connection_options.h"
-#include "watch_types.h"
+#include "engine/watch_types.h"
+#include "transport/connection_options.h"
 
 #include <cstdint>
 #include <optional>

@@ -2,8 +2,8 @@
 //   etcdscope [--endpoints H:P,...] [--data-dir DIR] [--demo]
 //             [--open-log FILE] [--palette system|light|dark]
 //             [--screenshot FILE [--screenshot-delay-ms N]]
-#include "main_window.h"
-#include "offline_log_window.h"
+#include "monitor/offline_log_window.h"
+#include "window/main_window.h"
 
 #include <QFileInfo>
 #include <QMessageBox>

@@ -1,6 +1,6 @@
 #include "watch_command.h"
 
-#include "event_format.h"
+#include "format/event_format.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "cli_options.h"
-#include "watch_session.h"
+#include "session/watch_session.h"
 
 #include <QObject>
 #include <QTimer>

@@ -3,13 +3,17 @@
 // as fast as etcd answers. A 5 ms heartbeat on the GUI thread measures
 // event-loop stalls; the timeline model's newest revision, sampled whenever
 // rows appear, against each commit's acknowledgement gives the model update
-// delay; resident memory is read before, at the peak and after. Prints numbers;
-// asserts nothing about time (SPEC §6: benchmarks, not timed tests).
-//   gui_ingest_bench [--rate EVENTS_PER_S (0: as fast as etcd answers)] [--events N]
+// delay; resident memory is read before, at the peak and after.
+// Then a catch-up: N keys the monitor has never seen are written, and a watch
+// from their first revision replays them into the watch tree; the tree's
+// insert and change signals and the stalls meanwhile are counted. Prints
+// numbers; asserts nothing about time (SPEC §6: benchmarks, not timed tests).
+//   gui_ingest_bench [--rate EVENTS_PER_S (0: as fast as etcd answers)] [--events N] [--catch-up-keys N]
 #include "etcd_process.h"
-#include "event_timeline_model.h"
 #include "load_generator.h"
-#include "main_window.h"
+#include "monitor/event_timeline_model.h"
+#include "monitor/watch_tree_model.h"
+#include "window/main_window.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -40,6 +44,78 @@ double percentile(std::vector<double> values, double p)
     return values[std::min(values.size() - 1, std::size_t(p * double(values.size() - 1) + 0.5))];
 }
 
+// Writes `keys` new keys, then watches them from their first revision and
+// counts what the watch tree emits while the replay fills it.
+bool catchUp(QApplication& app, ui::MainWindow& window, testing::EtcdProcess& etcd, qint64 keys)
+{
+    bench::LoadOptions options;
+    options.endpoint = etcd.endpoint();
+    options.putsPerTransaction = kPutsPerTransaction;
+    options.operations = (keys + kPutsPerTransaction - 1) / kPutsPerTransaction;
+    options.inFlight = 8;
+    options.keyCount = int(options.operations * kPutsPerTransaction);
+    options.valueSize = kValueBytes;
+    options.prefix = "catchup/";
+    options.recordCommits = true;
+    const bench::LoadResult written = bench::runLoad(options);
+    if (written.failed > 0 || written.commits.empty()) {
+        std::fprintf(stderr, "catch-up: writing the keys failed\n");
+        return false;
+    }
+    const qint64 firstRevision = std::min_element(written.commits.begin(), written.commits.end(),
+                                                  [](const bench::Commit& a, const bench::Commit& b) {
+                                                      return a.revision < b.revision;
+                                                  })->revision;
+    ui::WatchTreeModel* tree = window.treeModel();
+    qint64 insertSignals = 0, rowsInserted = 0, changeSignals = 0;
+    QObject::connect(tree, &QAbstractItemModel::rowsInserted, [&](const QModelIndex&, int first, int last) {
+        ++insertSignals;
+        rowsInserted += last - first + 1;
+    });
+    QObject::connect(tree, &QAbstractItemModel::dataChanged, [&] { ++changeSignals; });
+    std::vector<double> stallsMs;
+    QElapsedTimer beat;
+    QTimer heartbeat;
+    heartbeat.setTimerType(Qt::PreciseTimer);
+    heartbeat.setInterval(kHeartbeatMs);
+    QObject::connect(&heartbeat, &QTimer::timeout, [&] {
+        if (beat.isValid())
+            stallsMs.push_back(std::max(0.0, double(beat.nsecsElapsed()) / 1e6 - kHeartbeatMs));
+        beat.restart();
+    });
+    WatchSpec spec;
+    spec.key = "catchup/";
+    spec.rangeEnd = prefixRangeEnd(spec.key);
+    spec.startRevision = firstRevision;
+    QElapsedTimer clock;
+    clock.start();
+    heartbeat.start();
+    const WatchHandle handle = window.addWatch(spec);
+    QTimer done;
+    done.setInterval(20);
+    QObject::connect(&done, &QTimer::timeout, [&] {
+        const QModelIndex root = tree->indexOfWatch(handle);
+        if (root.isValid() && tree->rowCount(root) >= written.events)
+            app.quit();
+    });
+    done.start();
+    QTimer::singleShot(300'000, &app, [&] { app.exit(2); });
+    const int code = app.exec();
+    heartbeat.stop();
+    const double seconds = double(clock.elapsed()) / 1000.0;
+    const double stallMax = stallsMs.empty() ? 0.0 : *std::max_element(stallsMs.begin(), stallsMs.end());
+    std::printf("gui-catch-up: %lld new keys replayed into the watch tree in %.1f s: %lld rowsInserted signals "
+                "(%lld rows), %lld dataChanged signals; stall p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+                (long long)written.events, seconds, (long long)insertSignals, (long long)rowsInserted,
+                (long long)changeSignals, percentile(stallsMs, 0.5), percentile(stallsMs, 0.99), stallMax);
+    std::printf("{\"scenario\":\"gui_catch_up\",\"keys\":%lld,\"seconds\":%.2f,\"insert_signals\":%lld,"
+                "\"rows_inserted\":%lld,\"change_signals\":%lld,\"stall_p50_ms\":%.2f,\"stall_p99_ms\":%.2f,"
+                "\"stall_max_ms\":%.2f}\n",
+                (long long)written.events, seconds, (long long)insertSignals, (long long)rowsInserted,
+                (long long)changeSignals, percentile(stallsMs, 0.5), percentile(stallsMs, 0.99), stallMax);
+    return code == 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
@@ -50,7 +126,9 @@ int main(int argc, char** argv)
     QCommandLineParser parser;
     QCommandLineOption rateOption("rate", "Target events per second; 0: as fast as etcd answers.", "n", "50000");
     QCommandLineOption eventsOption("events", "Events to write (100 per transaction).", "n", "1000000");
-    parser.addOptions({rateOption, eventsOption});
+    QCommandLineOption catchUpOption("catch-up-keys", "New keys replayed into the tree afterwards (0: none).", "n",
+                                     "100000");
+    parser.addOptions({rateOption, eventsOption, catchUpOption});
     parser.addHelpOption();
     parser.process(app);
     const int rate = parser.value(rateOption).toInt();
@@ -92,7 +170,7 @@ int main(int argc, char** argv)
     };
     std::vector<Shown> shown;
     ui::EventTimelineModel* model = window.timelineModel();
-    QObject::connect(model, &ui::EventTimelineModel::rowsAppended, [&] {
+    QObject::connect(model, &QAbstractItemModel::rowsInserted, [&] {
         if (model->rowCount() > 0)
             shown.push_back({model->record(model->rowCount() - 1).modRevision, steady_clock::now()});
     });
@@ -174,5 +252,7 @@ int main(int argc, char** argv)
                 rate, achieved, (long long)load.events, (long long)window.eventsRecorded(),
                 percentile(stallsMs, 0.5), percentile(stallsMs, 0.99), stallMax, percentile(delayMs, 0.5),
                 percentile(delayMs, 0.99), residentBefore, residentPeak);
-    return code == 0 && load.failed == 0 && window.eventsRecorded() >= load.events ? 0 : 1;
+    const bool liveOk = code == 0 && load.failed == 0 && window.eventsRecorded() >= load.events;
+    const qint64 catchUpKeys = parser.value(catchUpOption).toLongLong();
+    return liveOk && (catchUpKeys <= 0 || catchUp(app, window, etcd, catchUpKeys)) ? 0 : 1;
 }

@@ -7,7 +7,7 @@
 //               [--only replay,live,txn,watches,slow]
 #include "etcd_process.h"
 #include "load_generator.h"
-#include "watch_session.h"
+#include "session/watch_session.h"
 
 #include <QCoreApplication>
 #include <QEventLoop>

@@ -27,9 +27,9 @@
 // millisecond each; past QtTest's 5-minute limit per function, raise
 // QTEST_FUNCTION_TIMEOUT as the "long" CTest entry does);
 // ETCDSCOPE_FUZZ_SEED=random draws the first seed (printed).
+#include "engine/watch_engine.h"
 #include "report.h"
 #include "scripted_server.h"
-#include "watch_engine.h"
 
 #include <QJsonObject>
 #include <QtTest>

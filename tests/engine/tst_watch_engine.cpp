@@ -1,7 +1,7 @@
 // Engine tests: scripted server conversations, no network, threads or sleeps.
 // Each test names the rule of SPEC §3 it checks.
+#include "engine/watch_engine.h"
 #include "scripted_server.h"
-#include "watch_engine.h"
 
 #include <QtTest>
 

@@ -1,7 +1,7 @@
 // Collects what a WatchSession delivers, per watch, and acknowledges it.
 #pragma once
 
-#include "watch_session.h"
+#include "session/watch_session.h"
 
 #include <QObject>
 #include <QString>

@@ -4,11 +4,11 @@
 // watch created after the session's token expired is created all the same
 // (etcd 3.4 calls that "permission denied" too), and nothing is lost or
 // repeated across the fresh stream; key reads re-authenticate.
+#include "admin/admin_client.h"
 #include "auth_admin.h"
 #include "etcd_process.h"
-#include "kv_client.h"
+#include "session/watch_session.h"
 #include "session_collector.h"
-#include "watch_session.h"
 
 #include <QSignalSpy>
 #include <QtTest>
@@ -83,9 +83,9 @@ private slots:
         QCOMPARE(collector.states[secret], WatchState::Cancelled);
 
         // And key reads re-authenticate after expiry, and say what is denied
-        KvClient client;
+        AdminClient client;
         client.setConnection(options);
-        QSignalSpy done(&client, &KvClient::rangeDone);
+        QSignalSpy done(&client, &AdminClient::rangeDone);
         RangeQuery readable;
         readable.key = "app/";
         readable.rangeEnd = prefixRangeEnd("app/");
@@ -109,7 +109,7 @@ private slots:
         QVERIFY2(result->error.find("ermission") != std::string::npos, result->error.c_str());
 
         // And users and roles are listed for root, and refused to the reader in a sentence
-        QSignalSpy authDone(&client, &KvClient::authInfoDone);
+        QSignalSpy authDone(&client, &AdminClient::authInfoDone);
         client.authInfo();
         QVERIFY(authDone.wait(kWaitMs));
         QVERIFY2(authDone.at(0).at(1).value<AuthInfoPtr>()->error.find("Only root") != std::string::npos,
@@ -154,9 +154,9 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(collector.count(app), 1u, kWaitMs);
         QCOMPARE(collector.events[app][0].kv.modRevision, revision);
         // And keys are read, and authentication is reported off
-        KvClient client;
+        AdminClient client;
         client.setConnection(options);
-        QSignalSpy done(&client, &KvClient::rangeDone);
+        QSignalSpy done(&client, &AdminClient::rangeDone);
         RangeQuery query;
         query.key = "app/";
         query.rangeEnd = prefixRangeEnd("app/");
@@ -165,7 +165,7 @@ private slots:
         const auto result = done.at(0).at(1).value<RangeResultPtr>();
         QVERIFY2(result->error.empty(), result->error.c_str());
         QCOMPARE(result->kvs.size(), 1u);
-        QSignalSpy authDone(&client, &KvClient::authInfoDone);
+        QSignalSpy authDone(&client, &AdminClient::authInfoDone);
         client.authInfo();
         QVERIFY(authDone.wait(kWaitMs));
         const auto info = authDone.at(0).at(1).value<AuthInfoPtr>();

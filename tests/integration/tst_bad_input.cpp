@@ -7,9 +7,9 @@
 // are started here and die with the test.
 #include "etcd_process.h"
 #include "report.h"
+#include "session/watch_session.h"
 #include "session_collector.h"
 #include "test_pki.h"
-#include "watch_session.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,7 +1,7 @@
 // etcdscope-cli against a real etcd: past start revisions, compaction gaps,
 // and exactly-once delivery across a kill -9 and restart of etcd, each
 // checked against etcd's own history.
-#include "etcd_channel.h"
+#include "engine/server_version.h"
 #include "etcd_process.h"
 
 #include <QProcess>

@@ -7,14 +7,14 @@
 // CTest entry tst_faults_long, label "long") stretches write phases and
 // outages N times. Every scenario appends a row to the reliability report
 // (tests/support/report.h) once its checks have passed.
-#include "etcd_channel.h"
+#include "engine/server_version.h"
 #include "etcd_process.h"
 #include "fault_proxy.h"
 #include "load_writer.h"
 #include "report.h"
+#include "session/watch_session.h"
 #include "session_collector.h"
 #include "watch_oracle.h"
-#include "watch_session.h"
 
 #include <QJsonArray>
 #include <QtTest>

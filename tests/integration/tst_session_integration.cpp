@@ -1,10 +1,10 @@
 // The session against a real etcd: many kinds of watches on one stream,
 // options, awkward bytes and big messages.
-#include "etcd_channel.h"
+#include "engine/server_version.h"
 #include "etcd_process.h"
+#include "session/watch_session.h"
 #include "session_collector.h"
 #include "watch_oracle.h"
-#include "watch_session.h"
 
 #include <QtTest>
 

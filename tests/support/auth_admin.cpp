@@ -1,6 +1,6 @@
 #include "auth_admin.h"
 
-#include "watch_types.h"
+#include "engine/watch_types.h"
 
 #include <chrono>
 

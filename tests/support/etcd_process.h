@@ -4,8 +4,9 @@
 // reading back etcd's own history — independent of the code under test.
 #pragma once
 
-#include "etcd/etcdserverpb/rpc.grpc.pb.h"
 #include "fault_proxy.h"
+
+#include "etcd/etcdserverpb/rpc.grpc.pb.h"
 
 #include <QStringList>
 #include <QTemporaryDir>

@@ -16,8 +16,8 @@
 //              computed by replaying the history (not etcd's own prev_kv)
 #pragma once
 
+#include "engine/watch_types.h"
 #include "etcd_process.h"
-#include "watch_types.h"
 
 #include <map>
 #include <set>

@@ -3,8 +3,8 @@
 // dialog.
 #pragma once
 
-#include "add_watch_dialog.h"
-#include "main_window.h"
+#include "monitor/add_watch_dialog.h"
+#include "window/main_window.h"
 
 #include <QAction>
 #include <QApplication>

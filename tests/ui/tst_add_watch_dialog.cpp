@@ -1,7 +1,8 @@
 // The add-watch dialog: validation and escapes as pure functions, then the
 // widgets as a person uses them. Expected specs and escaped texts are written
 // out by hand, not computed with the dialog's own helpers.
-#include "add_watch_dialog.h"
+#include "decode/value_text.h"
+#include "monitor/add_watch_dialog.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -318,7 +319,7 @@ private slots:
         QFETCH(bool, wellFormed);
         QFETCH(QByteArray, bytes);
 
-        const std::optional<QByteArray> result = AddWatchDialog::unescape(text);
+        const std::optional<QByteArray> result = unescapeKey(text);
 
         QCOMPARE(result.has_value(), wellFormed);
         if (wellFormed)
@@ -342,8 +343,8 @@ private slots:
         QFETCH(QByteArray, bytes);
         QFETCH(QString, text);
 
-        QCOMPARE(AddWatchDialog::escape(bytes), text);
-        QCOMPARE(AddWatchDialog::unescape(text).value_or("<malformed>"), bytes);
+        QCOMPARE(escapeKey(bytes), text);
+        QCOMPARE(unescapeKey(text).value_or("<malformed>"), bytes);
     }
 
     // --- the widgets ---

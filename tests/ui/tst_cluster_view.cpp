@@ -1,9 +1,9 @@
 // The cluster view against a real three-member etcd cluster: members,
 // roles and health as etcd reports them, a moved leader announced, a killed
 // member shown as unreachable while the others stay readable.
-#include "cluster_view.h"
+#include "cluster/cluster_view.h"
+#include "cluster/leases_view.h"
 #include "etcd_process.h"
-#include "leases_view.h"
 
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
 
@@ -52,7 +52,7 @@ private slots:
         QVERIFY2(cluster.start().empty(), "cluster did not start");
         const int leader = cluster.waitForLeader();
         QVERIFY(leader >= 0);
-        KvClient client;
+        AdminClient client;
         ConnectionOptions options;
         options.endpoints = cluster.endpoints();
         client.setConnection(options);
@@ -141,7 +141,7 @@ private slots:
         QVERIFY(putWithLease("services/api/10.0.0.1", session));
         QVERIFY(putWithLease("services/api/10.0.0.2", session));
         QVERIFY(putWithLease("config/static", 0));
-        KvClient client;
+        AdminClient client;
         ConnectionOptions options;
         options.endpoints = {etcd.endpoint()};
         client.setConnection(options);
@@ -221,7 +221,7 @@ private slots:
         QVERIFY2(learner.spawn().empty(), "the learner did not start");
 
         // When the view reads the cluster
-        KvClient client;
+        AdminClient client;
         ConnectionOptions options;
         options.endpoints = {voter.endpoint()};
         client.setConnection(options);
@@ -253,12 +253,12 @@ private slots:
         // Given an etcd whose database may hold 1 MiB
         EtcdProcess etcd({"--quota-backend-bytes=" + QString::number(1 << 20)});
         QVERIFY2(etcd.start().empty(), "etcd did not start");
-        KvClient client;
+        AdminClient client;
         ConnectionOptions options;
         options.endpoints = {etcd.endpoint()};
         client.setConnection(options);
         // When it is filled until etcd refuses a write
-        QSignalSpy written(&client, &KvClient::writeDone);
+        QSignalSpy written(&client, &AdminClient::writeDone);
         const std::string blob(100 * 1024, 'x');
         std::string refusal;
         for (int i = 0; i < 200 && refusal.empty(); ++i) {
@@ -316,7 +316,7 @@ private slots:
         for (int i = 0; i < 50; ++i)
             etcd.put("m/k", std::string(1000, char('a' + i % 26)));
         const std::int64_t head = etcd.put("m/k", "last");
-        KvClient client;
+        AdminClient client;
         ConnectionOptions options;
         options.endpoints = {etcd.endpoint()};
         client.setConnection(options);
@@ -346,7 +346,7 @@ private slots:
         QVERIFY(done.wait(kWaitMs));
         QVERIFY2(done.last().at(0).toString().contains("done"), qPrintable(done.last().at(0).toString()));
         QVERIFY(asked.last().contains(QString::number(head)));
-        QSignalSpy read(&client, &KvClient::rangeDone);
+        QSignalSpy read(&client, &AdminClient::rangeDone);
         RangeQuery then;
         then.key = "m/k";
         then.revision = old;
@@ -362,13 +362,14 @@ private slots:
         QVERIFY(done.wait(kWaitMs));
         QVERIFY2(done.last().at(0).toString().contains("done"), qPrintable(done.last().at(0).toString()));
         QVERIFY(QFileInfo(snapshot).size() > 16 * 1024);
-        QVERIFY(!QFile::exists(snapshot + ".part"));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList{"etcd.db"});
         // And where it cannot be written, it says why and leaves nothing
         const QString nowhere = dir.filePath("missing-dir/etcd.db");
         QVERIFY(view.saveSnapshot(nowhere).isEmpty());
         QVERIFY(done.wait(kWaitMs));
         QVERIFY2(done.last().at(0).toString().contains("Cannot write"), qPrintable(done.last().at(0).toString()));
-        QVERIFY(!QFile::exists(nowhere) && !QFile::exists(nowhere + ".part"));
+        QVERIFY(!QFile::exists(nowhere));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList{"etcd.db"});
 
         // And a snapshot cancelled while it streams (a store of 24 MiB here)
         // ends with a sentence, leaving no file, and another can be started
@@ -384,7 +385,8 @@ private slots:
         cancel->click();
         QVERIFY(done.wait(kWaitMs));
         QVERIFY2(done.last().at(0).toString().contains("cancelled"), qPrintable(done.last().at(0).toString()));
-        QVERIFY(!QFile::exists(cancelled) && !QFile::exists(cancelled + ".part"));
+        QVERIFY(!QFile::exists(cancelled));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList{"etcd.db"});
         QVERIFY(cancel->isHidden());
         QVERIFY(view.findChild<QPushButton*>("snapshotButton")->isEnabled());
     }

@@ -2,7 +2,7 @@
 // Connect disabled, certificates made by openssl (a good one, an expired
 // one, one from another CA), the options it builds, and the keychain falling
 // back to asking when no keychain service answers.
-#include "connection_dialog.h"
+#include "shared/connection_dialog.h"
 #include "test_pki.h"
 
 #include <QCheckBox>

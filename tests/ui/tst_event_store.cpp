@@ -3,7 +3,7 @@
 // CLI's JSONL format and in CSV, cancelled exports, and a full disk.
 // Expected values are written out by hand, or decoded with Qt's own JSON
 // parser and base64 decoder, never produced by the store's code.
-#include "event_store.h"
+#include "recording/event_store.h"
 
 #include <QDir>
 #include <QFile>
@@ -25,7 +25,6 @@
 #include <memory>
 
 using namespace etcdscope;
-using namespace etcdscope::ui;
 
 namespace {
 

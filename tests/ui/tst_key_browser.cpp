@@ -1,11 +1,11 @@
 // The key browser's tree model against a real etcd: paging through 100,000
 // keys under one prefix, folders that span pages, the key space as of an
 // older revision, a compacted revision, binary keys.
-#include "detail_pane.h"
 #include "etcd_process.h"
-#include "key_browser.h"
-#include "key_tree_model.h"
+#include "keys/key_browser.h"
+#include "keys/key_tree_model.h"
 #include "protobuf_writer.h"
+#include "shared/detail_pane.h"
 #include "test_pki.h"
 
 #include <QAbstractItemModelTester>
@@ -315,7 +315,7 @@ private slots:
         });
         QSignalSpy written(&browser, &KeyBrowser::written);
         auto valueOf = [&](const std::string& key) {
-            QSignalSpy done(&client_, &KvClient::rangeDone);
+            QSignalSpy done(&client_, &AdminClient::rangeDone);
             RangeQuery query;
             query.key = key;
             const quint64 id = client_.range(query);
@@ -426,7 +426,7 @@ private slots:
         // (etcd still holds the other writer's value)
         RangeQuery query;
         query.key = "guarded/app";
-        QSignalSpy done(&client_, &KvClient::rangeDone);
+        QSignalSpy done(&client_, &AdminClient::rangeDone);
         const quint64 id = client_.range(query);
         QTRY_VERIFY_WITH_TIMEOUT(std::any_of(done.begin(), done.end(), [&](const QList<QVariant>& a) {
             return a.at(0).toULongLong() == id;
@@ -537,7 +537,7 @@ private slots:
         options.tls.caFile = pki.path("ca1.crt").toStdString();
         options.tls.certFile = pki.path("client.crt").toStdString();
         options.tls.keyFile = pki.path("client.key").toStdString();
-        KvClient client;
+        AdminClient client;
         client.setConnection(options);
         KeyTreeModel model(&client);
         // When the tree is read over TLS
@@ -575,7 +575,7 @@ private:
     }
 
     EtcdProcess etcd_{QStringList{"--max-txn-ops=1000"}};
-    KvClient client_;
+    AdminClient client_;
 };
 
 QTEST_MAIN(TestKeyBrowser)

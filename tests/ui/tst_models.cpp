@@ -1,13 +1,14 @@
 // The watch tree and the event timeline models: structure checked by
 // QAbstractItemModelTester, signal ranges by QSignalSpy, batching by counting.
-#include "detail_pane.h"
-#include "event_timeline_model.h"
-#include "key_browser.h"
-#include "kubernetes_value.h"
+#include "decode/kubernetes_value.h"
+#include "decode/value_text.h"
+#include "decode/yaml_value.h"
+#include "keys/key_browser.h"
+#include "monitor/event_timeline_model.h"
+#include "monitor/revision_group_model.h"
+#include "monitor/watch_tree_model.h"
 #include "protobuf_writer.h"
-#include "revision_group_model.h"
-#include "watch_tree_model.h"
-#include "yaml_value.h"
+#include "shared/detail_pane.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
@@ -100,9 +101,43 @@ private slots:
         QCOMPARE(inserted[0][0].value<QModelIndex>(), model.indexOfWatch(1));
         QCOMPARE(inserted[0][1].toInt(), 1);
         QCOMPARE(inserted[0][2].toInt(), 1);
-        // ... and one dataChanged per changed row (k/a, k/b, the watch), not per event
-        QCOMPARE(changed.count(), 3);
+        // ... and one dataChanged per row the views knew before (k/a, the watch),
+        // not per event; the new row is read when it is shown
+        QCOMPARE(changed.count(), 2);
         QCOMPARE(model.indexOfKey(1, "k/a").siblingAtColumn(WatchTreeModel::VersionColumn).data().toLongLong(), 51);
+    }
+
+    void shouldInsertNewKeysOncePerParentPerBatch()
+    {
+        // Given a watch whose tree already shows the group a/ with one key
+        WatchTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.addWatch(prefixWatch(1, "k/"));
+        model.applyRecords({put(1, "k/a/first", "1", 2)});
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        // When one batch brings 1,000 new keys under a/, and a new group b/ with 500 keys
+        std::vector<EventRecord> batch;
+        for (int i = 0; i < 1000; ++i)
+            batch.push_back(put(1, "k/a/" + QByteArray::number(i), "v", 3 + i));
+        for (int i = 0; i < 500; ++i)
+            batch.push_back(put(1, "k/b/" + QByteArray::number(i), "v", 2000 + i));
+        model.applyRecords(batch);
+        // Then there is one insert per parent the views knew: rows 1..1000 under a/,
+        // and row 1 (b/, with its keys inside) under the watch
+        QCOMPARE(inserted.count(), 2);
+        const QModelIndex a = model.indexOfKey(1, "k/a/first").parent();
+        QMap<QModelIndex, QPair<int, int>> ranges;
+        for (const auto& signal : inserted)
+            ranges.insert(signal[0].value<QModelIndex>(), {signal[1].toInt(), signal[2].toInt()});
+        QCOMPARE(ranges.value(a), qMakePair(1, 1000));
+        QCOMPARE(ranges.value(model.indexOfWatch(1)), qMakePair(1, 1));
+        // And every key is there, in arrival order, with its own row
+        QCOMPARE(model.rowCount(a), 1001);
+        QCOMPARE(model.indexOfKey(1, "k/a/999").row(), 1000);
+        const QModelIndex b = model.indexOfKey(1, "k/b/0").parent();
+        QCOMPARE(model.rowCount(b), 500);
+        QCOMPARE(model.indexOfKey(1, "k/b/499").siblingAtColumn(WatchTreeModel::RevisionColumn).data().toLongLong(),
+                 2499);
     }
 
     void shouldMarkDeletedKeysAndKeepThem()
@@ -184,24 +219,46 @@ private slots:
     }
 
     // --- timeline -----------------------------------------------------------------------
-    void shouldInsertQueuedRecordsInOneInsertPerFlush()
+    void shouldInsertEachBatchInOneInsertAtOnce()
     {
+        // The session is the only batching stage: a batch shows as it arrives.
         EventTimelineModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
-        // When three batches arrive before the flush
+        // When three batches of 100 arrive
         for (int batch = 0; batch < 3; ++batch) {
             std::vector<EventRecord> records;
             for (int i = 0; i < 100; ++i)
                 records.push_back(put(1, "k", "v", 1 + batch * 100 + i));
-            model.append(std::move(records));
+            model.append(records);
+            // Then each is on show at once, in one insert of exactly its rows
+            QCOMPARE(model.rowCount(), 100 * (batch + 1));
         }
-        QCOMPARE(model.rowCount(), 0);  // queued, not yet shown
-        // Then the flush timer makes one insert of rows 0..299
-        QTRY_COMPARE_WITH_TIMEOUT(inserted.count(), 1, 5000);
-        QCOMPARE(inserted[0][1].toInt(), 0);
-        QCOMPARE(inserted[0][2].toInt(), 299);
+        QCOMPARE(inserted.count(), 3);
+        for (int batch = 0; batch < 3; ++batch) {
+            QCOMPARE(inserted[batch][1].toInt(), batch * 100);
+            QCOMPARE(inserted[batch][2].toInt(), batch * 100 + 99);
+        }
         QCOMPARE(model.record(299).modRevision, 300);
+    }
+
+    void shouldHoldBatchesWhilePausedAndShowThemInOneInsert()
+    {
+        // Given a paused timeline
+        EventTimelineModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setPaused(true);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        // When two batches arrive
+        model.append({put(1, "a", "1", 1), put(1, "b", "1", 2)});
+        model.append({put(1, "c", "1", 3)});
+        // Then nothing shows until it resumes, and then all of it in one insert
+        QCOMPARE(model.rowCount(), 0);
+        QCOMPARE(model.pendingCount(), 3);
+        model.setPaused(false);
+        QCOMPARE(inserted.count(), 1);
+        QCOMPARE(inserted[0][2].toInt(), 2);
+        QCOMPARE(model.record(2).key, QByteArray("c"));
     }
 
     void shouldTrimOldestRowsInOneRemoval()
@@ -213,14 +270,12 @@ private slots:
         for (int i = 0; i < 80; ++i)
             first.push_back(put(1, "k", "v", 1 + i));
         model.append(std::move(first));
-        model.flush();
         QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
         std::vector<EventRecord> second;
         for (int i = 0; i < 50; ++i)
             second.push_back(put(1, "k", "v", 81 + i));
         model.append(std::move(second));
-        model.flush();
         // 80 + 50 > 100: the 30 oldest go in one removal, the 50 new come in one insert
         QCOMPARE(removed.count(), 1);
         QCOMPARE(removed[0][1].toInt(), 0);
@@ -238,7 +293,6 @@ private slots:
         EventTimelineModel model;
         model.setPaused(true);
         model.append({put(1, "a", "1", 1), put(1, "b", "2", 2)});
-        model.flush();
         QCOMPARE(model.rowCount(), 0);
         QCOMPARE(model.pendingCount(), 2);
         model.setPaused(false);
@@ -249,7 +303,6 @@ private slots:
     {
         EventTimelineModel model;
         model.append({put(1, "a", "1", 5), put(2, "b", "1", 5), put(1, "c", "1", 6)});
-        model.flush();
         const auto group = [&](int row) { return model.index(row, 0).data(EventTimelineModel::RevisionGroupRole).toInt(); };
         QCOMPARE(group(0), group(1));  // same revision, across watches
         QVERIFY(group(1) != group(2));
@@ -285,7 +338,6 @@ private slots:
         gap.gapTo = 4;
         model.append({gap, put(1, "svc/api/a", "1", 5), put(1, "svc/api/b", "1", 6), del(1, "svc/db", 7),
                       put(2, "other", "1", 8)});
-        model.flush();
         TimelineFilterProxy proxy;
         QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
         proxy.setSourceModel(&model);
@@ -393,6 +445,58 @@ private slots:
                                              {DiffLine::Kind::Added, "d"}};
         QVERIFY(*lines == expected);
         QVERIFY(!diffLines(QString("x\n").repeated(5000), "y", 4000));
+    }
+
+    void shouldDiffIntoAShortestScriptThatRebuildsBothTexts()
+    {
+        // Random texts over a small alphabet (many repeats, the hard case),
+        // checked against an LCS table computed here as the oracle.
+        QRandomGenerator random(20261202);
+        for (int round = 0; round < 300; ++round) {
+            QStringList before, after;
+            for (int i = int(random.bounded(40)); i > 0; --i)
+                before << QString(QChar('a' + random.bounded(4)));
+            for (int i = int(random.bounded(40)); i > 0; --i)
+                after << QString(QChar('a' + random.bounded(4)));
+            const auto lines = diffLines(before.join('\n'), after.join('\n'));
+            QVERIFY(lines);
+            QStringList rebuiltBefore, rebuiltAfter;
+            int edits = 0;
+            for (const DiffLine& line : *lines) {
+                if (line.kind != DiffLine::Kind::Added)
+                    rebuiltBefore << line.text;
+                if (line.kind != DiffLine::Kind::Removed)
+                    rebuiltAfter << line.text;
+                edits += line.kind != DiffLine::Kind::Same;
+            }
+            // split() of an empty text is one empty line
+            QCOMPARE(rebuiltBefore.join('\n'), before.join('\n'));
+            QCOMPARE(rebuiltAfter.join('\n'), after.join('\n'));
+            const QStringList a = before.join('\n').split('\n'), b = after.join('\n').split('\n');
+            std::vector<std::vector<int>> lcs(std::size_t(a.size() + 1), std::vector<int>(std::size_t(b.size() + 1)));
+            for (qsizetype i = a.size() - 1; i >= 0; --i)
+                for (qsizetype j = b.size() - 1; j >= 0; --j)
+                    lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+            QCOMPARE(edits, int(a.size() + b.size() - 2 * lcs[0][0]));
+        }
+    }
+
+    void shouldDiffTheLargestTextsItTakes()
+    {
+        // Given two texts of 4,000 lines with nothing in common
+        QStringList before, after;
+        for (int i = 0; i < 4000; ++i) {
+            before << QString("old %1").arg(i);
+            after << QString("new %1").arg(i);
+        }
+        // Then every line is removed and added (no quadratic table: this
+        // would be 16 million cells the old way)
+        const auto lines = diffLines(before.join('\n'), after.join('\n'), 4000);
+        QVERIFY(lines);
+        QCOMPARE(lines->size(), std::size_t(8000));
+        QCOMPARE(std::count_if(lines->begin(), lines->end(),
+                               [](const DiffLine& l) { return l.kind == DiffLine::Kind::Removed; }),
+                 4000);
     }
 
     void shouldPrettyPrintJsonOnlyWhenItParses()

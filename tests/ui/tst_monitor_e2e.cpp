@@ -1,13 +1,13 @@
 // The desktop monitor end to end, offscreen, against a real etcd.
-#include "add_watch_dialog.h"
 #include "etcd_process.h"
-#include "event_store.h"
-#include "event_timeline_model.h"
-#include "main_window.h"
+#include "monitor/add_watch_dialog.h"
+#include "monitor/event_timeline_model.h"
+#include "monitor/offline_log_window.h"
+#include "monitor/revision_chart.h"
+#include "monitor/watch_tree_model.h"
 #include "monitor_test_helpers.h"
-#include "offline_log_window.h"
-#include "revision_chart.h"
-#include "watch_tree_model.h"
+#include "recording/event_store.h"
+#include "window/main_window.h"
 
 #include <QAction>
 #include <QComboBox>

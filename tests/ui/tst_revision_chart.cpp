@@ -1,7 +1,7 @@
 // The revision chart: per-second bucketing, the sliding window, one series
 // per watch, markers, redrawing only from its timer, and the palette. Times
 // are given on a fixed clock so every expected point can be written down.
-#include "revision_chart.h"
+#include "monitor/revision_chart.h"
 
 #include <QAbstractSeries>
 #include <QChart>

@@ -3,17 +3,17 @@
 // and key, user and password), watches added through the dialog, the Keys
 // and Cluster tabs. etcd demands a client certificate from CA1 and a user;
 // its tokens expire after 2 s; the user may read app/ only.
-#include "add_watch_dialog.h"
 #include "auth_admin.h"
-#include "cluster_view.h"
+#include "cluster/cluster_view.h"
 #include "etcd_process.h"
-#include "event_timeline_model.h"
-#include "key_browser.h"
-#include "key_tree_model.h"
-#include "main_window.h"
+#include "keys/key_browser.h"
+#include "keys/key_tree_model.h"
+#include "monitor/add_watch_dialog.h"
+#include "monitor/event_timeline_model.h"
+#include "monitor/watch_tree_model.h"
 #include "monitor_test_helpers.h"
 #include "test_pki.h"
-#include "watch_tree_model.h"
+#include "window/main_window.h"
 
 #include <QAction>
 #include <QCheckBox>

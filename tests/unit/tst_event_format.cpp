@@ -1,6 +1,6 @@
 // The JSON-lines and text formats, checked with Qt's own JSON parser and
 // base64 decoder rather than against strings derived from our code.
-#include "event_format.h"
+#include "format/event_format.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

@@ -1,0 +1,236 @@
+#include "shared/detail_pane.h"
+
+#include "decode/kubernetes_value.h"
+#include "decode/value_text.h"
+#include "decode/yaml_value.h"
+#include "format/event_format.h"
+
+#include <QDateTime>
+#include <QFontDatabase>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QTabWidget>
+#include <QTextEdit>
+#include <QVBoxLayout>
+
+#include <dtl/dtl.hpp>
+
+namespace etcdscope::ui {
+
+namespace {
+
+constexpr int kHexDumpMaxBytes = 64 * 1024;
+constexpr int kBytesPerHexLine = 16;
+
+QPlainTextEdit* makeReadOnlyText()
+{
+    auto* edit = new QPlainTextEdit;
+    edit->setReadOnly(true);
+    edit->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    edit->setLineWrapMode(QPlainTextEdit::NoWrap);
+    return edit;
+}
+
+}  // namespace
+
+std::optional<QString> prettyJson(const QByteArray& bytes)
+{
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(bytes, &error);
+    if (error.error != QJsonParseError::NoError || doc.isNull())
+        return std::nullopt;
+    return QString::fromUtf8(doc.toJson(QJsonDocument::Indented));
+}
+
+std::optional<std::vector<DiffLine>> diffLines(const QString& before, const QString& after, int maxLines)
+{
+    const QStringList beforeLines = before.split('\n');
+    const QStringList afterLines = after.split('\n');
+    if (beforeLines.size() > maxLines || afterLines.size() > maxLines)
+        return std::nullopt;
+    // dtl: Wu, Manber and Myers' O(NP) diff; "huge" mode caps the memory of
+    // its path at a fixed size however different the two texts are.
+    using Lines = std::vector<QString>;
+    dtl::Diff<QString, Lines> diff(Lines(beforeLines.begin(), beforeLines.end()),
+                                   Lines(afterLines.begin(), afterLines.end()));
+    diff.onHuge();
+    diff.compose();
+    // dtl lists a changed block's added lines first; people read the
+    // removed ones first (as diff and git show them), so each block of
+    // changes is reordered: removed, then added.
+    std::vector<DiffLine> lines, added;
+    for (const auto& [text, info] : diff.getSes().getSequence()) {
+        if (info.type == dtl::SES_ADD) {
+            added.push_back({DiffLine::Kind::Added, text});
+            continue;
+        }
+        if (info.type == dtl::SES_COMMON) {
+            lines.insert(lines.end(), added.begin(), added.end());
+            added.clear();
+        }
+        lines.push_back({info.type == dtl::SES_DELETE ? DiffLine::Kind::Removed : DiffLine::Kind::Same, text});
+    }
+    lines.insert(lines.end(), added.begin(), added.end());
+    return lines;
+}
+
+DetailPane::DetailPane(QWidget* parent)
+    : QWidget(parent)
+    , header_(new QLabel)
+    , tabs_(new QTabWidget)
+    , text_(makeReadOnlyText())
+    , json_(makeReadOnlyText())
+    , yaml_(makeReadOnlyText())
+    , hex_(makeReadOnlyText())
+    , diff_(new QTextEdit)
+{
+    header_->setObjectName("detailHeader");
+    text_->setObjectName("detailText");
+    json_->setObjectName("detailJson");
+    yaml_->setObjectName("detailYaml");
+    hex_->setObjectName("detailHex");
+    tabs_->setObjectName("detailTabs");
+    header_->setTextFormat(Qt::RichText);
+    header_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Two fixed lines; a word-wrapped rich label gets a one-line height here.
+    header_->setWordWrap(false);
+    header_->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    diff_->setObjectName("detailDiff");
+    diff_->setReadOnly(true);
+    diff_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    diff_->setLineWrapMode(QTextEdit::NoWrap);
+    tabs_->addTab(text_, tr("&Text"));
+    tabs_->addTab(json_, tr("&JSON"));
+    tabs_->addTab(yaml_, tr("&YAML"));
+    tabs_->addTab(hex_, tr("He&x"));
+    tabs_->addTab(diff_, tr("&Diff"));
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(header_);
+    layout->addWidget(tabs_, 1);
+    clear();
+}
+
+void DetailPane::clearTabs()
+{
+    text_->clear();
+    json_->clear();
+    yaml_->clear();
+    hex_->clear();
+    diff_->clear();
+}
+
+void DetailPane::clear()
+{
+    header_->setText(tr("<i>Select an event to see its value in full.</i>"));
+    clearTabs();
+}
+
+std::optional<QString> DetailPane::showValue(const QByteArray& value)
+{
+    if (const auto k8s = decodeKubernetesValue(value)) {
+        // Stored by Kubernetes as protobuf: readable fields instead of bytes.
+        text_->setPlainText(tr("apiVersion: %1\nkind: %2\n%3(Kubernetes protobuf, %4 bytes, decoded without the full "
+                               "schema: metadata by name, other fields by number, messages in braces)\n\n%5")
+                                .arg(k8s->apiVersion, k8s->kind,
+                                     k8s->contentType.isEmpty() ? QString() : "contentType: " + k8s->contentType + "\n")
+                                .arg(value.size())
+                                .arg(k8s->fields));
+        json_->setPlainText(tr("(a Kubernetes protobuf value, not JSON; its fields are on the Text tab)"));
+        yaml_->setPlainText(tr("(a Kubernetes protobuf value, not YAML; its fields are on the Text tab)"));
+        hex_->setPlainText(hexDump(value, kHexDumpMaxBytes));
+        return std::nullopt;
+    }
+    text_->setPlainText(textOrBinaryNotice(value));
+    const auto json = prettyJson(value);
+    json_->setPlainText(json ? *json : tr("(not a JSON document)"));
+    const auto yaml = yamlView(value);
+    if (const auto* text = std::get_if<YamlText>(&yaml))
+        yaml_->setPlainText(text->text);
+    else
+        yaml_->setPlainText("(" + std::get<NotYaml>(yaml).reason + ")");
+    hex_->setPlainText(hexDump(value, kHexDumpMaxBytes));
+    return json;
+}
+
+void DetailPane::showKeyValue(const QByteArray& key, const QByteArray& value, qint64 modRevision,
+                              qint64 createRevision, qint64 version, qint64 lease, qint64 asOfRevision)
+{
+    header_->setText(tr("<b>%1</b><br>modified at revision %2 · created at %3 · version %4 · lease %5 · %6 bytes · "
+                        "%7")
+                         .arg(valuePreview(key, 300).toHtmlEscaped())
+                         .arg(modRevision)
+                         .arg(createRevision)
+                         .arg(version)
+                         .arg(lease ? QString::number(quint64(lease), 16) : QStringLiteral("none"))
+                         .arg(value.size())
+                         .arg(asOfRevision > 0 ? tr("as of revision %1").arg(asOfRevision) : tr("newest")));
+    showValue(value);
+    diff_->setPlainText(tr("(a key read from the store has no previous value here)"));
+}
+
+void DetailPane::showMessage(const QString& sentence)
+{
+    header_->setText(sentence.toHtmlEscaped());
+    clearTabs();
+}
+
+void DetailPane::showRecord(const EventRecord& r, const QString& watchLabel)
+{
+    const QString when = QDateTime::fromMSecsSinceEpoch(r.receivedMs).toString("yyyy-MM-dd hh:mm:ss.zzz");
+    if (r.kind == RecordKind::Gap || r.kind == RecordKind::Note) {
+        header_->setText(r.kind == RecordKind::Gap
+                             ? tr("<b>Compaction gap</b> in %1: revisions %2 to %3 were compacted before they "
+                                  "could be watched. Received %4.")
+                                   .arg(watchLabel.toHtmlEscaped())
+                                   .arg(r.gapFrom)
+                                   .arg(r.gapTo)
+                                   .arg(when)
+                             : tr("<b>%1</b> — %2").arg(r.note.toHtmlEscaped(), when));
+        clearTabs();
+        return;
+    }
+    header_->setText(tr("<b>%1</b> %2<br>revision %3 · created at %4 · version %5 · lease %6 · %7 bytes · "
+                        "watch %8 · received %9")
+                         .arg(r.kind == RecordKind::Put ? "PUT" : "DELETE",
+                              valuePreview(r.key, 300).toHtmlEscaped())
+                         .arg(r.modRevision)
+                         .arg(r.createRevision)
+                         .arg(r.version)
+                         .arg(r.lease ? QString::number(quint64(r.lease), 16) : QStringLiteral("none"))
+                         .arg(r.value.size())
+                         .arg(watchLabel.toHtmlEscaped(), when));
+    const auto json = showValue(r.value);
+
+    if (!r.hasPrevValue) {
+        diff_->setPlainText(tr("(no previous value: the watch does not ask for prev-kv, or the key is new)"));
+        return;
+    }
+    // Diff pretty JSON when both sides are JSON, so reformatting is not noise.
+    const auto prevJson = prettyJson(r.prevValue);
+    const QString before = prevJson && json ? *prevJson : textOrBinaryNotice(r.prevValue);
+    const QString after = prevJson && json ? *json : textOrBinaryNotice(r.value);
+    const auto lines = diffLines(before, after);
+    if (!lines) {
+        diff_->setPlainText(tr("(values too large to diff here)"));
+        return;
+    }
+    QString html = "<pre style='margin:0'>";
+    for (const DiffLine& line : *lines) {
+        const QString text = line.text.toHtmlEscaped();
+        switch (line.kind) {
+        case DiffLine::Kind::Same: html += "  " + text + "\n"; break;
+        case DiffLine::Kind::Removed:
+            html += "<span style='background-color:rgba(220,60,60,0.25)'>- " + text + "</span>\n";
+            break;
+        case DiffLine::Kind::Added:
+            html += "<span style='background-color:rgba(60,180,90,0.25)'>+ " + text + "</span>\n";
+            break;
+        }
+    }
+    html += "</pre>";
+    diff_->setHtml(html);
+}
+
+}  // namespace etcdscope::ui

@@ -1,0 +1,55 @@
+// The selected event in full: metadata, and its value as text, pretty JSON
+// and block YAML (when they parse), hex, and a line diff against the previous value.
+#pragma once
+
+#include "format/event_record.h"
+
+#include <QWidget>
+
+class QLabel;
+class QPlainTextEdit;
+class QTabWidget;
+class QTextEdit;
+
+namespace etcdscope::ui {
+
+class DetailPane : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit DetailPane(QWidget* parent = nullptr);
+    void showRecord(const EventRecord& record, const QString& watchLabel);
+    // A key as the key browser read it, as of `asOfRevision` (0: the newest).
+    void showKeyValue(const QByteArray& key, const QByteArray& value, qint64 modRevision, qint64 createRevision,
+                      qint64 version, qint64 lease, qint64 asOfRevision);
+    // A sentence instead of a value (the key is gone, the revision compacted).
+    void showMessage(const QString& sentence);
+    void clear();
+
+private:
+    // Fills the text, JSON, YAML and hex tabs; returns the pretty JSON, if any.
+    std::optional<QString> showValue(const QByteArray& value);
+    void clearTabs();
+
+    QLabel* header_;
+    QTabWidget* tabs_;
+    QPlainTextEdit* text_;
+    QPlainTextEdit* json_;
+    QPlainTextEdit* yaml_;
+    QPlainTextEdit* hex_;
+    QTextEdit* diff_;
+};
+
+// Pretty-printed JSON, or nullopt when the bytes are not a JSON document.
+std::optional<QString> prettyJson(const QByteArray& bytes);
+
+struct DiffLine {
+    enum class Kind { Same, Removed, Added } kind;
+    QString text;
+    friend bool operator==(const DiffLine&, const DiffLine&) = default;
+};
+// Line diff (a shortest edit script, in bounded memory). Inputs beyond
+// maxLines lines give nullopt: too large to show interactively.
+std::optional<std::vector<DiffLine>> diffLines(const QString& before, const QString& after, int maxLines = 4000);
+
+}  // namespace etcdscope::ui

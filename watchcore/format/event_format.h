@@ -1,0 +1,34 @@
+// Event formats shared by the CLI and exports: JSON lines and plain text.
+// Appends to a caller-owned buffer so that a batch is formatted without a
+// per-event allocation.
+#pragma once
+
+#include "engine/watch_types.h"
+
+#include <string>
+#include <string_view>
+
+namespace etcdscope {
+
+// True if `bytes` is well-formed UTF-8 (no overlongs, no surrogates).
+bool isValidUtf8(std::string_view bytes);
+
+// Standard base64 (RFC 4648, with padding).
+void appendBase64(std::string& out, std::string_view bytes);
+
+// A JSON string literal, quotes included.
+void appendJsonString(std::string& out, std::string_view text);
+
+// One JSON object and a newline. Fields: watch, type (PUT/DELETE), key,
+// value, mod_revision, create_revision, version, lease, and prev_value when
+// the event carries a previous value. Bytes that are not UTF-8 go into
+// key_b64 / value_b64 / prev_value_b64 instead.
+void appendEventJson(std::string& out, WatchHandle watch, const WatchEvent& event);
+// {"watch":N,"type":"GAP","from_revision":A,"to_revision":B}
+void appendGapJson(std::string& out, WatchHandle watch, std::int64_t fromRevision, std::int64_t toRevision);
+
+// "PUT 12 key value" with non-printable bytes escaped as \xNN.
+void appendEventText(std::string& out, WatchHandle watch, const WatchEvent& event);
+void appendGapText(std::string& out, WatchHandle watch, std::int64_t fromRevision, std::int64_t toRevision);
+
+}  // namespace etcdscope

@@ -1,0 +1,596 @@
+#include "recording/event_store.h"
+
+#include "format/event_format.h"
+#include "format/record_formats.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QLoggingCategory>
+#include <QSaveFile>
+#include <QSqlError>
+#include <QStringList>
+#include <QVariantList>
+
+#include <atomic>
+#include <string>
+#include <string_view>
+
+namespace etcdscope {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcStore, "etcdscope.store", QtInfoMsg)
+
+// Bump with a migration when the tables change; a newer file is refused.
+constexpr int kSchemaVersion = 1;
+// How long a write waits for another connection's lock before it fails.
+constexpr int kBusyTimeoutMs = 60'000;
+// Records held in memory at once while exporting.
+constexpr int kExportPageRecords = 1000;
+
+const auto kDriverName = QStringLiteral("QSQLITE");
+const auto kCancelledError = QStringLiteral("export cancelled");
+
+// Connection names must be unique per process: several stores (the live log,
+// an opened one) may exist at once.
+std::atomic<quint64> nextConnectionNumber{1};
+
+constexpr const char* kSchemaStatements[] = {
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value)",
+    "CREATE TABLE IF NOT EXISTS events("
+    " id INTEGER PRIMARY KEY,"
+    " received_ms INTEGER NOT NULL DEFAULT 0,"
+    " watch INTEGER NOT NULL,"          // the watch's storeId
+    " kind INTEGER NOT NULL,"           // RecordKind
+    " key BLOB,"
+    " value BLOB,"
+    " prev_value BLOB NULL,"            // NULL: the event carries no previous value
+    " mod_revision INTEGER NOT NULL DEFAULT 0,"
+    " create_revision INTEGER NOT NULL DEFAULT 0,"
+    " version INTEGER NOT NULL DEFAULT 0,"
+    " lease INTEGER NOT NULL DEFAULT 0,"
+    " gap_from INTEGER NOT NULL DEFAULT 0,"
+    " gap_to INTEGER NOT NULL DEFAULT 0,"
+    " note TEXT)",
+    "CREATE INDEX IF NOT EXISTS events_by_watch ON events(watch, id)",
+    "CREATE INDEX IF NOT EXISTS events_by_mod_revision ON events(mod_revision)",
+    "CREATE TABLE IF NOT EXISTS watches("
+    " id INTEGER PRIMARY KEY,"
+    " label TEXT,"
+    " key BLOB,"
+    " range_end BLOB,"
+    " start_revision INTEGER NOT NULL DEFAULT 0,"
+    " prev_kv INTEGER NOT NULL DEFAULT 0,"
+    " progress_notify INTEGER NOT NULL DEFAULT 0,"
+    " no_put INTEGER NOT NULL DEFAULT 0,"
+    " no_delete INTEGER NOT NULL DEFAULT 0,"
+    " notify INTEGER NOT NULL DEFAULT 0,"
+    " last_revision INTEGER NOT NULL DEFAULT 0,"
+    " removed INTEGER DEFAULT 0)",
+};
+
+const auto kInsertSchemaVersionSql =
+    QStringLiteral("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?)");
+const auto kSelectSchemaVersionSql = QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'");
+
+// Parameters bound in this order by insertRecord().
+const auto kInsertEventSql = QStringLiteral(
+    "INSERT INTO events(received_ms, watch, kind, key, value, prev_value, mod_revision,"
+    " create_revision, version, lease, gap_from, gap_to, note)"
+    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+
+// Columns read back by recordFromRow(), in RecordColumn order.
+const auto kSelectRecordsSql = QStringLiteral(
+    "SELECT id, received_ms, watch, kind, key, value, prev_value, prev_value IS NOT NULL,"
+    " mod_revision, create_revision, version, lease, gap_from, gap_to, note FROM events");
+enum RecordColumn : int {
+    RecordId, RecordReceived, RecordWatch, RecordKindColumn, RecordKey, RecordValue, RecordPrevValue,
+    RecordHasPrevValue, RecordModRevision, RecordCreateRevision, RecordVersion, RecordLease,
+    RecordGapFrom, RecordGapTo, RecordNote,
+};
+
+const auto kCountRecordsSql = QStringLiteral("SELECT count(*) FROM events");
+
+// Parameters bound in this order by addWatch().
+const auto kInsertWatchSql = QStringLiteral(
+    "INSERT INTO watches(label, key, range_end, start_revision, prev_kv, progress_notify, no_put,"
+    " no_delete, notify, last_revision) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+const auto kRemoveWatchSql = QStringLiteral("UPDATE watches SET removed = 1 WHERE id = ?");
+const auto kSetLastRevisionSql = QStringLiteral("UPDATE watches SET last_revision = ? WHERE id = ?");
+
+// Columns read back by watches(), in WatchColumn order.
+const auto kSelectWatchesSql = QStringLiteral(
+    "SELECT id, label, key, range_end, start_revision, prev_kv, progress_notify, no_put, no_delete,"
+    " notify, last_revision FROM watches WHERE removed = 0 ORDER BY id");
+enum WatchColumn : int {
+    WatchId, WatchLabel, WatchKey, WatchRangeEnd, WatchStartRevision, WatchPrevKv, WatchProgressNotify,
+    WatchNoPut, WatchNoDelete, WatchNotify, WatchLastRevision,
+};
+
+void setError(QString* error, const QString& text)
+{
+    if (error)
+        *error = text;
+}
+
+// SQLite's own words ("disk I/O error", "database or disk is full") without
+// Qt's "Unable to fetch row" suffix; they read well inside a sentence.
+QString describe(const QSqlError& error)
+{
+    QString text = error.databaseText().trimmed();
+    if (text.isEmpty())
+        text = error.text().trimmed();
+    if (text.endsWith(QLatin1Char('.')))
+        text.chop(1);
+    return text.isEmpty() ? QStringLiteral("unknown database error") : text;
+}
+
+// Qt binds a null QByteArray as SQL NULL, but an empty key or value is still
+// a value (and an empty previous value is not "no previous value").
+QVariant blob(const QByteArray& bytes)
+{
+    return bytes.isNull() ? QVariant(QByteArray("", 0)) : QVariant(bytes);
+}
+
+QVariant blob(const std::string& bytes) { return blob(QByteArray::fromStdString(bytes)); }
+
+QVariant sqlNull() { return QVariant(QMetaType::fromType<QByteArray>()); }
+
+void bindAll(QSqlQuery& query, const QVariantList& values)
+{
+    for (int i = 0; i < values.size(); ++i)
+        query.bindValue(i, values.at(i));
+}
+
+// Binds in kInsertEventSql's column order, filed under `storeId`; the new
+// row's id, or 0 when the insert failed.
+qint64 insertRecord(QSqlQuery& insert, const EventRecord& record, qint64 storeId)
+{
+    int parameter = 0;
+    insert.bindValue(parameter++, record.receivedMs);
+    insert.bindValue(parameter++, storeId);
+    insert.bindValue(parameter++, int(record.kind));
+    insert.bindValue(parameter++, blob(record.key));
+    insert.bindValue(parameter++, blob(record.value));
+    insert.bindValue(parameter++, record.hasPrevValue ? blob(record.prevValue) : sqlNull());
+    insert.bindValue(parameter++, record.modRevision);
+    insert.bindValue(parameter++, record.createRevision);
+    insert.bindValue(parameter++, record.version);
+    insert.bindValue(parameter++, record.lease);
+    insert.bindValue(parameter++, record.gapFrom);
+    insert.bindValue(parameter++, record.gapTo);
+    insert.bindValue(parameter++, record.note);
+    if (!insert.exec())
+        return 0;
+    return insert.lastInsertId().toLongLong();
+}
+
+// A record filter as SQL conditions and their parameters, in order.
+struct FilterSql {
+    QStringList conditions;
+    QVariantList values;
+};
+
+FilterSql filterSql(const RecordFilter& filter)
+{
+    FilterSql sql;
+    if (filter.watch) {
+        sql.conditions << QStringLiteral("watch = ?");
+        sql.values << QVariant(qint64(*filter.watch));
+    }
+    if (filter.kind) {
+        sql.conditions << QStringLiteral("kind = ?");
+        sql.values << QVariant(int(*filter.kind));
+    }
+    if (!filter.keyContains.isEmpty()) {
+        // instr() on two BLOBs compares bytes: a plain substring match,
+        // without LIKE's wildcards and ASCII case folding.
+        sql.conditions << QStringLiteral("instr(key, ?) > 0");
+        sql.values << blob(filter.keyContains.toUtf8());
+    }
+    return sql;
+}
+
+QString whereClause(const QStringList& conditions)
+{
+    return conditions.isEmpty() ? QString() : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
+}
+
+RecordKind kindFromColumn(int value)
+{
+    const bool known = value >= int(RecordKind::Put) && value <= int(RecordKind::Note);
+    return known ? RecordKind(value) : RecordKind::Note;
+}
+
+EventRecord recordFromRow(const QSqlQuery& row)
+{
+    EventRecord r;
+    r.id = row.value(RecordId).toLongLong();
+    r.receivedMs = row.value(RecordReceived).toLongLong();
+    r.watch = row.value(RecordWatch).toLongLong();
+    r.kind = kindFromColumn(row.value(RecordKindColumn).toInt());
+    r.key = row.value(RecordKey).toByteArray();
+    r.value = row.value(RecordValue).toByteArray();
+    // Asked of SQLite: Qt reads a zero-length BLOB back as a null QByteArray.
+    r.hasPrevValue = row.value(RecordHasPrevValue).toBool();
+    if (r.hasPrevValue)
+        r.prevValue = row.value(RecordPrevValue).toByteArray();
+    r.modRevision = row.value(RecordModRevision).toLongLong();
+    r.createRevision = row.value(RecordCreateRevision).toLongLong();
+    r.version = row.value(RecordVersion).toLongLong();
+    r.lease = row.value(RecordLease).toLongLong();
+    r.gapFrom = row.value(RecordGapFrom).toLongLong();
+    r.gapTo = row.value(RecordGapTo).toLongLong();
+    r.note = row.value(RecordNote).toString();
+    return r;
+}
+
+WatchDefinition watchFromRow(const QSqlQuery& row)
+{
+    WatchDefinition w;
+    w.storeId = row.value(WatchId).toLongLong();
+    w.label = row.value(WatchLabel).toString();
+    w.spec.key = row.value(WatchKey).toByteArray().toStdString();
+    w.spec.rangeEnd = row.value(WatchRangeEnd).toByteArray().toStdString();
+    w.spec.startRevision = row.value(WatchStartRevision).toLongLong();
+    w.spec.prevKv = row.value(WatchPrevKv).toBool();
+    w.spec.progressNotify = row.value(WatchProgressNotify).toBool();
+    w.spec.noPut = row.value(WatchNoPut).toBool();
+    w.spec.noDelete = row.value(WatchNoDelete).toBool();
+    w.notify = row.value(WatchNotify).toBool();
+    w.lastRevision = row.value(WatchLastRevision).toLongLong();
+    return w;
+}
+
+
+bool writeAll(QSaveFile& file, std::string& chunk)
+{
+    const bool written = file.write(chunk.data(), qint64(chunk.size())) == qint64(chunk.size());
+    chunk.clear();
+    return written;
+}
+
+}  // namespace
+
+// --- EventStore -----------------------------------------------------------
+
+std::unique_ptr<EventStore> EventStore::open(const QString& path, QString* error)
+{
+    const QString connectionName = QStringLiteral("etcdscope.store.%1").arg(nextConnectionNumber++);
+    std::unique_ptr<EventStore> store(new EventStore(path, connectionName));
+    if (!store->initialize(error))
+        return nullptr;
+    return store;
+}
+
+EventStore::EventStore(QString path, QString connectionName)
+    : m_path(std::move(path))
+    , m_connectionName(std::move(connectionName))
+    , m_db(QSqlDatabase::addDatabase(kDriverName, m_connectionName))
+{
+}
+
+EventStore::~EventStore()
+{
+    // Every query and handle must be gone before the connection is removed,
+    // or Qt warns that it is still in use and keeps it.
+    m_statements.clear();
+    m_db.close();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+QString EventStore::path() const { return m_path; }
+
+bool EventStore::initialize(QString* error)
+{
+    const QString folder = QFileInfo(m_path).absolutePath();
+    if (!QDir().mkpath(folder)) {
+        setError(error, QStringLiteral("Could not create the folder %1 for the event log.").arg(folder));
+        return false;
+    }
+    if (!m_db.isValid()) {
+        setError(error, QStringLiteral("The SQLite driver for Qt SQL (QSQLITE) is not installed."));
+        return false;
+    }
+    m_db.setDatabaseName(m_path);
+    // Another connection holding the log (an export, etcdscope-cli reading
+    // it) delays a write instead of failing it.
+    m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(kBusyTimeoutMs));
+    if (!m_db.open()) {
+        setError(error, QStringLiteral("Could not open the event log %1: %2.").arg(m_path, describe(m_db.lastError())));
+        return false;
+    }
+    QSqlQuery pragma(m_db);
+    // WAL: readers (exports, paging) do not block the writer; NORMAL: no
+    // fsync per commit; a power cut may lose the last batches, never the file.
+    if (!pragma.exec(QStringLiteral("PRAGMA journal_mode=WAL"))) {
+        setError(error, QStringLiteral("Could not open the event log %1: %2.").arg(m_path, describe(pragma.lastError())));
+        return false;
+    }
+    if (pragma.next() && pragma.value(0).toString().compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0)
+        qCWarning(lcStore) << "event log" << m_path << "is not in WAL mode but" << pragma.value(0).toString();
+    pragma.finish();
+    if (!pragma.exec(QStringLiteral("PRAGMA synchronous=NORMAL")))
+        qCWarning(lcStore) << "could not relax synchronous writes:" << describe(pragma.lastError());
+    return createSchema(error);
+}
+
+bool EventStore::createSchema(QString* error)
+{
+    const auto fail = [&](const QString& reason) {
+        m_db.rollback();
+        setError(error, QStringLiteral("Could not prepare the event log %1: %2.").arg(m_path, reason));
+        return false;
+    };
+    if (!m_db.transaction())
+        return fail(describe(m_db.lastError()));
+    int version = 0;
+    {
+        QSqlQuery query(m_db);
+        for (const char* sql : kSchemaStatements) {
+            if (!query.exec(QString::fromLatin1(sql)))
+                return fail(describe(query.lastError()));
+        }
+        query.prepare(kInsertSchemaVersionSql);
+        query.bindValue(0, kSchemaVersion);
+        if (!query.exec() || !query.exec(kSelectSchemaVersionSql) || !query.next())
+            return fail(describe(query.lastError()));
+        version = query.value(0).toInt();
+    }
+    if (version > kSchemaVersion)
+        return fail(QStringLiteral("it was written by a newer etcdscope (schema %1, this one reads up to %2)")
+                        .arg(version)
+                        .arg(kSchemaVersion));
+    if (!m_db.commit())
+        return fail(describe(m_db.lastError()));
+    return true;
+}
+
+QSqlQuery* EventStore::statement(const QString& sql) const
+{
+    const auto found = m_statements.find(sql);
+    if (found != m_statements.end())
+        return &found->second;
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);  // no client-side cache of every row read
+    if (!query.prepare(sql)) {
+        qCWarning(lcStore) << "cannot prepare" << sql << ":" << describe(query.lastError());
+        return nullptr;
+    }
+    return &m_statements.emplace(sql, std::move(query)).first->second;
+}
+
+bool EventStore::append(std::vector<EventRecord>& records, QString* error)
+{
+    std::vector<qint64> ids;
+    const bool appended = append(records, {}, error, &ids);
+    for (std::size_t i = 0; i < records.size(); ++i)
+        records[i].id = appended ? ids[i] : 0;
+    return appended;
+}
+
+bool EventStore::append(const std::vector<EventRecord>& records, const std::function<qint64(WatchHandle)>& storeIdOf,
+                        QString* error, std::vector<qint64>* ids)
+{
+    if (ids)
+        ids->assign(records.size(), 0);
+    if (records.empty())
+        return true;
+    QSqlQuery* insert = statement(kInsertEventSql);
+    if (!insert || !m_db.transaction()) {
+        setError(error, QStringLiteral("Could not save %1 events to the event log: %2.")
+                            .arg(records.size())
+                            .arg(insert ? describe(m_db.lastError()) : QStringLiteral("the insert does not prepare")));
+        return false;
+    }
+    QString reason;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        const qint64 storeId = storeIdOf ? storeIdOf(records[i].watch) : records[i].watch;
+        if (storeId == 0)
+            continue;  // a watch that is not in the log (cancelled before it was stored)
+        const qint64 id = insertRecord(*insert, records[i], storeId);
+        if (id == 0) {
+            reason = describe(insert->lastError());
+            break;
+        }
+        if (ids)
+            (*ids)[i] = id;
+    }
+    if (reason.isEmpty() && m_db.commit())
+        return true;
+    if (reason.isEmpty())
+        reason = describe(m_db.lastError());
+    // SQLite may already have rolled back on an I/O error; then this fails harmlessly.
+    if (!m_db.rollback())
+        qCDebug(lcStore) << "rollback after a failed append:" << describe(m_db.lastError());
+    if (ids)
+        ids->assign(records.size(), 0);
+    // A statement that failed mid-step may be finalized by the driver: prepare anew next time.
+    m_statements.erase(kInsertEventSql);
+    qCWarning(lcStore) << "append of" << records.size() << "records failed:" << reason;
+    setError(error, QStringLiteral("Could not save %1 events to the event log: %2.").arg(records.size()).arg(reason));
+    return false;
+}
+
+qint64 EventStore::addWatch(const WatchDefinition& watch)
+{
+    QSqlQuery* insert = statement(kInsertWatchSql);
+    if (!insert)
+        return 0;
+    int parameter = 0;
+    insert->bindValue(parameter++, watch.label);
+    insert->bindValue(parameter++, blob(watch.spec.key));
+    insert->bindValue(parameter++, blob(watch.spec.rangeEnd));
+    insert->bindValue(parameter++, qint64(watch.spec.startRevision));
+    insert->bindValue(parameter++, watch.spec.prevKv);
+    insert->bindValue(parameter++, watch.spec.progressNotify);
+    insert->bindValue(parameter++, watch.spec.noPut);
+    insert->bindValue(parameter++, watch.spec.noDelete);
+    insert->bindValue(parameter++, watch.notify);
+    insert->bindValue(parameter++, watch.lastRevision);
+    if (!insert->exec()) {
+        qCWarning(lcStore) << "cannot store watch" << watch.label << ":" << describe(insert->lastError());
+        return 0;
+    }
+    return insert->lastInsertId().toLongLong();
+}
+
+void EventStore::removeWatch(qint64 storeId)
+{
+    QSqlQuery* update = statement(kRemoveWatchSql);
+    if (!update)
+        return;
+    update->bindValue(0, storeId);
+    if (!update->exec())
+        qCWarning(lcStore) << "cannot remove watch" << storeId << ":" << describe(update->lastError());
+}
+
+void EventStore::setLastRevision(qint64 storeId, qint64 revision)
+{
+    QSqlQuery* update = statement(kSetLastRevisionSql);
+    if (!update)
+        return;
+    update->bindValue(0, revision);
+    update->bindValue(1, storeId);
+    if (!update->exec())
+        qCWarning(lcStore) << "cannot record revision" << revision << "of watch" << storeId << ":"
+                           << describe(update->lastError());
+}
+
+std::vector<WatchDefinition> EventStore::watches() const
+{
+    std::vector<WatchDefinition> result;
+    QSqlQuery* select = statement(kSelectWatchesSql);
+    if (!select)
+        return result;
+    if (!select->exec()) {
+        qCWarning(lcStore) << "cannot read watches:" << describe(select->lastError());
+        return result;
+    }
+    while (select->next())
+        result.push_back(watchFromRow(*select));
+    select->finish();  // ends the read transaction, or WAL checkpoints would wait for it
+    return result;
+}
+
+std::optional<qint64> EventStore::countMatching(const RecordFilter& filter, QString* error) const
+{
+    const FilterSql where = filterSql(filter);
+    QSqlQuery* select = statement(kCountRecordsSql + whereClause(where.conditions));
+    if (!select) {
+        setError(error, QStringLiteral("the count does not prepare"));
+        return std::nullopt;
+    }
+    bindAll(*select, where.values);
+    if (!select->exec() || !select->next()) {
+        setError(error, describe(select->lastError()));
+        return std::nullopt;
+    }
+    const qint64 matching = select->value(0).toLongLong();
+    select->finish();
+    return matching;
+}
+
+std::optional<std::vector<EventRecord>> EventStore::readPage(const RecordFilter& filter, qint64 afterId, int limit,
+                                                             QString* error) const
+{
+    FilterSql where = filterSql(filter);
+    where.conditions.prepend(QStringLiteral("id > ?"));
+    where.values.prepend(QVariant(afterId));
+    where.values.append(QVariant(limit));
+    QSqlQuery* select =
+        statement(kSelectRecordsSql + whereClause(where.conditions) + QStringLiteral(" ORDER BY id LIMIT ?"));
+    if (!select) {
+        setError(error, QStringLiteral("the query does not prepare"));
+        return std::nullopt;
+    }
+    bindAll(*select, where.values);
+    if (!select->exec()) {
+        setError(error, describe(select->lastError()));
+        return std::nullopt;
+    }
+    std::vector<EventRecord> records;
+    while (select->next())
+        records.push_back(recordFromRow(*select));
+    // next() also ends on an error; tell that apart from the last row
+    const bool failed = select->lastError().isValid();
+    if (failed)
+        setError(error, describe(select->lastError()));
+    select->finish();
+    if (failed)
+        return std::nullopt;
+    return records;
+}
+
+qint64 EventStore::count(const RecordFilter& filter) const
+{
+    QString reason;
+    const std::optional<qint64> matching = countMatching(filter, &reason);
+    if (!matching)
+        qCWarning(lcStore) << "cannot count records:" << reason;
+    return matching.value_or(-1);
+}
+
+std::vector<EventRecord> EventStore::read(const RecordFilter& filter, qint64 afterId, int limit) const
+{
+    QString reason;
+    std::optional<std::vector<EventRecord>> page = readPage(filter, afterId, limit, &reason);
+    if (!page) {
+        qCWarning(lcStore) << "cannot read records:" << reason;
+        return {};
+    }
+    return std::move(*page);
+}
+
+bool EventStore::exportTo(const QString& path, ExportFormat format, const RecordFilter& filter,
+                          const std::function<bool(qint64 done, qint64 total)>& progress, QString* error) const
+{
+    const auto fail = [&](const QString& reason) {
+        setError(error, QStringLiteral("Could not export the event log to %1: %2.").arg(path, reason));
+        return false;
+    };
+    // QSaveFile: until commit() the data goes to a temporary file, so a
+    // cancelled or failed export leaves nothing (and no older file clobbered).
+    QSaveFile file(path);
+    QString reason;
+    const std::optional<qint64> total = countMatching(filter, &reason);
+    if (!total)
+        return fail(reason);
+    if (!file.open(QIODevice::WriteOnly))
+        return fail(file.errorString());
+    std::string chunk;
+    chunk += exportHeader(format);
+    qint64 done = 0;
+    qint64 afterId = 0;
+    bool more = true;
+    while (more) {
+        if (progress && !progress(done, *total)) {
+            file.cancelWriting();
+            setError(error, kCancelledError);
+            return false;
+        }
+        const std::optional<std::vector<EventRecord>> page = readPage(filter, afterId, kExportPageRecords, &reason);
+        if (!page)
+            return fail(reason);
+        for (const EventRecord& record : *page)
+            appendRecord(chunk, format, record);
+        if (!writeAll(file, chunk))
+            return fail(file.errorString());
+        more = !page->empty();
+        if (more) {
+            done += qint64(page->size());
+            afterId = page->back().id;
+        }
+    }
+    if (!file.commit())
+        return fail(file.errorString());
+    return true;
+}
+
+}  // namespace etcdscope

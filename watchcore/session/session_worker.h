@@ -1,0 +1,130 @@
+// The worker-thread half of WatchSession: owns the engine, the channel and
+// the Watch call, and pumps between them. Only WatchSession uses it.
+#pragma once
+
+#include "engine/history_guard.h"
+#include "engine/watch_engine.h"
+#include "session/watch_session.h"
+#include "transport/connection_options.h"
+#include "transport/etcd_connection.h"
+#include "transport/thread_handoff.h"
+
+#include "etcd/etcdserverpb/rpc.grpc.pb.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <mutex>
+
+namespace etcdscope {
+
+class WatchCall;
+
+// Counts gRPC operations whose callbacks may still post to the worker, so
+// that the worker can wait for them before it goes away.
+class CallTracker {
+public:
+    void begin();
+    void end();
+    bool waitIdle(std::chrono::milliseconds timeout);
+
+private:
+    std::mutex mutex_;
+    std::condition_variable idle_;
+    int active_ = 0;
+};
+
+class SessionWorker : public QObject {
+    Q_OBJECT
+
+public:
+    explicit SessionWorker(SessionOptions options);
+    ~SessionWorker() override;
+
+    // Called on the worker thread (queued by WatchSession).
+    // `afresh`: the endpoints are another cluster, watched from its "now"
+    // (see WatchEngine::forgetHistory); otherwise the same history must go on.
+    void connectTo(ConnectionOptions options, bool afresh = false);
+    void disconnect();
+    void addWatch(WatchHandle handle, WatchSpec spec);
+    void cancelWatch(WatchHandle handle);
+    void requestProgress();
+    void acknowledge(std::int64_t events);
+    // Ends every call and waits until no gRPC callback can reach this object.
+    void shutdown();
+    // The address the owner acquires on before using what a signal carried.
+    void setHandoffChannel(const void* channel) { handoffChannel_ = channel; }
+
+signals:
+    void updatesReady(etcdscope::UpdateBatchPtr batch);
+    void statusChanged(etcdscope::ConnectionStatus status);
+    void errorOccurred(QString sentence);
+    void watchRejected(etcdscope::WatchHandle handle, QString reason);
+    void serverProgress(qint64 revision, bool ordered);
+
+private:
+    void pump();
+    void handleDirective(StreamDirective directive);
+    void startAttempt();
+    void probeDone(std::uint64_t attempt, grpc::Status status, const etcdserverpb::StatusResponse& response);
+    void authenticated(std::uint64_t attempt, grpc::Status status, const etcdserverpb::AuthenticateResponse& response);
+    // Starts one unary call (transport's startUnary) with the dial deadline
+    // on the current channel; `done` runs on this thread with the outcome.
+    template <typename Request, typename Response, typename Start>
+    void callOnWorker(std::uint64_t attempt, Request request, Start start,
+                      void (SessionWorker::*done)(std::uint64_t, grpc::Status, const Response&));
+    void openWatchCall(std::uint64_t attempt);
+    void livenessAnswered(std::uint64_t attempt, grpc::Status status, const etcdserverpb::StatusResponse& response);
+    void attemptFailed(std::uint64_t attempt, const grpc::Status& status, const char* stage);
+    // The same, with the person's sentence and the kind of failure decided
+    // already (by the connection or by the history guard).
+    void attemptRefused(std::uint64_t attempt, StreamError error, const std::string& logLine);
+    // True if `attempt` is current and `status` is ok; a failure is reported.
+    bool attemptGoesOn(std::uint64_t attempt, const grpc::Status& status, const char* stage);
+    void inboxArrived(std::uint64_t attempt);
+    void callDone(std::uint64_t attempt, grpc::Status status);
+    void endCall();
+    void collect(std::vector<WatchUpdate>&& updates);
+    void flush();
+    void scheduleTick();
+    void publishStatus();
+    const std::string& currentEndpoint() const { return link_.endpoint(); }
+    // Runs `work` on this worker's thread, from any thread; drops it if the
+    // worker is gone. Used by gRPC callbacks.
+    void post(std::function<void()> work);
+
+    const void* handoffChannel_ = nullptr;
+    SessionOptions options_;
+    WatchEngine engine_;
+    // The members, the channel of the current attempt and its token.
+    EtcdConnection link_;
+    bool connectionWanted_ = false;
+
+    std::unique_ptr<etcdserverpb::Watch::Stub> watchStub_;
+    std::unique_ptr<etcdserverpb::Maintenance::Stub> maintenanceStub_;
+    std::unique_ptr<etcdserverpb::Auth::Stub> authStub_;
+    WatchCall* call_ = nullptr;  // the open stream; owned by gRPC until finish()
+    // The probe or authentication call in flight, to cancel when the attempt
+    // is abandoned (shared with its callback, which may outlive the attempt).
+    std::shared_ptr<grpc::ClientContext> pendingUnary_;
+    std::uint64_t attempt_ = 0;  // callbacks of older attempts are ignored
+    // Whether each member answers for the history already delivered.
+    HistoryGuard history_;
+    std::shared_ptr<CallTracker> tracker_ = std::make_shared<CallTracker>();
+
+    ConnectionStatus status_;
+    ConnectionStatus published_;
+    bool statusPublishedOnce_ = false;
+
+    UpdateBatch pending_;  // gathered since the last flush
+    // Children of the worker, so that moveToThread takes them along.
+    QTimer flushTimer_{this};
+    Mailbox* mailbox_ = new Mailbox(this);  // post(): work handed over from other threads
+    QTimer tickTimer_{this};
+};
+
+}  // namespace etcdscope

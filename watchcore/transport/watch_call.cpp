@@ -1,0 +1,180 @@
+#include "transport/watch_call.h"
+
+#include "transport/thread_handoff.h"
+
+namespace etcdscope {
+
+WatchCall::WatchCall(std::unique_ptr<grpc::ClientContext> context, Sink sink)
+    : context_(std::move(context))
+    , sink_(std::move(sink))
+{
+}
+
+WatchCall* WatchCall::start(etcdserverpb::Watch::Stub& stub, std::unique_ptr<grpc::ClientContext> context,
+                            Sink sink)
+{
+    auto* call = new WatchCall(std::move(context), std::move(sink));
+    stub.async()->Watch(call->context_.get(), call);
+    call->AddHold();
+    handoffRelease(call);  // gRPC's threads run the callbacks: they acquire on the call
+    call->StartCall();
+    return call;
+}
+
+bool WatchCall::claimReadLocked()
+{
+    if (!readWanted_ || readInFlight_ || ended_ || finished_ || inbox_.messages.size() >= kInboxLimit
+        || inboxEvents_ >= kInboxEventLimit)
+        return false;
+    readInFlight_ = true;
+    return true;
+}
+
+bool WatchCall::claimWriteLocked()
+{
+    if (writeInFlight_ || outbox_.empty() || ended_ || finished_)
+        return false;
+    writing_ = std::move(outbox_.front());
+    outbox_.pop_front();
+    writeInFlight_ = true;
+    return true;
+}
+
+bool WatchCall::claimNotifyLocked()
+{
+    if (ownerNotified_ || finished_)
+        return false;  // the owner will look anyway, or is gone
+    ownerNotified_ = true;
+    return true;
+}
+
+void WatchCall::markEndedLocked()
+{
+    ended_ = true;
+    inbox_.ended = true;
+    outbox_.clear();
+}
+
+void WatchCall::write(etcdserverpb::WatchRequest request)
+{
+    bool startWrite = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (ended_ || finished_)
+            return;
+        outbox_.push_back(std::move(request));
+        startWrite = claimWriteLocked();
+    }
+    if (startWrite) {
+        handoffRelease(this);
+        StartWrite(&writing_);
+    }
+}
+
+void WatchCall::setReading(bool wanted)
+{
+    bool startRead = false;
+    {
+        std::lock_guard lock(mutex_);
+        readWanted_ = wanted;
+        startRead = claimReadLocked();
+    }
+    if (startRead) {
+        handoffRelease(this);
+        StartRead(&incoming_);
+    }
+}
+
+WatchCall::Inbox WatchCall::takeInbox()
+{
+    Inbox taken;
+    bool startRead = false;
+    {
+        std::lock_guard lock(mutex_);
+        taken.messages.swap(inbox_.messages);
+        taken.ended = inbox_.ended;
+        inboxEvents_ = 0;
+        ownerNotified_ = false;
+        startRead = claimReadLocked();  // there is room again
+    }
+    if (startRead) {
+        handoffRelease(this);
+        StartRead(&incoming_);
+    }
+    return taken;
+}
+
+void WatchCall::finish()
+{
+    {
+        std::lock_guard lock(mutex_);
+        if (finished_)
+            return;
+        finished_ = true;
+        outbox_.clear();
+    }
+    context_->TryCancel();
+    handoffRelease(this);  // OnDone (and the deletion) follow on gRPC's thread
+    RemoveHold();
+}
+
+void WatchCall::OnReadDone(bool ok)
+{
+    handoffAcquire(this);
+    bool notify = false;
+    bool startRead = false;
+    {
+        std::lock_guard lock(mutex_);
+        readInFlight_ = false;
+        if (ok) {
+            // Swap the message out (no copy of its events); incoming_ is free
+            // for the next read.
+            auto message = std::make_unique<etcdserverpb::WatchResponse>();
+            message->Swap(&incoming_);
+            inboxEvents_ += message->events_size();
+            inbox_.messages.push_back(std::move(message));
+            startRead = claimReadLocked();
+        } else {
+            markEndedLocked();
+        }
+        notify = claimNotifyLocked();
+    }
+    if (startRead) {
+        handoffRelease(this);
+        StartRead(&incoming_);
+    }
+    if (notify)
+        sink_.onInbox();
+}
+
+void WatchCall::OnWriteDone(bool ok)
+{
+    handoffAcquire(this);
+    bool notify = false;
+    bool startWrite = false;
+    {
+        std::lock_guard lock(mutex_);
+        writeInFlight_ = false;
+        if (ok) {
+            startWrite = claimWriteLocked();
+        } else {
+            markEndedLocked();
+            notify = claimNotifyLocked();
+        }
+    }
+    if (startWrite) {
+        handoffRelease(this);
+        StartWrite(&writing_);
+    }
+    if (notify)
+        sink_.onInbox();
+}
+
+void WatchCall::OnDone(const grpc::Status& status)
+{
+    handoffAcquire(this);
+    sink_.onDone(status, std::exchange(context_, nullptr));
+    delete this;
+}
+
+}  // namespace etcdscope

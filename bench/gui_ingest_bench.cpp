@@ -44,6 +44,27 @@ double percentile(std::vector<double> values, double p)
     return values[std::min(values.size() - 1, std::size_t(p * double(values.size() - 1) + 0.5))];
 }
 
+// A heartbeat on the GUI thread: every gap beyond its interval is a stall.
+struct StallMeter {
+    std::vector<double> stallsMs;
+    QElapsedTimer beat;
+    QTimer heartbeat;
+
+    StallMeter()
+    {
+        heartbeat.setTimerType(Qt::PreciseTimer);
+        heartbeat.setInterval(kHeartbeatMs);
+        QObject::connect(&heartbeat, &QTimer::timeout, [this] {
+            if (beat.isValid())
+                stallsMs.push_back(std::max(0.0, double(beat.nsecsElapsed()) / 1e6 - kHeartbeatMs));
+            beat.restart();
+        });
+    }
+    void start() { heartbeat.start(); }
+    void stop() { heartbeat.stop(); }
+    double max() const { return stallsMs.empty() ? 0.0 : *std::max_element(stallsMs.begin(), stallsMs.end()); }
+};
+
 // Writes `keys` new keys, then watches them from their first revision and
 // counts what the watch tree emits while the replay fills it.
 bool catchUp(QApplication& app, ui::MainWindow& window, testing::EtcdProcess& etcd, qint64 keys)
@@ -73,23 +94,14 @@ bool catchUp(QApplication& app, ui::MainWindow& window, testing::EtcdProcess& et
         rowsInserted += last - first + 1;
     });
     QObject::connect(tree, &QAbstractItemModel::dataChanged, [&] { ++changeSignals; });
-    std::vector<double> stallsMs;
-    QElapsedTimer beat;
-    QTimer heartbeat;
-    heartbeat.setTimerType(Qt::PreciseTimer);
-    heartbeat.setInterval(kHeartbeatMs);
-    QObject::connect(&heartbeat, &QTimer::timeout, [&] {
-        if (beat.isValid())
-            stallsMs.push_back(std::max(0.0, double(beat.nsecsElapsed()) / 1e6 - kHeartbeatMs));
-        beat.restart();
-    });
+    StallMeter stalls;
     WatchSpec spec;
     spec.key = "catchup/";
     spec.rangeEnd = prefixRangeEnd(spec.key);
     spec.startRevision = firstRevision;
     QElapsedTimer clock;
     clock.start();
-    heartbeat.start();
+    stalls.start();
     const WatchHandle handle = window.addWatch(spec);
     QTimer done;
     done.setInterval(20);
@@ -101,9 +113,10 @@ bool catchUp(QApplication& app, ui::MainWindow& window, testing::EtcdProcess& et
     done.start();
     QTimer::singleShot(300'000, &app, [&] { app.exit(2); });
     const int code = app.exec();
-    heartbeat.stop();
+    stalls.stop();
     const double seconds = double(clock.elapsed()) / 1000.0;
-    const double stallMax = stallsMs.empty() ? 0.0 : *std::max_element(stallsMs.begin(), stallsMs.end());
+    const std::vector<double>& stallsMs = stalls.stallsMs;
+    const double stallMax = stalls.max();
     std::printf("gui-catch-up: %lld new keys replayed into the watch tree in %.1f s: %lld rowsInserted signals "
                 "(%lld rows), %lld dataChanged signals; stall p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
                 (long long)written.events, seconds, (long long)insertSignals, (long long)rowsInserted,
@@ -152,17 +165,7 @@ int main(int argc, char** argv)
     spec.rangeEnd = prefixRangeEnd("bench/");
     window.addWatch(spec);
 
-    // The heartbeat: every gap beyond its interval is a stall of the GUI thread.
-    std::vector<double> stallsMs;
-    QElapsedTimer beat;
-    QTimer heartbeat;
-    heartbeat.setTimerType(Qt::PreciseTimer);
-    heartbeat.setInterval(kHeartbeatMs);
-    QObject::connect(&heartbeat, &QTimer::timeout, [&] {
-        if (beat.isValid())
-            stallsMs.push_back(std::max(0.0, double(beat.nsecsElapsed()) / 1e6 - kHeartbeatMs));
-        beat.restart();
-    });
+    StallMeter stalls;
     // When each revision became visible in the timeline model.
     struct Shown {
         qint64 revision;
@@ -182,7 +185,7 @@ int main(int argc, char** argv)
     double residentBefore = 0, residentPeak = 0;
     QTimer::singleShot(1000, [&] {  // let the watch become live first
         residentBefore = testing::residentMiB();
-        heartbeat.start();
+        stalls.start();
         clock.start();
         writer = std::thread([&] {
             bench::LoadOptions options;
@@ -219,8 +222,11 @@ int main(int argc, char** argv)
     });
     deadline.start(120'000);
     const int code = app.exec();
+    done.stop();
+    deadline.stop();
     const double elapsedS = double(clock.elapsed()) / 1000.0;
-    heartbeat.stop();
+    stalls.stop();
+    const std::vector<double>& stallsMs = stalls.stallsMs;
     if (writer.joinable())
         writer.join();
 
@@ -233,7 +239,7 @@ int main(int argc, char** argv)
             delayMs.push_back(duration<double, std::milli>(it->at - commit.at).count());
     }
     const double achieved = load.seconds > 0 ? double(load.events) / load.seconds : 0;
-    const double stallMax = stallsMs.empty() ? 0.0 : *std::max_element(stallsMs.begin(), stallsMs.end());
+    const double stallMax = stalls.max();
     std::printf("gui-ingest: target %s; etcd committed %lld events in %.1f s (%.0f events/s); recorded %lld, all "
                 "after %.1f s\n",
                 rate > 0 ? (std::to_string(rate) + " events/s").c_str() : "as fast as etcd answers",

@@ -11,7 +11,7 @@
 #   scripts/cluster.sh leader N         move leadership to member N
 #   scripts/cluster.sh stop             stop every member and delete the data
 #
-# Then watch it:  build/dev/app/etcdscope --endpoints "$(scripts/cluster.sh endpoints)"
+# Then watch it:  build/ci/app/etcdscope --endpoints "$(scripts/cluster.sh endpoints)"
 # State lives in ${ETCDSCOPE_CLUSTER_DIR:-/tmp/etcdscope-cluster}; ports are
 # 23790 + 2N (client) and 23791 + 2N (peer) unless ETCDSCOPE_CLUSTER_PORT says
 # otherwise.

@@ -9,9 +9,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-bash scripts/build.sh dev >/dev/null
-cli="$PWD/build/dev/app/etcdscope-cli"
-gui="$PWD/build/dev/app/etcdscope"
+# The test command's build (preset ci), but only the two programs: the run
+# does not wait for the test suite to compile, and a later test run reuses it.
+bash scripts/build.sh ci --target etcdscope etcdscope-cli >/dev/null
+cli="$PWD/build/ci/app/etcdscope-cli"
+gui="$PWD/build/ci/app/etcdscope"
 has_display() { [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ "${QT_QPA_PLATFORM:-}" = offscreen ]; }
 
 if [ "${1:-}" = "--cli" ]; then

@@ -39,10 +39,25 @@ ConnectionOptions optionsFor(const EtcdProcess& etcd)
     return options;
 }
 
-// What the views were given, batch by batch.
-struct Delivered {
-    std::vector<EventRecord> records;
+// What a controller tells its views, gathered as they would see it.
+struct Observed {
+    std::vector<EventRecord> records;  // every batch's records, in delivery order
     int batches = 0;
+    bool live = false;    // some watch became live
+    bool paused = false;  // the session once said it stopped reading
+
+    explicit Observed(MonitorController& controller)
+    {
+        QObject::connect(&controller, &MonitorController::recordsArrived, &controller,
+                         [this](const RecordBatch& batch, const UpdateBatchPtr&) {
+                             records.insert(records.end(), batch->begin(), batch->end());
+                             ++batches;
+                         });
+        QObject::connect(&controller, &MonitorController::watchStateChanged, &controller,
+                         [this](WatchHandle, WatchState state) { live = live || state == WatchState::Live; });
+        QObject::connect(&controller, &MonitorController::statusChanged, &controller,
+                         [this](const ConnectionStatus& status) { paused = paused || status.readsPaused; });
+    }
 };
 
 // Holds the event log's write lock from another connection, as another
@@ -94,24 +109,13 @@ private slots:
         options.session.engine.resumeReadsAtEvents = kResumeAtEvents;
         MonitorController controller(options);
         QSignalSpy opened(&controller, &MonitorController::logOpened);
-        Delivered delivered;
-        connect(&controller, &MonitorController::recordsArrived, this,
-                [&delivered](const RecordBatch& records, const UpdateBatchPtr&) {
-                    delivered.records.insert(delivered.records.end(), records->begin(), records->end());
-                    ++delivered.batches;
-                });
-        bool live = false;
-        connect(&controller, &MonitorController::watchStateChanged, this,
-                [&live](WatchHandle, WatchState state) { live = live || state == WatchState::Live; });
-        bool paused = false;
-        connect(&controller, &MonitorController::statusChanged, this,
-                [&paused](const ConnectionStatus& status) { paused = paused || status.readsPaused; });
+        Observed delivered(controller);
         controller.start();
         QVERIFY(opened.wait(kWaitMs));
         QVERIFY(opened.at(0).at(0).toBool());
         const WatchHandle watch = controller.addWatch(prefix("w/"));
         controller.connectWith(optionsFor(etcd), QString::fromStdString(etcd.endpoint()));
-        QTRY_VERIFY_WITH_TIMEOUT(live, kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(delivered.live, kWaitMs);
         // (the watch is in the log before the lock is taken)
         etcd.put("w/first", "0");
         QTRY_COMPARE_WITH_TIMEOUT(controller.counters().eventsRecorded, qint64(1), kWaitMs);
@@ -124,7 +128,7 @@ private slots:
             revisions.push_back(etcd.put("w/" + std::to_string(i), std::to_string(i)));
 
         // Then the session stops reading: it says so, and far fewer events than written reach the views
-        QTRY_VERIFY_WITH_TIMEOUT(paused, kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(delivered.paused, kWaitMs);
         QVERIFY(controller.status().readsPaused);
         const std::size_t whilePaused = delivered.records.size() - 1;
         QVERIFY2(whilePaused < std::size_t(kEventsWritten) / 2,
@@ -165,14 +169,12 @@ private slots:
         {
             MonitorController first(options);
             QSignalSpy opened(&first, &MonitorController::logOpened);
-            bool live = false;
-            connect(&first, &MonitorController::watchStateChanged, this,
-                    [&live](WatchHandle, WatchState state) { live = live || state == WatchState::Live; });
+            Observed seen(first);
             first.start();
             QVERIFY(opened.wait(kWaitMs));
             first.addWatch(prefix("r/"));
             first.connectWith(optionsFor(etcd), {});
-            QTRY_VERIFY_WITH_TIMEOUT(live, kWaitMs);  // a watch from now sees what comes after it
+            QTRY_VERIFY_WITH_TIMEOUT(seen.live, kWaitMs);  // a watch from now sees what comes after it
             etcd.put("r/before", "1");
             lastSeen = etcd.put("r/last-seen", "2");
             QTRY_COMPARE_WITH_TIMEOUT(first.counters().eventsRecorded, qint64(2), kWaitMs);
@@ -181,11 +183,7 @@ private slots:
         const std::int64_t missed = etcd.put("r/while-closed", "3");
         MonitorController second(options);
         QSignalSpy added(&second, &MonitorController::watchAdded);
-        Delivered delivered;
-        connect(&second, &MonitorController::recordsArrived, this,
-                [&delivered](const RecordBatch& records, const UpdateBatchPtr&) {
-                    delivered.records.insert(delivered.records.end(), records->begin(), records->end());
-                });
+        Observed delivered(second);
         second.start();
         QTRY_COMPARE_WITH_TIMEOUT(added.count(), 1, kWaitMs);
         // Then the watch comes back from the revision after the last one recorded

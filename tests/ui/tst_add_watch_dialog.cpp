@@ -712,7 +712,8 @@ private slots:
 
     // Not a check of behaviour: leaves a picture of the dialog (with an error
     // showing) for a person to look at.
-    void shouldSaveAScreenshotForReview()
+    // Also saves the screenshot for the README (add-watch-dialog.png).
+    void shouldRenderTheFilledFormForTheScreenshot()
     {
         AddWatchDialog dialog;
         dialog.preset("services/api/", AddWatchDialog::RangeMode);
@@ -727,7 +728,18 @@ private slots:
         const QPixmap shot = dialog.grab();
         const QString path = QDir::temp().filePath(u"add-watch-dialog.png"_s);
 
+        // Then the picture shows the inline error of the range end (it sorts
+        // before the key), and it is the whole dialog with something drawn on
+        // it (not one flat colour, as without fonts or paint)
+        QVERIFY2(dialog.errorText().contains("must sort after the key"), qPrintable(dialog.errorText()));
         QVERIFY(!shot.isNull());
+        QCOMPARE(shot.size(), dialog.size() * shot.devicePixelRatio());
+        const QImage image = shot.toImage();
+        QSet<QRgb> colours;
+        for (int y = 0; y < image.height(); y += 2)
+            for (int x = 0; x < image.width(); x += 2)
+                colours.insert(image.pixel(x, y));
+        QVERIFY2(colours.size() > 16, qPrintable(QString::number(colours.size())));
         QVERIFY2(shot.save(path), qPrintable(path));
         qInfo("dialog screenshot: %s", qPrintable(path));
     }

@@ -82,7 +82,11 @@ void EventTimelineModel::flush()
         return;
     const int incoming = int(pending_.size());
     // Trim first, in one removal, so that rows + incoming <= maxRows.
-    const int excess = int(rows_.size()) + incoming - maxRows_;
+    // Trimmed in steps: only once the window is a tenth over its size, down
+    // to its size, so that a full window is not trimmed at every batch (each
+    // removal costs the proxies and views above it their whole mappings).
+    const int excess = int(rows_.size()) + incoming > maxRows_ + trimSlack() ? int(rows_.size()) + incoming - maxRows_
+                                                                            : 0;
     if (excess > 0) {
         const int removeCount = std::min(excess, int(rows_.size()));
         if (removeCount > 0) {
@@ -105,7 +109,6 @@ void EventTimelineModel::flush()
     }
     pending_.clear();
     endInsertRows();
-    emit rowsAppended(incoming);
 }
 
 void EventTimelineModel::clear()

@@ -1,8 +1,8 @@
 // The event timeline: a bounded, append-only window of the most recent
 // records (the whole log lives in the store). Each append (one session
 // batch: the session is the only batching stage) is one insert; the oldest
-// rows are trimmed in one removal. Strings are built only when a view asks
-// for them.
+// rows are trimmed in one removal once the window is a tenth over its size.
+// Strings are built only when a view asks for them.
 #pragma once
 
 #include "format/event_record.h"
@@ -37,8 +37,10 @@ public:
 
     explicit EventTimelineModel(QObject* parent = nullptr);
 
+    // The window: rows beyond maxRows are trimmed (in steps: see flush).
     void setMaxRows(int rows);
     int maxRows() const { return maxRows_; }
+    int trimSlack() const { return maxRows_ / 10; }
     void setWatchLabel(WatchHandle watch, const QString& label);
     // Inserts records at the end in one insert (queues them while paused).
     void append(const std::vector<EventRecord>& records);
@@ -55,10 +57,6 @@ public:
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
-
-signals:
-    // After a flush inserted rows; views use it to follow the tail.
-    void rowsAppended(int count);
 
 private:
     QString displayText(const EventRecord& record, int column) const;

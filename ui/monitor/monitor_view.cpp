@@ -18,6 +18,7 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTableView>
+#include <QTimer>
 #include <QTreeView>
 #include <QVBoxLayout>
 
@@ -28,6 +29,11 @@ namespace {
 constexpr int kChartMinimumHeight = 200;
 constexpr int kKeyColumnWidth = 220;
 constexpr int kValueColumnWidth = 170;
+// While batches arrive (up to 60 a second), the views repaint, and follow
+// the tail, at most this often. The models are up to date at once; only the
+// painting waits: it costs more than the models' work (a table relays out
+// and repaints all its visible cells after every insert).
+constexpr int kRepaintIntervalMs = 50;
 
 bool atEnd(const QAbstractItemView* view)
 {
@@ -102,6 +108,7 @@ QWidget* MonitorView::buildTree()
             treeView_->expand(treeModel_->index(row, 0, parent));
     });
     connect(treeView_, &QWidget::customContextMenuRequested, this, &MonitorView::showTreeMenu);
+    throttleRepaints(treeView_, false);
     return treeView_;
 }
 
@@ -136,7 +143,7 @@ QWidget* MonitorView::buildTimeline()
             [this](const QModelIndex& current) { showEventAt(current); });
     timelineView_->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(timelineView_, &QWidget::customContextMenuRequested, this, &MonitorView::showTimelineMenu);
-    keepTailInView(timelineView_);
+    throttleRepaints(timelineView_, true);
 
     // The same events grouped by revision: a transaction is one row that
     // opens onto its events, across watches.
@@ -152,7 +159,7 @@ QWidget* MonitorView::buildTimeline()
                                timelineView_->columnWidth(EventTimelineModel::TimeColumn) + groupView_->indentation());
     connect(groupView_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) { showEventAt(groupModel_->mapToSource(current)); });
-    keepTailInView(groupView_);
+    throttleRepaints(groupView_, true);
     timelineStack_ = new QStackedWidget;
     timelineStack_->addWidget(timelineView_);
     timelineStack_->addWidget(groupView_);
@@ -165,19 +172,37 @@ QWidget* MonitorView::buildTimeline()
     return pane;
 }
 
-void MonitorView::keepTailInView(QAbstractItemView* view)
+void MonitorView::throttleRepaints(QAbstractItemView* view, bool followsTail)
 {
-    // The flag lives between the model's "about to insert" and "inserted".
-    auto wasAtEnd = std::make_shared<bool>(true);
-    QAbstractItemModel* model = view->model();
-    connect(model, &QAbstractItemModel::rowsAboutToBeInserted, view, [view, wasAtEnd](const QModelIndex& parent) {
-        if (!parent.isValid())
-            *wasAtEnd = atEnd(view);
-    });
-    connect(model, &QAbstractItemModel::rowsInserted, view, [this, view, wasAtEnd](const QModelIndex& parent) {
-        if (!parent.isValid() && follow_ && *wasAtEnd && view->isVisible())
+    // The first change since the last repaint switches the viewport's
+    // updates off and arms the timer; the timer scrolls to the end if the
+    // view was there when the rows came in (reading older rows is not
+    // undone, as in Qt Creator's log window), and switches updates on again,
+    // which repaints once.
+    auto wasAtEnd = std::make_shared<std::optional<bool>>();
+    auto* repaint = new QTimer(view);
+    repaint->setSingleShot(true);
+    repaint->setInterval(kRepaintIntervalMs);
+    connect(repaint, &QTimer::timeout, view, [this, view, wasAtEnd, followsTail] {
+        if (followsTail && follow_ && wasAtEnd->value_or(false))
             view->scrollToBottom();
+        wasAtEnd->reset();
+        view->viewport()->setUpdatesEnabled(true);
     });
+    const auto changing = [view, repaint] {
+        if (repaint->isActive())
+            return;
+        view->viewport()->setUpdatesEnabled(false);
+        repaint->start();
+    };
+    QAbstractItemModel* model = view->model();
+    connect(model, &QAbstractItemModel::rowsAboutToBeInserted, view, [view, wasAtEnd, changing](const QModelIndex& parent) {
+        if (!parent.isValid() && !wasAtEnd->has_value())
+            *wasAtEnd = atEnd(view);
+        changing();
+    });
+    connect(model, &QAbstractItemModel::rowsAboutToBeRemoved, view, changing);
+    connect(model, &QAbstractItemModel::dataChanged, view, changing);
 }
 
 void MonitorView::showTreeMenu(const QPoint& at)

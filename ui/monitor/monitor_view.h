@@ -81,9 +81,10 @@ private:
     void showTimelineMenu(const QPoint& at);
     void updateFilter();
     void showEventAt(const QModelIndex& filteredIndex);
-    // Follow the tail only when the view was at the end before the insert
-    // (Qt Creator's log window does this): reading older rows is not undone.
-    void keepTailInView(QAbstractItemView* view);
+    // Repaints `view` at most every kRepaintIntervalMs while its model
+    // changes, then (`followsTail`) scrolls to the end if the view was at the
+    // end before the rows came in.
+    void throttleRepaints(QAbstractItemView* view, bool followsTail);
 
     WatchTreeModel* treeModel_;
     EventTimelineModel* timelineModel_;

@@ -9,6 +9,7 @@
 #include <QFont>
 #include <QPalette>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -52,6 +53,7 @@ struct WatchTreeModel::Node {
     qint64 modRevision = 0;
     qint64 events = 0;
     bool staged = false;           // made by the batch being applied; the views do not know it yet
+    quint64 changedInBatch = 0;    // the last batch that changed it (see applyRecords)
 };
 
 struct WatchTreeModel::WatchRoot {
@@ -194,7 +196,15 @@ void WatchTreeModel::applyRecords(const std::vector<EventRecord>& records)
     // row: a catch-up that brings 100,000 new keys under one prefix is one
     // rowsInserted, not 100,000.
     Staged staged;
-    std::set<Node*> changed;
+    // Rows the views knew that this batch changed, each once (the stamp).
+    const quint64 batch = ++batchStamp_;
+    std::vector<Node*> changed;
+    const auto markChanged = [&changed, batch](Node* node) {
+        if (node->changedInBatch != batch) {
+            node->changedInBatch = batch;
+            changed.push_back(node);
+        }
+    };
     std::set<WatchRoot*> changedRoots;
     for (const EventRecord& record : records) {
         WatchRoot* root = rootOf(record.watch);
@@ -217,24 +227,34 @@ void WatchTreeModel::applyRecords(const std::vector<EventRecord>& records)
         node->modRevision = record.modRevision;
         ++node->events;
         if (!node->staged)
-            changed.insert(node);
+            markChanged(node);
         // Groups above count the events below them.
         for (Node* up = node->parent; up && up != &root->top; up = up->parent) {
             ++up->events;
             up->modRevision = std::max(up->modRevision, record.modRevision);
             if (!up->staged)
-                changed.insert(up);
+                markChanged(up);
         }
     }
     for (auto& [parent, children] : staged)
         for (auto& child : children)
             unstage(child.get());
     insertStaged(staged);
-    // One dataChanged per changed row that the views knew before, whole
-    // row, display roles only; new rows are read when shown.
+    // One dataChanged per run of adjacent changed rows under one parent
+    // (1,000 keys changed in a batch are often one signal), whole rows,
+    // display roles only; new rows are read when shown.
     const QList<int> roles{Qt::DisplayRole, Qt::ToolTipRole, Qt::FontRole, Qt::ForegroundRole};
-    for (Node* node : changed)
-        emit dataChanged(indexOf(node, 0), indexOf(node, ColumnCount - 1), roles);
+    std::sort(changed.begin(), changed.end(), [](const Node* a, const Node* b) {
+        return a->parent != b->parent ? a->parent < b->parent : a->row < b->row;
+    });
+    for (std::size_t first = 0; first < changed.size();) {
+        std::size_t last = first;
+        while (last + 1 < changed.size() && changed[last + 1]->parent == changed[first]->parent
+               && changed[last + 1]->row == changed[last]->row + 1)
+            ++last;
+        emit dataChanged(indexOf(changed[first], 0), indexOf(changed[last], ColumnCount - 1), roles);
+        first = last + 1;
+    }
     for (WatchRoot* root : changedRoots)
         emit dataChanged(indexOf(&root->top, 0), indexOf(&root->top, ColumnCount - 1), roles);
 }

@@ -68,6 +68,7 @@ private:
     QVariant nodeData(const Node& node, int column, int role) const;
 
     std::vector<std::unique_ptr<WatchRoot>> roots_;
+    quint64 batchStamp_ = 0;  // counts applyRecords calls; marks the rows each one changed
 };
 
 // Splits a key into its '/' segments for the tree ("a//b/" -> "a", "", "b", "").

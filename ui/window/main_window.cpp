@@ -9,8 +9,8 @@
 #include "monitor/add_watch_dialog.h"
 #include "monitor/monitor_view.h"
 #include "monitor/offline_log_window.h"
-#include "shared/connection_dialog.h"
 #include "shared/status_colours.h"
+#include "window/connection_flow.h"
 
 #include <QAction>
 #include <QApplication>
@@ -19,10 +19,8 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
-#include <QLoggingCategory>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -36,8 +34,6 @@
 #include <QTabWidget>
 #include <QToolBar>
 
-Q_LOGGING_CATEGORY(lcUi, "etcdscope.ui", QtInfoMsg)
-
 namespace etcdscope::ui {
 
 namespace {
@@ -46,6 +42,7 @@ constexpr int kNotificationMinIntervalMs = 5000;
 constexpr int kNotificationShownMs = 4000;
 constexpr int kMessageShownMs = 10'000;
 constexpr int kProgressAnswerShownMs = 6000;
+constexpr int kCountersIntervalMs = 100;
 // The cluster view (and with it leader changes on the chart) refreshes this often.
 constexpr int kClusterRefreshMs = 5000;
 constexpr char kDefaultEndpoint[] = "127.0.0.1:2379";
@@ -63,6 +60,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     : QMainWindow(parent)
     , options_(std::move(options))
     , controller_(new MonitorController({options_.dataDirectory, options_.demoWatches, {}}, this))
+    , connection_(new ConnectionFlow(this))
 {
     setWindowTitle(tr("etcdscope"));
     setWindowIcon(QIcon(":/etcdscope/etcdscope.svg"));
@@ -144,7 +142,7 @@ void MainWindow::buildToolBar()
     connect(connectButton_, &QPushButton::clicked, this, &MainWindow::toggleConnection);
     connect(endpointsEdit_, &QLineEdit::returnPressed, this, [this] { connectToCluster(endpointsEdit_->text()); });
     bar->addWidget(connectButton_);
-    bar->addAction(tr("Connection…"), this, &MainWindow::showConnectionDialog);
+    bar->addAction(tr("Connection…"), this, [this] { connection_->chooseInDialog(endpointsEdit_->text()); });
     connectionLabel_ = new QLabel;
     connectionLabel_->setObjectName("connectionLabel");
     connectionLabel_->setContentsMargins(8, 0, 8, 0);
@@ -211,12 +209,18 @@ void MainWindow::buildStatusBar()
     statusBar()->addPermanentWidget(revisionStatus_);
     statusBar()->addPermanentWidget(rateStatus_);
     statusBar()->addPermanentWidget(backlogStatus_);
-    showCounters({});
+    countersTimer_.setSingleShot(true);
+    countersTimer_.setInterval(kCountersIntervalMs);
+    connect(&countersTimer_, &QTimer::timeout, this, &MainWindow::paintCounters);
+    paintCounters();
     showStatus({});
 }
 
 void MainWindow::bindController()
 {
+    connect(connection_, &ConnectionFlow::connectRequested, this, &MainWindow::connectWith);
+    connect(connection_, &ConnectionFlow::endpointsChosen, endpointsEdit_, &QLineEdit::setText);
+    connect(connection_, &ConnectionFlow::problem, this, &MainWindow::showMessage);
     MonitorController* c = controller_;
     connect(c, &MonitorController::logOpened, this, [this] {
         if (options_.connectAtStart)
@@ -273,11 +277,21 @@ void MainWindow::showStatus(const ConnectionStatus& status)
                                   .arg(statusColour(tone, palette()).name(), QString::fromLatin1(streamStateName(status.state))));
     const bool idle = status.state == StreamState::Idle || status.state == StreamState::Failed;
     connectButton_->setText(idle ? tr("&Connect") : tr("Dis&connect"));
-    showCounters(controller_->counters());
+    paintCounters();
 }
 
 void MainWindow::showCounters(const MonitorCounters& counters)
 {
+    // Shown at most every kCountersIntervalMs: the labels' relayout and
+    // repaint at 60 batches a second would cost more than a person can read.
+    counters_ = counters;
+    if (!countersTimer_.isActive())
+        countersTimer_.start();
+}
+
+void MainWindow::paintCounters()
+{
+    const MonitorCounters& counters = counters_;
     revisionStatus_->setText(counters.serverRevision > 0 ? tr("revision %1").arg(counters.serverRevision)
                                                          : tr("revision –"));
     rateStatus_->setText(tr("%1 events/s").arg(counters.eventsPerSecond));
@@ -340,63 +354,7 @@ void MainWindow::cancelSelectedWatch()
 
 // --- connection -----------------------------------------------------------------------------
 
-void MainWindow::connectToCluster(const QString& endpoints)
-{
-    // The endpoints typed in the toolbar, with the TLS files and user of the
-    // connection dialog (remembered in the settings; the password only in
-    // memory and, if asked, in the keychain).
-    ConnectionInputs inputs = ConnectionDialog::rememberedInputs(endpoints);
-    inputs.tls = inputs.tls || endpoints.trimmed().startsWith("https://");
-    inputs.password = password_;
-    if (!inputs.user.isEmpty() && inputs.password.isEmpty()) {
-        // Ask the keychain first, then the person.
-        readPassword(endpoints, inputs.user, this, [this, endpoints, user = inputs.user](const QString& password,
-                                                                                        const QString& error) {
-            if (!password.isEmpty()) {
-                password_ = password;
-                connectToCluster(endpoints);
-                return;
-            }
-            qCInfo(lcUi).noquote() << "no password from the keychain for" << user << "-" << error;
-            bool ok = false;
-            const QString typed = QInputDialog::getText(this, tr("Password"),
-                                                        tr("Password of etcd user %1 at %2:").arg(user, endpoints),
-                                                        QLineEdit::Password, {}, &ok);
-            if (ok && !typed.isEmpty()) {
-                password_ = typed;
-                connectToCluster(endpoints);
-            }
-        });
-        return;
-    }
-    if (const QString problem = ConnectionDialog::validationError(inputs); !problem.isEmpty()) {
-        showMessage(problem);
-        return;
-    }
-    connectWith(ConnectionDialog::optionsFor(inputs), endpoints);
-}
-
-void MainWindow::showConnectionDialog()
-{
-    ConnectionDialog dialog(this);
-    ConnectionInputs inputs = ConnectionDialog::rememberedInputs(endpointsEdit_->text());
-    inputs.password = password_;
-    dialog.setInputs(inputs);
-    if (dialog.exec() != QDialog::Accepted)
-        return;
-    const ConnectionInputs chosen = dialog.inputs();
-    ConnectionDialog::rememberInputs(chosen);
-    password_ = chosen.password;
-    endpointsEdit_->setText(chosen.endpoints);
-    if (dialog.rememberPassword() && !chosen.user.isEmpty())
-        storePassword(chosen.endpoints, chosen.user, chosen.password, this, [this](const QString& error) {
-            if (!error.isEmpty())
-                showMessage(tr("No system keychain could keep the password (%1); it is kept for this session only "
-                               "and asked for again next time.")
-                                .arg(error));
-        });
-    connectWith(dialog.options(), chosen.endpoints, dialog.startAfresh());
-}
+void MainWindow::connectToCluster(const QString& endpoints) { connection_->connectTo(endpoints); }
 
 void MainWindow::connectWith(const ConnectionOptions& options, const QString& endpoints, bool afresh)
 {

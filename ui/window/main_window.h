@@ -9,6 +9,7 @@
 
 #include <QElapsedTimer>
 #include <QMainWindow>
+#include <QTimer>
 
 class QAction;
 class QLabel;
@@ -21,6 +22,7 @@ class QTabWidget;
 namespace etcdscope::ui {
 
 class ClusterView;
+class ConnectionFlow;
 class EventTimelineModel;
 class KeyBrowser;
 class LeasesView;
@@ -70,6 +72,7 @@ private:
     void showBatch(const RecordBatch& records, const UpdateBatchPtr& batch);
     void showStatus(const ConnectionStatus& status);
     void showCounters(const MonitorCounters& counters);
+    void paintCounters();
     void showCatchUp(qint64 done, qint64 total);
     void showMessage(const QString& sentence);
     void showAddWatchDialog(const QByteArray& key = {}, bool prefix = false);
@@ -78,13 +81,13 @@ private:
     void openLog();
     void notifyIfWanted(const std::vector<EventRecord>& records);
     void toggleConnection();
-    void showConnectionDialog();
     void connectWith(const ConnectionOptions& options, const QString& endpoints, bool afresh = false);
     void saveLayout() const;
     void restoreLayout();
 
     MainWindowOptions options_;
     MonitorController* controller_;
+    ConnectionFlow* connection_;
 
     QTabWidget* tabs_ = nullptr;
     MonitorView* monitor_ = nullptr;
@@ -106,7 +109,8 @@ private:
     QAction* groupAction_ = nullptr;
     QSystemTrayIcon* tray_ = nullptr;
     QElapsedTimer lastNotification_;
-    QString password_;  // in memory only; the keychain keeps it if the person asks
+    MonitorCounters counters_;  // the latest, shown by countersTimer_
+    QTimer countersTimer_;
 };
 
 }  // namespace etcdscope::ui

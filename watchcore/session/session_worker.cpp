@@ -387,6 +387,11 @@ void SessionWorker::attemptRefused(std::uint64_t attempt, StreamError error, con
         return;
     qCWarning(lcTransport).noquote() << qs(logLine);
     status_.failedAttempts += 1;
+    streamFailed(error);
+}
+
+void SessionWorker::streamFailed(const StreamError& error)
+{
     status_.lastError = error.message;
     link_.failOver();
     handoffRelease(handoffChannel_);
@@ -430,12 +435,7 @@ void SessionWorker::callDone(std::uint64_t attempt, grpc::Status status)
         error.message = "Lost the connection to etcd at " + endpoint + " (" + status.error_message() + "); reconnecting.";
     }
     qCWarning(lcTransport).noquote() << "watch stream to" << qs(endpoint) << "ended -" << qs(statusForLog(status));
-    status_.lastError = error.message;
-    link_.failOver();
-    handoffRelease(handoffChannel_);
-    emit errorOccurred(qs(error.message));
-    engine_.onStreamError(error, Clock::now());
-    pump();
+    streamFailed(error);
 }
 
 void SessionWorker::endCall()

@@ -83,6 +83,9 @@ private:
     // The same, with the person's sentence and the kind of failure decided
     // already (by the connection or by the history guard).
     void attemptRefused(std::uint64_t attempt, StreamError error, const std::string& logLine);
+    // Either way the member is left: told to the person and the engine,
+    // which decides when to try again (W9).
+    void streamFailed(const StreamError& error);
     // True if `attempt` is current and `status` is ok; a failure is reported.
     bool attemptGoesOn(std::uint64_t attempt, const grpc::Status& status, const char* stage);
     void inboxArrived(std::uint64_t attempt);

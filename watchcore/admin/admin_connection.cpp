@@ -40,7 +40,13 @@ std::optional<CallFailure> AdminConnection::run(const char* stage, const Body& b
         if (status.ok())
             return std::nullopt;
         failure = link_.failure(status, stage);
-        qCWarning(lcAdmin).noquote() << QString::fromStdString(failure->logLine);
+        // A refused request (a newer method on an older etcd, a compacted
+        // revision) is an answer, logged at debug level (the caller turns it
+        // into a sentence); a member that fails is worth a warning.
+        if (failure->requestRefused)
+            qCDebug(lcAdmin).noquote() << QString::fromStdString(failure->logLine);
+        else
+            qCWarning(lcAdmin).noquote() << QString::fromStdString(failure->logLine);
         if (failure->tokenRejected && !reauthenticated) {
             // Expired, or unknown after a restart: once more with a fresh one.
             reauthenticated = true;

@@ -53,6 +53,15 @@ double msSince(Clock::time_point t)
     return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
+// "Near idle" while etcd is down: under 5 % of a core (3.8 % measured over
+// the 20 s outage, 2 % over 3 minutes). A sanitizer's instrumentation about
+// doubles every cost (8 % measured under ASan), so such builds get 15 %.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr double kIdleCpuShare = 0.15;
+#else
+constexpr double kIdleCpuShare = 0.05;
+#endif
+
 double cpuSeconds()
 {
     rusage usage{};
@@ -461,7 +470,7 @@ private slots:
         }
         const auto [low, high] = std::minmax_element(late.begin(), late.end());
         QVERIFY2(late.size() < 2 || *high - *low > 50, "back-off intervals are not jittered");
-        QVERIFY2(cpuShare < 0.05, qPrintable(QString("CPU while waiting: %1 %").arg(cpuShare * 100)));
+        QVERIFY2(cpuShare < kIdleCpuShare, qPrintable(QString("CPU while waiting: %1 %").arg(cpuShare * 100)));
         QJsonArray shown;
         for (double ms : intervals)
             shown.append(qRound(ms));

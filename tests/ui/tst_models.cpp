@@ -5,6 +5,7 @@
 #include "decode/yaml_value.h"
 #include "keys/key_browser.h"
 #include "monitor/event_timeline_model.h"
+#include "monitor/monitor_view.h"
 #include "monitor/revision_group_model.h"
 #include "monitor/watch_tree_model.h"
 #include "protobuf_writer.h"
@@ -138,6 +139,33 @@ private slots:
         QCOMPARE(model.rowCount(b), 500);
         QCOMPARE(model.indexOfKey(1, "k/b/499").siblingAtColumn(WatchTreeModel::RevisionColumn).data().toLongLong(),
                  2499);
+    }
+
+    void shouldApplyAHugeBatchInSlicesAndKeepTheOrder()
+    {
+        // Given the Watches tab with one watch
+        MonitorView view;
+        view.addWatch(prefixWatch(1, "k/"));
+        QSignalSpy inserted(view.treeModel(), &QAbstractItemModel::rowsInserted);
+        // When a catch-up brings 12,000 new keys in one batch, and a small batch follows at once
+        auto big = std::make_shared<std::vector<EventRecord>>();
+        for (int i = 0; i < 12'000; ++i) {
+            const QByteArray key = "k/" + QByteArray::number(i);
+            big->push_back(put(1, key.constData(), "v", 10 + i));
+        }
+        auto small = std::make_shared<std::vector<EventRecord>>(std::vector<EventRecord>{put(1, "k/last", "v", 20'000)});
+        view.showBatch(big, {}, 20'000, 0);
+        view.showBatch(small, {}, 20'000, 0);
+        // Then everything arrives, the small batch after the whole catch-up
+        const QModelIndex watch = view.treeModel()->indexOfWatch(1);
+        QTRY_COMPARE(view.treeModel()->rowCount(watch), 12'001);
+        QCOMPARE(view.treeModel()->indexOfKey(1, "k/last").row(), 12'000);
+        QCOMPARE(view.timelineModel()->record(view.timelineModel()->rowCount() - 1).key, QByteArray("k/last"));
+        // ... in slices of 5,000 (one insert each under the watch), not one insert of 12,000
+        int underWatch = 0;
+        for (const auto& signal : inserted)
+            underWatch += signal[0].value<QModelIndex>() == watch;
+        QCOMPARE(underWatch, 4);  // 5,000 + 5,000 + 2,000, then the small batch
     }
 
     void shouldMarkDeletedKeysAndKeepThem()

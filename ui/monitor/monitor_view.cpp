@@ -10,6 +10,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLineEdit>
@@ -29,6 +30,12 @@ namespace {
 constexpr int kChartMinimumHeight = 200;
 constexpr int kKeyColumnWidth = 220;
 constexpr int kValueColumnWidth = 170;
+// A batch is applied to the models this many records at a time, and no more
+// slices than fit in this budget per event-loop turn.
+constexpr std::size_t kSliceRecords = 5000;
+constexpr qint64 kSliceBudgetMs = 8;
+// At most this many new rows under a watch open by themselves.
+constexpr int kAutoExpandRows = 200;
 // While batches arrive (up to 60 a second), the views repaint, and follow
 // the tail, at most this often. The models are up to date at once; only the
 // painting waits: it costs more than the models' work (a table relays out
@@ -99,13 +106,17 @@ QWidget* MonitorView::buildTree()
     treeView_->header()->setSectionResizeMode(WatchTreeModel::NameColumn, QHeaderView::Interactive);
     treeView_->setColumnWidth(WatchTreeModel::NameColumn, kKeyColumnWidth);
     treeView_->setColumnWidth(WatchTreeModel::ValueColumn, kValueColumnWidth);
-    // Watches and their first level open by themselves; deeper levels on demand.
+    // Watches and their first level open by themselves (groups only, and
+    // not thousands of them); deeper levels on demand.
     connect(treeModel_, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex& parent, int first, int last) {
         if (parent.isValid() && parent.parent().isValid())
             return;
         treeView_->expand(parent.isValid() ? parent : treeModel_->index(first, 0));
-        for (int row = first; row <= last && parent.isValid(); ++row)
-            treeView_->expand(treeModel_->index(row, 0, parent));
+        for (int row = first; row <= std::min(last, first + kAutoExpandRows - 1) && parent.isValid(); ++row) {
+            const QModelIndex child = treeModel_->index(row, 0, parent);
+            if (treeModel_->hasChildren(child))
+                treeView_->expand(child);
+        }
     });
     connect(treeView_, &QWidget::customContextMenuRequested, this, &MonitorView::showTreeMenu);
     throttleRepaints(treeView_, false);
@@ -283,7 +294,7 @@ void MonitorView::setWatchNotify(WatchHandle handle, bool notify)
     treeModel_->setWatchNotify(handle, notify);
 }
 
-void MonitorView::showBatch(const std::vector<EventRecord>& records, const std::vector<WatchUpdate>& updates,
+void MonitorView::showBatch(const RecordBatch& records, const std::vector<WatchUpdate>& updates,
                             qint64 serverRevision, qint64 receivedMs)
 {
     for (const WatchUpdate& update : updates) {
@@ -294,10 +305,39 @@ void MonitorView::showBatch(const std::vector<EventRecord>& records, const std::
                               tr("gap %1–%2").arg(update.fromRevision).arg(update.toRevision));
     }
     chart_->recordServerRevision(serverRevision, receivedMs);
-    if (records.empty())
+    if (records->empty())
         return;
-    treeModel_->applyRecords(records);
-    timelineModel_->append(records);
+    backlog_.push_back({records, 0});
+    if (backlog_.size() == 1)
+        applyBacklog();
+}
+
+void MonitorView::applyBacklog()
+{
+    // A batch is applied in slices of kSliceRecords, and the slices of this
+    // event-loop turn stop after kSliceBudgetMs: a catch-up that brings
+    // 100,000 events in one batch is spread over turns instead of stalling
+    // the window for half a second. An ordinary batch is one slice, at once.
+    QElapsedTimer spent;
+    spent.start();
+    while (!backlog_.empty() && (spent.elapsed() < kSliceBudgetMs)) {
+        Slice& slice = backlog_.front();
+        const std::vector<EventRecord>& all = *slice.records;
+        const std::size_t end = std::min(all.size(), slice.offset + kSliceRecords);
+        if (slice.offset == 0 && end == all.size()) {
+            treeModel_->applyRecords(all);
+            timelineModel_->append(all);
+        } else {
+            const std::vector<EventRecord> part(all.begin() + qsizetype(slice.offset), all.begin() + qsizetype(end));
+            treeModel_->applyRecords(part);
+            timelineModel_->append(part);
+        }
+        slice.offset = end;
+        if (slice.offset == all.size())
+            backlog_.pop_front();
+    }
+    if (!backlog_.empty())
+        QTimer::singleShot(0, this, &MonitorView::applyBacklog);
 }
 
 void MonitorView::addNote(const QString& text)

@@ -10,6 +10,8 @@
 #include <QHash>
 #include <QWidget>
 
+#include <deque>
+
 #include <optional>
 
 class QAbstractItemView;
@@ -49,8 +51,10 @@ public:
     void setWatchNotify(WatchHandle handle, bool notify);
     // One delivered batch: its records into the tree and the timeline, its
     // events and gaps onto the chart.
-    void showBatch(const std::vector<EventRecord>& records, const std::vector<WatchUpdate>& updates,
-                   qint64 serverRevision, qint64 receivedMs);
+    // A very large batch (a catch-up) is applied in slices over several
+    // event-loop turns, in order, before any later batch.
+    void showBatch(const RecordBatch& records, const std::vector<WatchUpdate>& updates, qint64 serverRevision,
+                   qint64 receivedMs);
     // A line in the timeline that is not an event (a reconnect, a leader change).
     void addNote(const QString& text);
     void markReconnect(qint64 atMs);
@@ -79,6 +83,7 @@ private:
     QWidget* buildTimeline();
     void showTreeMenu(const QPoint& at);
     void showTimelineMenu(const QPoint& at);
+    void applyBacklog();
     void updateFilter();
     void showEventAt(const QModelIndex& filteredIndex);
     // Repaints `view` at most every kRepaintIntervalMs while its model
@@ -92,6 +97,12 @@ private:
     RevisionGroupModel* groupModel_;
     QHash<WatchHandle, QString> labels_;
     QHash<WatchHandle, bool> notify_;
+    // Batches (or what is left of one) waiting to be applied, oldest first.
+    struct Slice {
+        RecordBatch records;
+        std::size_t offset = 0;  // records before it are applied
+    };
+    std::deque<Slice> backlog_;
     bool follow_ = true;
 
     QTreeView* treeView_ = nullptr;

@@ -250,7 +250,7 @@ void MainWindow::bindController()
 
 void MainWindow::showBatch(const RecordBatch& records, const UpdateBatchPtr& batch)
 {
-    monitor_->showBatch(*records, batch->updates, controller_->counters().serverRevision, nowMs());
+    monitor_->showBatch(records, batch->updates, controller_->counters().serverRevision, nowMs());
     notifyIfWanted(*records);
 }
 

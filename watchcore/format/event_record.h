@@ -5,8 +5,10 @@
 #include "engine/watch_types.h"
 
 #include <QByteArray>
+#include <QMetaType>
 #include <QString>
 
+#include <memory>
 #include <vector>
 
 namespace etcdscope {
@@ -41,6 +43,10 @@ struct WatchDefinition {
     qint64 lastRevision = 0;   // last revision recorded; resume from +1
 };
 
+// One delivered batch as records, shared by the views and the recording:
+// read-only, never copied.
+using RecordBatch = std::shared_ptr<const std::vector<EventRecord>>;
+
 // "PUT", "DELETE", "GAP" or "NOTE", as in the CLI's and the exports' type field.
 const char* recordKindName(RecordKind kind);
 
@@ -53,3 +59,5 @@ std::vector<EventRecord> recordsFromUpdates(const std::vector<WatchUpdate>& upda
 WatchEvent toWatchEvent(const EventRecord& record);
 
 }  // namespace etcdscope
+
+Q_DECLARE_METATYPE(etcdscope::RecordBatch)

@@ -17,9 +17,6 @@
 
 namespace etcdscope {
 
-// A batch shared by the views and the store: read-only, never copied.
-using RecordBatch = std::shared_ptr<const std::vector<EventRecord>>;
-
 class StoreWorker : public QObject {
     Q_OBJECT
 
@@ -54,5 +51,4 @@ private:
 
 }  // namespace etcdscope
 
-Q_DECLARE_METATYPE(etcdscope::RecordBatch)
 Q_DECLARE_METATYPE(std::vector<etcdscope::WatchDefinition>)

@@ -4,6 +4,7 @@
 // Expected values are written out by hand, or decoded with Qt's own JSON
 // parser and base64 decoder, never produced by the store's code.
 #include "recording/event_store.h"
+#include "record_fixtures.h"
 
 #include <QDir>
 #include <QFile>
@@ -25,65 +26,13 @@
 #include <memory>
 
 using namespace etcdscope;
+using namespace etcdscope::testing;
 
 namespace {
 
 constexpr qint64 kAnyWatch = 0;   // filter columns: no watch filter
 constexpr int kAnyKind = -1;      // filter columns: no kind filter
 constexpr int kAllRecords = 1'000'000;
-
-EventRecord makeRecord(qint64 watch, RecordKind kind, QByteArray key, QByteArray value, qint64 revision)
-{
-    EventRecord r;
-    r.receivedMs = 1'700'000'000'000 + revision;
-    r.watch = watch;
-    r.kind = kind;
-    r.key = std::move(key);
-    r.value = std::move(value);
-    r.modRevision = revision;
-    r.createRevision = revision - 1;
-    r.version = 2;
-    r.lease = 0;
-    return r;
-}
-
-EventRecord makeGap(qint64 watch, qint64 from, qint64 to)
-{
-    EventRecord r;
-    r.watch = watch;
-    r.kind = RecordKind::Gap;
-    r.gapFrom = from;
-    r.gapTo = to;
-    r.modRevision = to;
-    return r;
-}
-
-EventRecord makeNote(qint64 watch, QString note, qint64 revision)
-{
-    EventRecord r;
-    r.watch = watch;
-    r.kind = RecordKind::Note;
-    r.note = std::move(note);
-    r.modRevision = revision;
-    return r;
-}
-
-// Every field but the id and the arrival time, which a JSONL file lacks.
-void compareContent(const EventRecord& actual, const EventRecord& expected)
-{
-    QCOMPARE(actual.watch, expected.watch);
-    QCOMPARE(int(actual.kind), int(expected.kind));
-    QCOMPARE(actual.key, expected.key);
-    QCOMPARE(actual.value, expected.value);
-    QCOMPARE(actual.hasPrevValue, expected.hasPrevValue);
-    QCOMPARE(actual.prevValue, expected.prevValue);
-    QCOMPARE(actual.modRevision, expected.modRevision);
-    QCOMPARE(actual.createRevision, expected.createRevision);
-    QCOMPARE(actual.version, expected.version);
-    QCOMPARE(actual.lease, expected.lease);
-    QCOMPARE(actual.gapFrom, expected.gapFrom);
-    QCOMPARE(actual.gapTo, expected.gapTo);
-}
 
 void compareStored(const EventRecord& actual, const EventRecord& expected)
 {
@@ -99,12 +48,6 @@ QByteArray readAll(const QString& path)
     if (!file.open(QIODevice::ReadOnly))
         return {};
     return file.readAll();
-}
-
-bool writeFile(const QString& path, const QByteArray& contents)
-{
-    QFile file(path);
-    return file.open(QIODevice::WriteOnly) && file.write(contents) == contents.size();
 }
 
 QJsonObject parseJsonLine(const QByteArray& line)
@@ -548,70 +491,6 @@ private slots:
         QCOMPARE(read.size(), std::size_t(4));
         for (std::size_t i = 0; i < read.size() && !QTest::currentTestFailed(); ++i)
             compareContent(read[i], records[i]);
-    }
-
-    void shouldReadLinesWrittenByTheCli()
-    {
-        // Given lines as etcdscope-cli writes them, and a blank line at the end
-        const QString path = m_dir->filePath("cli.jsonl");
-        QVERIFY(writeFile(path,
-            "{\"watch\":1,\"type\":\"PUT\",\"key\":\"a\\u0000b\",\"value\":\"x\",\"mod_revision\":5,"
-            "\"create_revision\":4,\"version\":3,\"lease\":9}\n"
-            "{\"watch\":2,\"type\":\"DELETE\",\"key_b64\":\"AP8=\",\"value\":\"\",\"mod_revision\":6,"
-            "\"create_revision\":0,\"version\":0,\"lease\":0,\"prev_value\":\"old\"}\n"
-            "{\"watch\":1,\"type\":\"GAP\",\"from_revision\":7,\"to_revision\":9}\n"
-            "\n"));
-        QString error;
-        // When the file is read
-        const std::vector<EventRecord> read = readJsonlFile(path, &error);
-        // Then it gives one record per line
-        QVERIFY2(error.isEmpty(), qPrintable(error));
-        QCOMPARE(read.size(), std::size_t(3));
-        EventRecord put = makeRecord(1, RecordKind::Put, QByteArray("a\0b", 3), "x", 5);
-        put.createRevision = 4;
-        put.version = 3;
-        put.lease = 9;
-        compareContent(read[0], put);
-        EventRecord deletion = makeRecord(2, RecordKind::Delete, QByteArray("\0\xff", 2), "", 6);
-        deletion.createRevision = 0;
-        deletion.version = 0;
-        deletion.hasPrevValue = true;
-        deletion.prevValue = "old";
-        compareContent(read[1], deletion);
-        compareContent(read[2], makeGap(1, 7, 9));
-    }
-
-    void shouldNameTheLineOfAMalformedJsonlLine_data()
-    {
-        const QByteArray good = "{\"watch\":1,\"type\":\"PUT\",\"key\":\"k\",\"value\":\"v\",\"mod_revision\":1}\n";
-        QTest::addColumn<QByteArray>("contents");
-        QTest::addColumn<int>("line");
-        QTest::newRow("not JSON") << good + "{oops\n" << 2;
-        QTest::newRow("not an object") << QByteArray("[1,2]\n") << 1;
-        QTest::newRow("unknown type") << good + good + "{\"watch\":1,\"type\":\"MOVE\",\"key\":\"k\"}\n" << 3;
-        QTest::newRow("bad base64") << QByteArray("{\"watch\":1,\"type\":\"PUT\",\"key_b64\":\"!!\",\"mod_revision\":1}")
-                                    << 1;
-        QTest::newRow("no watch") << good + "{\"type\":\"PUT\",\"key\":\"k\",\"mod_revision\":1}\n" << 2;
-        QTest::newRow("no key") << QByteArray("{\"watch\":1,\"type\":\"PUT\",\"mod_revision\":1}\n") << 1;
-        QTest::newRow("revision not a number")
-            << QByteArray("{\"watch\":1,\"type\":\"GAP\",\"from_revision\":\"a\",\"to_revision\":2}\n") << 1;
-        QTest::newRow("blank lines count") << good + "\n\n{oops\n" << 4;
-    }
-    void shouldNameTheLineOfAMalformedJsonlLine()
-    {
-        QFETCH(QByteArray, contents);
-        QFETCH(int, line);
-        // Given a file with one malformed line
-        const QString path = m_dir->filePath("broken.jsonl");
-        QVERIFY(writeFile(path, contents));
-        QString error;
-        // When it is read
-        const std::vector<EventRecord> read = readJsonlFile(path, &error);
-        // Then nothing is returned and the error names the line
-        QVERIFY(read.empty());
-        const QRegularExpression namesLine(QString("\\bline %1\\b").arg(line),
-                                           QRegularExpression::CaseInsensitiveOption);
-        QVERIFY2(namesLine.match(error).hasMatch(), qPrintable(error));
     }
 
     void shouldExportCsvPerRfc4180()

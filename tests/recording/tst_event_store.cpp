@@ -3,8 +3,8 @@
 // CLI's JSONL format and in CSV, cancelled exports, and a full disk.
 // Expected values are written out by hand, or decoded with Qt's own JSON
 // parser and base64 decoder, never produced by the store's code.
-#include "recording/event_store.h"
 #include "record_fixtures.h"
+#include "recording/event_store.h"
 
 #include <QDir>
 #include <QFile>

@@ -8,7 +8,7 @@
 // caught up.
 #pragma once
 
-#include "engine/watch_engine.h"
+#include "engine/engine_types.h"
 
 #include <QHash>
 

@@ -4,7 +4,7 @@
 // controller, one call per delivered batch; it owns its models.
 #pragma once
 
-#include "engine/watch_engine.h"
+#include "engine/engine_types.h"
 #include "format/event_record.h"
 
 #include <QHash>

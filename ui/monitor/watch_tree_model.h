@@ -3,7 +3,7 @@
 // count; deleted keys are kept and marked. Updated once per delivered batch.
 #pragma once
 
-#include "engine/watch_engine.h"
+#include "engine/engine_types.h"
 #include "format/event_record.h"
 
 #include <QAbstractItemModel>

@@ -10,7 +10,7 @@
 // deliver events the watches cannot place, so the watches stop instead.
 #pragma once
 
-#include "engine/watch_engine.h"
+#include "engine/engine_types.h"
 
 #include <cstdint>
 #include <optional>

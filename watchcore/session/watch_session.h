@@ -7,7 +7,7 @@
 // batch per flush interval, never one signal per event.
 #pragma once
 
-#include "engine/watch_engine.h"
+#include "engine/engine_types.h"
 #include "engine/watch_types.h"
 #include "transport/connection_options.h"
 

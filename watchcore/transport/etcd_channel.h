@@ -2,7 +2,7 @@
 // the engine's error kinds and into one readable sentence for a person.
 #pragma once
 
-#include "engine/watch_engine.h"
+#include "engine/engine_types.h"
 #include "transport/connection_options.h"
 
 #include <grpcpp/grpcpp.h>

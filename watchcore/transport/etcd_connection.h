@@ -14,7 +14,7 @@
 #pragma once
 
 #include "engine/endpoint_rotation.h"
-#include "engine/watch_engine.h"
+#include "engine/engine_types.h"
 #include "transport/connection_options.h"
 #include "transport/thread_handoff.h"
 

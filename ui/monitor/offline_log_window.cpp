@@ -4,8 +4,12 @@
 #include "recording/event_store.h"
 #include "shared/detail_pane.h"
 
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QHeaderView>
 #include <QMainWindow>
+#include <QMessageBox>
 #include <QSplitter>
 #include <QTableView>
 
@@ -82,5 +86,21 @@ QMainWindow* createOfflineLogWindow(const QString& name, OfflineLog log, QWidget
     return window;
 }
 
+void openOfflineLog(QWidget* parent)
+{
+    const QString path = QFileDialog::getOpenFileName(
+        parent, QObject::tr("Open event log"), QDir::homePath(),
+        QObject::tr("Event logs (*.jsonl *.json *.sqlite);;JSON lines (*.jsonl *.json);;Recorded logs (*.sqlite);;All "
+                    "files (*)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    OfflineLog log = readOfflineLog(path, &error);
+    if (!error.isEmpty()) {
+        QMessageBox::warning(parent, QObject::tr("Cannot open the log"), error);
+        return;
+    }
+    createOfflineLogWindow(QFileInfo(path).fileName(), std::move(log), parent)->show();
+}
 
 }  // namespace etcdscope::ui

@@ -23,4 +23,8 @@ OfflineLog readOfflineLog(const QString& path, QString* error);
 // A window showing `log`; the caller shows it. Deleted when closed.
 QMainWindow* createOfflineLogWindow(const QString& name, OfflineLog log, QWidget* parent = nullptr);
 
+// Asks for a log file and shows it in a window of its own (File > Open log),
+// or says in one sentence why it cannot be read.
+void openOfflineLog(QWidget* parent);
+
 }  // namespace etcdscope::ui

@@ -18,7 +18,6 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFileDialog>
-#include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -86,7 +85,7 @@ RevisionChart* MainWindow::chart() const { return monitor_->chart(); }
 void MainWindow::buildActions()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&Open log…"), QKeySequence::Open, this, &MainWindow::openLog);
+    file->addAction(tr("&Open log…"), QKeySequence::Open, this, [this] { openOfflineLog(this); });
     file->addAction(tr("&Export events…"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::exportEvents);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -382,7 +381,7 @@ void MainWindow::toggleConnection()
     clusterView_->setRefreshInterval(0);
 }
 
-// --- export and offline logs -----------------------------------------------------------------
+// --- export ------------------------------------------------------------------------------------
 
 void MainWindow::exportEvents()
 {
@@ -405,22 +404,6 @@ void MainWindow::exportEvents()
                 showMessage(ok ? tr("Exported to %1").arg(file) : tr("Export failed: %1").arg(error));
             });
     controller_->exportEvents(path, format, monitor_->watchFilter(), monitor_->plainKeyFilter(), cancelled);
-}
-
-void MainWindow::openLog()
-{
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Open event log"), QDir::homePath(),
-        tr("Event logs (*.jsonl *.json *.sqlite);;JSON lines (*.jsonl *.json);;Recorded logs (*.sqlite);;All files (*)"));
-    if (path.isEmpty())
-        return;
-    QString error;
-    OfflineLog log = readOfflineLog(path, &error);
-    if (!error.isEmpty()) {
-        QMessageBox::warning(this, tr("Cannot open the log"), error);
-        return;
-    }
-    createOfflineLogWindow(QFileInfo(path).fileName(), std::move(log), this)->show();
 }
 
 // --- window state -------------------------------------------------------------------------------

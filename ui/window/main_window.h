@@ -78,7 +78,6 @@ private:
     void showAddWatchDialog(const QByteArray& key = {}, bool prefix = false);
     void cancelSelectedWatch();
     void exportEvents();
-    void openLog();
     void notifyIfWanted(const std::vector<EventRecord>& records);
     void toggleConnection();
     void connectWith(const ConnectionOptions& options, const QString& endpoints, bool afresh = false);

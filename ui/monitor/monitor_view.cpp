@@ -232,7 +232,8 @@ void MonitorView::showTreeMenu(const QPoint& at)
         const WatchHandle handle = index.data(WatchTreeModel::WatchRole).toLongLong();
         QAction* notify = menu.addAction(tr("Notify on changes"));
         notify->setCheckable(true);
-        notify->setChecked(notify_.value(handle));
+        const WatchDefinition* definition = treeModel_->definition(handle);
+        notify->setChecked(definition && definition->notify);
         connect(notify, &QAction::toggled, this, [this, handle](bool on) {
             setWatchNotify(handle, on);
             emit notifyToggled(handle, on);
@@ -264,7 +265,6 @@ void MonitorView::showTimelineMenu(const QPoint& at)
 void MonitorView::addWatch(const WatchDefinition& definition)
 {
     labels_.insert(definition.handle, definition.label);
-    notify_.insert(definition.handle, definition.notify);
     treeModel_->addWatch(definition);
     timelineModel_->setWatchLabel(definition.handle, definition.label);
     chart_->addWatch(definition.handle, definition.label);
@@ -278,7 +278,6 @@ void MonitorView::removeWatch(WatchHandle handle)
     const int comboIndex = watchCombo_->findData(QVariant::fromValue<qint64>(handle));
     if (comboIndex > 0)
         watchCombo_->removeItem(comboIndex);
-    notify_.remove(handle);
 }
 
 void MonitorView::setWatchState(WatchHandle handle, WatchState state, const QString& reason)
@@ -290,7 +289,6 @@ void MonitorView::setWatchInfo(const WatchInfo& info) { treeModel_->setWatchInfo
 
 void MonitorView::setWatchNotify(WatchHandle handle, bool notify)
 {
-    notify_.insert(handle, notify);
     treeModel_->setWatchNotify(handle, notify);
 }
 

@@ -95,8 +95,8 @@ private:
     EventTimelineModel* timelineModel_;
     TimelineFilterProxy* filterProxy_;
     RevisionGroupModel* groupModel_;
+    // Labels outlive their watch: its events stay in the timeline after it is cancelled.
     QHash<WatchHandle, QString> labels_;
-    QHash<WatchHandle, bool> notify_;
     // Batches (or what is left of one) waiting to be applied, oldest first.
     struct Slice {
         RecordBatch records;

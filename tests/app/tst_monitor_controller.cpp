@@ -23,6 +23,8 @@ constexpr int kWaitMs = 30'000;
 constexpr std::int64_t kPauseAtEvents = 200;
 constexpr std::int64_t kResumeAtEvents = 100;
 constexpr int kEventsWritten = 2000;
+constexpr int kCatchUpKeys = 3000;
+constexpr int kSliceRecords = 400;
 
 WatchSpec prefix(const std::string& key)
 {
@@ -49,7 +51,7 @@ struct Observed {
     explicit Observed(MonitorController& controller)
     {
         QObject::connect(&controller, &MonitorController::recordsArrived, &controller,
-                         [this](const RecordBatch& batch, const UpdateBatchPtr&) {
+                         [this](const RecordBatch& batch) {
                              records.insert(records.end(), batch->begin(), batch->end());
                              ++batches;
                          });
@@ -154,6 +156,56 @@ private slots:
         }
         QTRY_VERIFY_WITH_TIMEOUT(!controller.status().readsPaused, kWaitMs);
         QVERIFY2(delivered.batches < kEventsWritten, "events are delivered in batches, not one by one");
+    }
+
+    void shouldHandOnALargeBatchInSlicesInOrderAndRecordItAll()
+    {
+        // Given 3,000 keys in etcd, and a controller that slices batches above 400 records
+        EtcdProcess etcd;
+        const std::string started = etcd.start();
+        QVERIFY2(started.empty(), started.c_str());
+        std::vector<std::int64_t> revisions;
+        for (int i = 0; i < kCatchUpKeys; ++i)
+            revisions.push_back(etcd.put("c/" + std::to_string(i), "v"));
+        QTemporaryDir data;
+        MonitorOptions options;
+        options.dataDirectory = data.path();
+        options.sliceRecords = kSliceRecords;
+        MonitorController controller(options);
+        QSignalSpy opened(&controller, &MonitorController::logOpened);
+        std::int64_t largestBatch = 0;
+        int batches = 0;
+        std::size_t largestSlice = 0;
+        QObject::connect(&controller, &MonitorController::batchArrived, &controller,
+                         [&](const UpdateBatchPtr& batch) {
+                             largestBatch = std::max(largestBatch, batch->eventCount);
+                             ++batches;
+                         });
+        QObject::connect(&controller, &MonitorController::recordsArrived, &controller,
+                         [&](const RecordBatch& records) { largestSlice = std::max(largestSlice, records->size()); });
+        Observed delivered(controller);
+        controller.start();
+        QVERIFY(opened.wait(kWaitMs));
+
+        // When a watch replays that history from revision 1
+        WatchSpec spec = prefix("c/");
+        spec.startRevision = 1;
+        const WatchHandle watch = controller.addWatch(spec);
+        controller.connectWith(optionsFor(etcd), QString::fromStdString(etcd.endpoint()));
+
+        // Then every event arrives once, in revision order, and is recorded
+        QTRY_COMPARE_WITH_TIMEOUT(delivered.records.size(), std::size_t(kCatchUpKeys), kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(controller.counters().eventsRecorded, qint64(kCatchUpKeys), kWaitMs);
+        for (int i = 0; i < kCatchUpKeys; ++i) {
+            const EventRecord& r = delivered.records[std::size_t(i)];
+            QCOMPARE(r.watch, watch);
+            QCOMPARE(r.modRevision, revisions[std::size_t(i)]);
+        }
+        // ... some session batch was larger than a slice (etcd replays up to 1,000 revisions a response),
+        // and no slice handed on was larger than the limit
+        QVERIFY2(largestBatch > kSliceRecords, qPrintable(QString("largest batch: %1 events").arg(largestBatch)));
+        QVERIFY2(largestSlice <= std::size_t(kSliceRecords), qPrintable(QString("a slice of %1").arg(largestSlice)));
+        QVERIFY(delivered.batches > batches);
     }
 
     void shouldResumeRememberedWatchesWhereTheLogEnds()

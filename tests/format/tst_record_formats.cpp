@@ -8,10 +8,25 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <memory>
 
 using namespace etcdscope;
 using namespace etcdscope::testing;
+
+namespace {
+
+WatchEvent putEvent(const std::string& key, std::int64_t revision)
+{
+    WatchEvent e;
+    e.type = EventType::Put;
+    e.kv.key = key;
+    e.kv.value = "v";
+    e.kv.modRevision = revision;
+    return e;
+}
+
+}  // namespace
 
 class TestRecordFormats : public QObject {
     Q_OBJECT
@@ -21,6 +36,69 @@ private slots:
     {
         m_dir = std::make_unique<QTemporaryDir>();
         QVERIFY(m_dir->isValid());
+    }
+
+    void shouldConvertABatchInSlicesThatAddUpToTheWhole_data()
+    {
+        QTest::addColumn<int>("slice");
+        QTest::newRow("1") << 1;
+        QTest::newRow("3") << 3;
+        QTest::newRow("7 (one update and a bit)") << 7;
+        QTest::newRow("larger than the batch") << 1000;
+    }
+
+    void shouldConvertABatchInSlicesThatAddUpToTheWhole()
+    {
+        QFETCH(int, slice);
+        // Given a batch: 5 events of watch 1, a gap of watch 2, a state change, 4 events of watch 2
+        std::vector<WatchUpdate> updates(4);
+        updates[0].kind = WatchUpdate::Kind::Events;
+        updates[0].watch = 1;
+        for (int i = 0; i < 5; ++i)
+            updates[0].events.push_back(putEvent("a/" + std::to_string(i), 10 + i));
+        updates[1].kind = WatchUpdate::Kind::Gap;
+        updates[1].watch = 2;
+        updates[1].fromRevision = 2;
+        updates[1].toRevision = 9;
+        updates[2].kind = WatchUpdate::Kind::State;
+        updates[2].watch = 2;
+        updates[3].kind = WatchUpdate::Kind::Events;
+        updates[3].watch = 2;
+        for (int i = 0; i < 4; ++i)
+            updates[3].events.push_back(putEvent("b/" + std::to_string(i), 20 + i));
+
+        // When it is converted in slices of at most `slice` records
+        UpdateCursor cursor;
+        std::vector<EventRecord> all;
+        std::int64_t events = 0;
+        int calls = 0;
+        while (cursor.update < updates.size()) {
+            std::int64_t inSlice = 0;
+            const std::vector<EventRecord> part = recordsFromUpdates(updates, cursor, std::size_t(slice), 7, inSlice);
+            QVERIFY(part.size() <= std::size_t(slice));
+            QCOMPARE(inSlice, qint64(std::count_if(part.begin(), part.end(),
+                                                   [](const EventRecord& r) { return r.kind == RecordKind::Put; })));
+            all.insert(all.end(), part.begin(), part.end());
+            events += inSlice;
+            QVERIFY2(++calls <= 20, "the cursor must advance");
+        }
+
+        // Then the slices together are the batch, in order: a/0..a/4, the gap, b/0..b/3
+        QCOMPARE(events, qint64(9));
+        QCOMPARE(all.size(), std::size_t(10));
+        for (int i = 0; i < 5; ++i) {
+            QCOMPARE(all[std::size_t(i)].key, QByteArray("a/") + QByteArray::number(i));
+            QCOMPARE(all[std::size_t(i)].watch, WatchHandle(1));
+            QCOMPARE(all[std::size_t(i)].modRevision, qint64(10 + i));
+        }
+        QCOMPARE(all[5].kind, RecordKind::Gap);
+        QCOMPARE(all[5].gapFrom, qint64(2));
+        QCOMPARE(all[5].gapTo, qint64(9));
+        for (int i = 0; i < 4; ++i) {
+            QCOMPARE(all[std::size_t(6 + i)].key, QByteArray("b/") + QByteArray::number(i));
+            QCOMPARE(all[std::size_t(6 + i)].watch, WatchHandle(2));
+        }
+        QVERIFY(std::all_of(all.begin(), all.end(), [](const EventRecord& r) { return r.receivedMs == 7; }));
     }
 
     void shouldReadLinesWrittenByTheCli()

@@ -154,8 +154,8 @@ private slots:
             big->push_back(put(1, key.constData(), "v", 10 + i));
         }
         auto small = std::make_shared<std::vector<EventRecord>>(std::vector<EventRecord>{put(1, "k/last", "v", 20'000)});
-        view.showBatch(big, {}, 20'000, 0);
-        view.showBatch(small, {}, 20'000, 0);
+        view.showRecords(big);
+        view.showRecords(small);
         // Then everything arrives, the small batch after the whole catch-up
         const QModelIndex watch = view.treeModel()->indexOfWatch(1);
         QTRY_COMPARE(view.treeModel()->rowCount(watch), 12'001);

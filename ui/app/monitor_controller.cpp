@@ -6,6 +6,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QStandardPaths>
 #include <QThread>
@@ -78,6 +79,18 @@ MonitorController::MonitorController(MonitorOptions options, QObject* parent)
 
 MonitorController::~MonitorController()
 {
+    // What was delivered but not yet converted (the rest of a catch-up) is
+    // recorded too: the log then resumes after it.
+    while (storeReady_ && !pending_.empty()) {
+        PendingBatch& next = pending_.front();
+        std::int64_t events = 0;
+        RecordBatch records = std::make_shared<const std::vector<EventRecord>>(recordsFromUpdates(
+            next.batch->updates, next.cursor, std::size_t(next.batch->eventCount) + next.batch->updates.size(),
+            next.receivedMs, events));
+        if (!records->empty())
+            storeMailbox_->post([s = store_, records, events] { s->append(records, events); });
+        pending_.pop_front();
+    }
     // Quit from the store's own queue: what was queued before (events to
     // record, resume points) is written first.
     storeMailbox_->post([s = store_, thread = storeThread_] {
@@ -219,22 +232,51 @@ void MonitorController::onStatus(const ConnectionStatus& status)
 void MonitorController::onUpdates(const UpdateBatchPtr& batch)
 {
     const qint64 receivedMs = nowMs();
-    // The one conversion of a batch; the recording and the views share it.
-    RecordBatch records = std::make_shared<const std::vector<EventRecord>>(
-        recordsFromUpdates(batch->updates, batch->eventCount, receivedMs));
     counters_.serverRevision = std::max<qint64>(counters_.serverRevision, batch->serverRevision);
     eventsThisSecond_ += batch->eventCount;
+    emit batchArrived(batch);
+    pending_.push_back({batch, receivedMs, {}});
+    if (pending_.size() == 1)
+        convertPending();
+}
 
-    if (!records->empty() && storeReady_) {
-        // Acknowledged once committed (onAppended): a slow disk slows the stream.
-        counters_.unrecorded += batch->eventCount;
-        storeMailbox_->post([s = store_, records, n = batch->eventCount] { s->append(records, n); });
-    } else if (batch->eventCount > 0) {
-        session_->acknowledge(batch->eventCount);  // not recording: nothing to wait for
+void MonitorController::convertPending()
+{
+    // The one conversion of a batch; the recording and the views share its
+    // records. An ordinary batch is one slice, at once; a catch-up that
+    // brings 100,000 events in one batch is converted a slice at a time
+    // within kSliceBudgetMs per event-loop turn, so that the window keeps
+    // painting. Later batches wait behind it: the order never changes.
+    constexpr qint64 kSliceBudgetMs = 6;
+    QElapsedTimer spent;
+    spent.start();
+    while (!pending_.empty() && spent.elapsed() < kSliceBudgetMs) {
+        PendingBatch& next = pending_.front();
+        std::int64_t events = 0;
+        RecordBatch records = std::make_shared<const std::vector<EventRecord>>(recordsFromUpdates(
+            next.batch->updates, next.cursor, std::max<std::size_t>(1, options_.sliceRecords), next.receivedMs, events));
+        if (!records->empty() && storeReady_) {
+            // Acknowledged once committed (onAppended): a slow disk slows the stream.
+            counters_.unrecorded += events;
+            storeMailbox_->post([s = store_, records, events] { s->append(records, events); });
+        } else if (events > 0) {
+            session_->acknowledge(events);  // not recording: nothing to wait for
+        }
+        if (!records->empty())
+            emit recordsArrived(records);
+        if (next.cursor.update < next.batch->updates.size())
+            continue;
+        const PendingBatch done = std::move(next);
+        pending_.pop_front();
+        finishBatch(*done.batch, done.receivedMs);
     }
-    emit recordsArrived(records, batch);
+    if (!pending_.empty())
+        QTimer::singleShot(0, this, &MonitorController::convertPending);
+}
 
-    for (const WatchUpdate& update : batch->updates) {
+void MonitorController::finishBatch(const UpdateBatch& batch, qint64 receivedMs)
+{
+    for (const WatchUpdate& update : batch.updates) {
         if (update.kind != WatchUpdate::Kind::State)
             continue;
         emit watchStateChanged(update.watch, update.state, QString::fromStdString(update.reason));
@@ -242,13 +284,13 @@ void MonitorController::onUpdates(const UpdateBatchPtr& batch)
             emit noteAdded(tr("%1 was cancelled by etcd: %2")
                                .arg(watchLabel(update.watch), QString::fromStdString(update.reason)));
     }
-    for (const WatchInfo& info : batch->watchInfos) {
+    for (const WatchInfo& info : batch.watchInfos) {
         emit watchInfoChanged(info);
         catchUp_.track(info, receivedMs);
     }
     const CatchUpTracker::Progress progress = catchUp_.progress(receivedMs);
     emit catchUpChanged(progress.done, progress.total);
-    noteWatchesLiveAfterAfresh(*batch);
+    noteWatchesLiveAfterAfresh(batch);
     emit countersChanged(counters_);
 }
 

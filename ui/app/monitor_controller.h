@@ -23,6 +23,7 @@
 #include <QTimer>
 
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <optional>
 
@@ -39,6 +40,9 @@ struct MonitorOptions {
     QString dataDirectory;       // where the event log lives; empty: the user's data directory
     bool demoWatches = false;    // add the demo's watches when none are remembered
     SessionOptions session;      // the engine's limits (W10 thresholds) and the flush interval
+    // A batch larger than this (a catch-up) is converted and handed on in
+    // slices of this many records, over several event-loop turns.
+    std::size_t sliceRecords = 5000;
 };
 
 // The monitor's connection as the views show it, updated with each status.
@@ -90,9 +94,12 @@ signals:
     void logOpened(bool recording);
     void watchAdded(const etcdscope::WatchDefinition& definition);
     void watchRemoved(etcdscope::WatchHandle handle);
-    // One per session batch: its records (events and gaps, in delivery
-    // order, shared with the recording) and the session's own batch.
-    void recordsArrived(const etcdscope::RecordBatch& records, const etcdscope::UpdateBatchPtr& batch);
+    // One per session batch, as it arrives (what the chart counts).
+    void batchArrived(const etcdscope::UpdateBatchPtr& batch);
+    // The batch's records (events and gaps, in delivery order, shared with
+    // the recording): once for an ordinary batch, in slices of
+    // MonitorOptions::sliceRecords for a very large one, always in order.
+    void recordsArrived(const etcdscope::RecordBatch& records);
     void watchStateChanged(etcdscope::WatchHandle handle, etcdscope::WatchState state, const QString& reason);
     void watchInfoChanged(const etcdscope::WatchInfo& info);
     // Something to show in the timeline: a stream lost or back, a watch
@@ -114,6 +121,8 @@ private:
     void onLogOpened(bool ok, const QString& error, const std::vector<WatchDefinition>& watches);
     WatchHandle startWatch(WatchDefinition definition, bool persist);
     void onUpdates(const UpdateBatchPtr& batch);
+    void convertPending();
+    void finishBatch(const UpdateBatch& batch, qint64 receivedMs);
     void onStatus(const ConnectionStatus& status);
     void onAppended(qint64 eventCount);
     void onAppendFailed(const QString& error, qint64 eventCount);
@@ -138,6 +147,14 @@ private:
     qint64 eventsThisSecond_ = 0;  // delivered since the last rate tick
     CatchUpTracker catchUp_;
     QTimer rateTimer_;
+
+    // Batches waiting for (the rest of) their conversion, oldest first.
+    struct PendingBatch {
+        UpdateBatchPtr batch;
+        qint64 receivedMs = 0;
+        UpdateCursor cursor;
+    };
+    std::deque<PendingBatch> pending_;
 };
 
 }  // namespace etcdscope::ui

@@ -292,8 +292,7 @@ void MonitorView::setWatchNotify(WatchHandle handle, bool notify)
     treeModel_->setWatchNotify(handle, notify);
 }
 
-void MonitorView::showBatch(const RecordBatch& records, const std::vector<WatchUpdate>& updates,
-                            qint64 serverRevision, qint64 receivedMs)
+void MonitorView::chartUpdates(const std::vector<WatchUpdate>& updates, qint64 serverRevision, qint64 receivedMs)
 {
     for (const WatchUpdate& update : updates) {
         if (update.kind == WatchUpdate::Kind::Events)
@@ -303,6 +302,10 @@ void MonitorView::showBatch(const RecordBatch& records, const std::vector<WatchU
                               tr("gap %1–%2").arg(update.fromRevision).arg(update.toRevision));
     }
     chart_->recordServerRevision(serverRevision, receivedMs);
+}
+
+void MonitorView::showRecords(const RecordBatch& records)
+{
     if (records->empty())
         return;
     backlog_.push_back({records, 0});

@@ -53,8 +53,9 @@ public:
     // events and gaps onto the chart.
     // A very large batch (a catch-up) is applied in slices over several
     // event-loop turns, in order, before any later batch.
-    void showBatch(const RecordBatch& records, const std::vector<WatchUpdate>& updates, qint64 serverRevision,
-                   qint64 receivedMs);
+    void showRecords(const RecordBatch& records);
+    // A session batch as it arrives: its events and gaps counted on the chart.
+    void chartUpdates(const std::vector<WatchUpdate>& updates, qint64 serverRevision, qint64 receivedMs);
     // A line in the timeline that is not an event (a reconnect, a leader change).
     void addNote(const QString& text);
     void markReconnect(qint64 atMs);

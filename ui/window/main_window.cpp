@@ -229,7 +229,10 @@ void MainWindow::bindController()
     connect(c, &MonitorController::watchRemoved, monitor_, &MonitorView::removeWatch);
     connect(c, &MonitorController::watchStateChanged, monitor_, &MonitorView::setWatchState);
     connect(c, &MonitorController::watchInfoChanged, monitor_, &MonitorView::setWatchInfo);
-    connect(c, &MonitorController::recordsArrived, this, &MainWindow::showBatch);
+    connect(c, &MonitorController::batchArrived, this, [this](const UpdateBatchPtr& batch) {
+        monitor_->chartUpdates(batch->updates, controller_->counters().serverRevision, nowMs());
+    });
+    connect(c, &MonitorController::recordsArrived, this, &MainWindow::showRecords);
     connect(c, &MonitorController::noteAdded, monitor_, &MonitorView::addNote);
     connect(c, &MonitorController::connectionLost, this, [this] { monitor_->markReconnect(nowMs()); });
     connect(c, &MonitorController::statusChanged, this, &MainWindow::showStatus);
@@ -247,9 +250,9 @@ void MainWindow::bindController()
 
 // --- what the controller reports ---------------------------------------------------------
 
-void MainWindow::showBatch(const RecordBatch& records, const UpdateBatchPtr& batch)
+void MainWindow::showRecords(const RecordBatch& records)
 {
-    monitor_->showBatch(records, batch->updates, controller_->counters().serverRevision, nowMs());
+    monitor_->showRecords(records);
     notifyIfWanted(*records);
 }
 

@@ -69,7 +69,7 @@ private:
     void buildTabs();
     void buildStatusBar();
     void bindController();
-    void showBatch(const RecordBatch& records, const UpdateBatchPtr& batch);
+    void showRecords(const RecordBatch& records);
     void showStatus(const ConnectionStatus& status);
     void showCounters(const MonitorCounters& counters);
     void paintCounters();

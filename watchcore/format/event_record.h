@@ -55,6 +55,19 @@ const char* recordKindName(RecordKind kind);
 std::vector<EventRecord> recordsFromUpdates(const std::vector<WatchUpdate>& updates, std::int64_t eventCount,
                                             qint64 receivedMs);
 
+// Where a conversion in pieces stands in a batch's updates.
+struct UpdateCursor {
+    std::size_t update = 0;  // index of the next update
+    std::size_t event = 0;   // next event within it
+};
+
+// Converts the updates from `cursor` on until about `maxRecords` records are
+// made (one update's events may be split across calls, never reordered) and
+// advances the cursor; the whole batch once the cursor reaches the end.
+// `events` receives the number of events among the records.
+std::vector<EventRecord> recordsFromUpdates(const std::vector<WatchUpdate>& updates, UpdateCursor& cursor,
+                                            std::size_t maxRecords, qint64 receivedMs, std::int64_t& events);
+
 // The record as the watch event the formatters take.
 WatchEvent toWatchEvent(const EventRecord& record);
 

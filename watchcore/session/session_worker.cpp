@@ -15,9 +15,8 @@ namespace etcdscope {
 
 namespace {
 
-// Checked before giving up on the callbacks at shutdown; cancellation is
-// local, so they normally finish within milliseconds.
-constexpr std::chrono::milliseconds kShutdownWait{10'000};
+// How often shutdown looks whether the cancelled calls' callbacks are done.
+constexpr int kShutdownPollMs = 2;
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
@@ -34,14 +33,13 @@ void CallTracker::begin()
 void CallTracker::end()
 {
     std::lock_guard lock(mutex_);
-    if (--active_ == 0)
-        idle_.notify_all();
+    --active_;
 }
 
-bool CallTracker::waitIdle(std::chrono::milliseconds timeout)
+bool CallTracker::idle()
 {
-    std::unique_lock lock(mutex_);
-    return idle_.wait_for(lock, timeout, [this] { return active_ == 0; });
+    std::lock_guard lock(mutex_);
+    return active_ == 0;
 }
 
 // --- SessionWorker ---------------------------------------------------------------
@@ -61,7 +59,8 @@ SessionWorker::SessionWorker(SessionOptions options)
     });
 }
 
-SessionWorker::~SessionWorker() { shutdown(); }
+// Deleted only after shutdown() answered: no call is left, nothing can reach it.
+SessionWorker::~SessionWorker() = default;
 
 void SessionWorker::post(std::function<void()> work) { mailbox_->post(std::move(work)); }
 
@@ -126,16 +125,25 @@ void SessionWorker::acknowledge(std::int64_t events)
     pump();
 }
 
-void SessionWorker::shutdown()
+void SessionWorker::shutdown(std::function<void()> done)
 {
-    ++attempt_;
+    ++attempt_;  // what the cancelled calls still post is stale from now on
     connectionWanted_ = false;
     flushTimer_.stop();
     tickTimer_.stop();
     endCall();
-    if (!tracker_->waitIdle(kShutdownWait))
-        qCWarning(lcTransport) << "gRPC callbacks still pending at shutdown";
+    shutdownDone_ = std::move(done);
+    finishShutdownWhenIdle();
+}
+
+void SessionWorker::finishShutdownWhenIdle()
+{
+    if (!tracker_->idle()) {
+        QTimer::singleShot(kShutdownPollMs, this, &SessionWorker::finishShutdownWhenIdle);
+        return;
+    }
     handoffRelease(this);  // the owner deletes this object next
+    std::exchange(shutdownDone_, nullptr)();
 }
 
 // --- the pump: engine outputs to transport and consumers ------------------------------

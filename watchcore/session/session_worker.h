@@ -14,7 +14,6 @@
 #include <QObject>
 #include <QTimer>
 
-#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -30,11 +29,10 @@ class CallTracker {
 public:
     void begin();
     void end();
-    bool waitIdle(std::chrono::milliseconds timeout);
+    bool idle();
 
 private:
     std::mutex mutex_;
-    std::condition_variable idle_;
     int active_ = 0;
 };
 
@@ -54,8 +52,10 @@ public:
     void cancelWatch(WatchHandle handle);
     void requestProgress();
     void acknowledge(std::int64_t events);
-    // Ends every call and waits until no gRPC callback can reach this object.
-    void shutdown();
+    // Ends every call; `done` runs on this thread once no gRPC callback can
+    // reach this object any more (cancelling is local: normally within
+    // milliseconds). The thread is not blocked meanwhile.
+    void shutdown(std::function<void()> done);
     // The address the owner acquires on before using what a signal carried.
     void setHandoffChannel(const void* channel) { handoffChannel_ = channel; }
 
@@ -68,6 +68,7 @@ signals:
 
 private:
     void pump();
+    void finishShutdownWhenIdle();
     void handleDirective(StreamDirective directive);
     void startAttempt();
     void probeDone(std::uint64_t attempt, grpc::Status status, const etcdserverpb::StatusResponse& response);
@@ -118,6 +119,7 @@ private:
     // Whether each member answers for the history already delivered.
     HistoryGuard history_;
     std::shared_ptr<CallTracker> tracker_ = std::make_shared<CallTracker>();
+    std::function<void()> shutdownDone_;  // set by shutdown()
 
     ConnectionStatus status_;
     ConnectionStatus published_;

@@ -1,13 +1,23 @@
 #include "session/watch_session.h"
 
 #include "session/session_worker.h"
+#include "transport/logging.h"
 #include "transport/thread_handoff.h"
 
 #include <QThread>
 
-#include <future>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 
 namespace etcdscope {
+
+namespace {
+
+// The longest the owner's thread waits for the worker at close.
+constexpr std::chrono::milliseconds kCloseWait{1000};
+
+}  // namespace
 
 WatchSession::WatchSession(SessionOptions options, QObject* parent)
     : QObject(parent)
@@ -48,15 +58,39 @@ WatchSession::WatchSession(SessionOptions options, QObject* parent)
 
 WatchSession::~WatchSession()
 {
-    // Cancelling the calls is local and quick; waiting here cannot hang on
-    // the network.
-    std::promise<void> shutDown;
-    std::future<void> finished = shutDown.get_future();
-    workerMailbox_->post([w = worker_, &shutDown] {
-        w->shutdown();
-        shutDown.set_value();
+    // The worker cancels its calls (local and quick) and answers once no
+    // gRPC callback can reach it. The owner waits at most kCloseWait for
+    // that; past it the worker and its thread end by themselves later, so
+    // that closing never hangs the caller's thread.
+    struct Closing {
+        std::mutex mutex;
+        std::condition_variable answered;
+        bool done = false;
+        bool abandoned = false;
+    };
+    auto closing = std::make_shared<Closing>();
+    workerMailbox_->post([w = worker_, closing] {
+        w->shutdown([w, closing] {
+            std::lock_guard lock(closing->mutex);
+            if (closing->abandoned) {
+                w->deleteLater();
+                QThread::currentThread()->quit();
+                return;
+            }
+            closing->done = true;
+            closing->answered.notify_all();
+        });
     });
-    finished.wait();
+    std::unique_lock lock(closing->mutex);
+    if (!closing->answered.wait_for(lock, kCloseWait, [&] { return closing->done; })) {
+        closing->abandoned = true;
+        qCWarning(lcSession) << "gRPC callbacks still pending after" << kCloseWait.count()
+                             << "ms at close; the session's thread ends when they are done";
+        thread_->setParent(nullptr);
+        connect(thread_, &QThread::finished, thread_, &QObject::deleteLater);
+        return;
+    }
+    lock.unlock();
     handoffAcquire(worker_);
     thread_->quit();
     thread_->wait();

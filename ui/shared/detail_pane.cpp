@@ -127,19 +127,35 @@ void DetailPane::clear()
     clearTabs();
 }
 
+std::optional<QString> DetailPane::readableJson(const QByteArray& value)
+{
+    if (const auto k8s = decodeKubernetesValue(value); k8s && k8s->bySchema())
+        return k8s->json;
+    return prettyJson(value);
+}
+
 std::optional<QString> DetailPane::showValue(const QByteArray& value)
 {
     if (const auto k8s = decodeKubernetesValue(value)) {
-        // Stored by Kubernetes as protobuf: readable fields instead of bytes.
-        text_->setPlainText(tr("apiVersion: %1\nkind: %2\n%3(Kubernetes protobuf, %4 bytes, decoded without the full "
-                               "schema: metadata by name, other fields by number, messages in braces)\n\n%5")
-                                .arg(k8s->apiVersion, k8s->kind,
-                                     k8s->contentType.isEmpty() ? QString() : "contentType: " + k8s->contentType + "\n")
-                                .arg(value.size())
-                                .arg(k8s->fields));
-        json_->setPlainText(tr("(a Kubernetes protobuf value, not JSON; its fields are on the Text tab)"));
-        yaml_->setPlainText(tr("(a Kubernetes protobuf value, not YAML; its fields are on the Text tab)"));
         hex_->setPlainText(hexDump(value, kHexDumpMaxBytes));
+        const QString stored = tr("Kubernetes protobuf, %1 bytes%2").arg(value.size()).arg(
+            k8s->contentType.isEmpty() ? QString() : ", content type " + k8s->contentType);
+        if (k8s->bySchema()) {
+            // Decoded by its schema: the object as Kubernetes writes it.
+            text_->setPlainText(tr("%1 %2 (%3, decoded by its schema)\n\n%4")
+                                    .arg(k8s->apiVersion, k8s->kind, stored, k8s->json));
+            json_->setPlainText(k8s->json);
+            const auto yaml = yamlView(k8s->json.toUtf8());
+            yaml_->setPlainText(std::holds_alternative<YamlText>(yaml) ? std::get<YamlText>(yaml).text
+                                                                       : "(" + std::get<NotYaml>(yaml).reason + ")");
+            return k8s->json;
+        }
+        // No schema for this kind: readable fields instead of bytes.
+        text_->setPlainText(tr("apiVersion: %1\nkind: %2\n(%3. %4 Decoded without the schema: metadata by name, other "
+                               "fields by number, messages in braces.)\n\n%5")
+                                .arg(k8s->apiVersion, k8s->kind, stored, k8s->problem, k8s->fields));
+        json_->setPlainText(tr("(a Kubernetes protobuf value without a known schema; its fields are on the Text tab)"));
+        yaml_->setPlainText(tr("(a Kubernetes protobuf value without a known schema; its fields are on the Text tab)"));
         return std::nullopt;
     }
     text_->setPlainText(textOrBinaryNotice(value));
@@ -207,8 +223,8 @@ void DetailPane::showRecord(const EventRecord& r, const QString& watchLabel)
         diff_->setPlainText(tr("(no previous value: the watch does not ask for prev-kv, or the key is new)"));
         return;
     }
-    // Diff pretty JSON when both sides are JSON, so reformatting is not noise.
-    const auto prevJson = prettyJson(r.prevValue);
+    // Diff pretty JSON when both sides are JSON (or Kubernetes objects), so reformatting is not noise.
+    const auto prevJson = readableJson(r.prevValue);
     const QString before = prevJson && json ? *prevJson : textOrBinaryNotice(r.prevValue);
     const QString after = prevJson && json ? *json : textOrBinaryNotice(r.value);
     const auto lines = diffLines(before, after);

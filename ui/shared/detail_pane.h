@@ -27,6 +27,8 @@ public:
     void clear();
 
 private:
+    // The value as indented JSON: a Kubernetes object by its schema, or a JSON document.
+    static std::optional<QString> readableJson(const QByteArray& value);
     // Fills the text, JSON, YAML and hex tabs; returns the pretty JSON, if any.
     std::optional<QString> showValue(const QByteArray& value);
     void clearTabs();

@@ -1,5 +1,8 @@
 #include "decode/kubernetes_value.h"
 
+#include "decode/kubernetes/kubernetes_object.h"
+#include "decode/kubernetes/kubernetes_schema.h"
+
 #include "decode/value_text.h"
 #include "format/event_format.h"
 
@@ -233,6 +236,12 @@ std::optional<KubernetesValue> decodeKubernetesValue(const QByteArray& value, bo
     else
         lines << QObject::tr("(the object's %1 bytes are not protobuf)").arg(raw.size());
     out.fields = lines.join('\n');
+    const kubernetes::DecodedObject decoded =
+        kubernetes::decodeObject(kubernetes::Schema::builtIn(), std::string_view(value.constData(), std::size_t(value.size())));
+    if (decoded.bySchema)
+        out.json = QString::fromStdString(decoded.object.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    else
+        out.problem = QString::fromStdString(decoded.problem);
     return out;
 }
 

@@ -1,6 +1,7 @@
 // etcdscope-cli: the headless twin of the monitor, for scripts, CI and
 // benchmarks. See usageText() for the command line.
 #include "cli_options.h"
+#include "get_command.h"
 #include "watch_command.h"
 
 #include <QCoreApplication>
@@ -89,6 +90,8 @@ int main(int argc, char** argv)
     // gets the one-sentence messages.
     if (!qEnvironmentVariableIsSet("QT_LOGGING_RULES"))
         QLoggingCategory::setFilterRules("etcdscope.*.info=false\netcdscope.*.warning=false");
+    if (options.command == Command::Get)
+        return runGet(options);
 
     if (::pipe(quitSignalPipe) == 0) {
         std::signal(SIGINT, onQuitSignal);

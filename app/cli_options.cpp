@@ -40,10 +40,13 @@ bool parseDuration(const std::string& text, std::chrono::milliseconds& out)
 std::string usageText()
 {
     return R"(Usage: etcdscope-cli watch [options] KEY [KEY ...]
+       etcdscope-cli get [options] KEY
 
-Watch keys, prefixes or ranges of an etcd v3 cluster and print every change.
-Several KEYs become several watches on one stream; each output line names its
-watch by position (1 = first KEY).
+watch: watch keys, prefixes or ranges of an etcd v3 cluster and print every
+change. Several KEYs become several watches on one stream; each output line
+names its watch by position (1 = first KEY).
+get: read a key or a range (any number of keys, in pages), one line a key
+with the fields of watch's PUT lines; --rev N reads as of revision N.
 
 Range:
   --prefix                 watch every key that starts with KEY
@@ -59,6 +62,11 @@ Events:
   --progress-notify        ask etcd for periodic progress notifications
 Output:
   --output jsonl|text|count  (default jsonl; count prints the total at exit)
+  --keys-only              get: keys and revisions, no values
+  --decode auto|none|kubernetes  get: add "object", the value decoded (a
+                           Kubernetes object by its schema, or the JSON of a
+                           /registry key); auto decodes what is recognisably
+                           Kubernetes (default)
 Connection:
   --endpoints H:P[,H:P...] members to try in turn (default 127.0.0.1:2379)
   --dial-timeout D         e.g. 5s, 500ms (default 5s)
@@ -103,22 +111,24 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         {"--cacert", &options.connection.tls.caFile}, {"--cert", &options.connection.tls.certFile},
         {"--key", &options.connection.tls.keyFile},   {"--user", &options.connection.user},
     };
-    std::string rev, untilRev, maxEvents, output, dialTimeout;
+    std::string rev, untilRev, maxEvents, output, dialTimeout, decode;
     const std::map<std::string, std::string*> numberOptions = {
-        {"--rev", &rev}, {"--until-rev", &untilRev}, {"--max-events", &maxEvents},
+        {"--rev", &rev}, {"--until-rev", &untilRev}, {"--max-events", &maxEvents}, {"--decode", &decode},
         {"--output", &output}, {"-w", &output}, {"--dial-timeout", &dialTimeout},
     };
     const std::map<std::string, bool*> flags = {
         {"--prev-kv", &common.prevKv}, {"--progress-notify", &common.progressNotify},
         {"--no-put", &common.noPut},   {"--no-delete", &common.noDelete},
+        {"--keys-only", &options.keysOnly},
     };
 
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string arg = args[i];
         if (onlyPositional || arg.empty() || arg[0] != '-' || arg == "-") {
             if (!sawCommand) {
-                if (arg != "watch")
-                    return fail("unknown command \"" + arg + "\"; the command is \"watch\"");
+                if (arg != "watch" && arg != "get")
+                    return fail("unknown command \"" + arg + "\"; the commands are \"watch\" and \"get\"");
+                options.command = arg == "get" ? Command::Get : Command::Watch;
                 sawCommand = true;
             } else {
                 keys.push_back(arg);
@@ -155,9 +165,21 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     }
 
     if (!sawCommand)
-        return fail("no command given; the command is \"watch\"");
+        return fail("no command given; the commands are \"watch\" and \"get\"");
     if (keys.empty())
         return fail("no KEY given");
+    const bool get = options.command == Command::Get;
+    if (get && keys.size() > 1)
+        return fail("get reads one KEY (with --prefix, --from-key or --range-end for a range)");
+    if (get && (!untilRev.empty() || !maxEvents.empty() || common.prevKv || common.progressNotify || common.noPut ||
+                common.noDelete))
+        return fail("--until-rev, --max-events, --prev-kv, --progress-notify, --no-put and --no-delete are for watch");
+    if (!get && options.keysOnly)
+        return fail("--keys-only is for get");
+    if (decode.empty() || decode == "auto") options.decode = Decode::Auto;
+    else if (decode == "none") options.decode = Decode::None;
+    else if (decode == "kubernetes") options.decode = Decode::Kubernetes;
+    else return fail("--decode must be auto, none or kubernetes");
     if (rangeFlags > 1)
         return fail("choose one of --prefix, --from-key and --range-end");
     if (common.noPut && common.noDelete)
@@ -180,8 +202,8 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     }
     if (output.empty() || output == "jsonl" || output == "json") options.output = OutputFormat::Jsonl;
     else if (output == "text" || output == "simple") options.output = OutputFormat::Text;
-    else if (output == "count") options.output = OutputFormat::Count;
-    else return fail("--output must be jsonl, text or count");
+    else if (output == "count" && !get) options.output = OutputFormat::Count;
+    else return fail(get ? "--output must be jsonl or text" : "--output must be jsonl, text or count");
     if (!dialTimeout.empty() && !parseDuration(dialTimeout, options.connection.dialTimeout))
         return fail("--dial-timeout needs a duration such as 5s or 500ms (at most 10m)");
     if (endpointsGiven) {

@@ -13,14 +13,21 @@
 namespace etcdscope::cli {
 
 enum class OutputFormat { Jsonl, Text, Count };
+enum class Command { Watch, Get };
+// What to decode values as: what is recognisably Kubernetes (auto), nothing, or Kubernetes.
+enum class Decode { Auto, None, Kubernetes };
 
 struct WatchCommandOptions {
+    Command command = Command::Watch;
     ConnectionOptions connection;
     std::vector<WatchSpec> watches;  // one per KEY, in order; watch N is KEY N
     OutputFormat output = OutputFormat::Jsonl;
     std::optional<std::int64_t> untilRevision;
     std::optional<std::int64_t> maxEvents;
     bool promptForPassword = false;  // --user given and no password in the environment
+    // get: without values; how values are decoded.
+    bool keysOnly = false;
+    Decode decode = Decode::Auto;
 };
 
 struct ParseOutcome {

@@ -43,7 +43,12 @@ private slots:
         QTest::addColumn<QString>("mentions");
         QTest::newRow("unknown option") << QStringList{"watch", "--frobnicate", "k"} << "unknown option --frobnicate";
         QTest::newRow("no command") << QStringList{} << "no command";
-        QTest::newRow("unknown command") << QStringList{"get", "k"} << "unknown command";
+        QTest::newRow("unknown command") << QStringList{"put", "k"} << "unknown command";
+        QTest::newRow("get of two keys") << QStringList{"get", "a", "b"} << "one KEY";
+        QTest::newRow("get with a watch option") << QStringList{"get", "--prev-kv", "k"} << "are for watch";
+        QTest::newRow("get counting") << QStringList{"get", "--output", "count", "k"} << "jsonl or text";
+        QTest::newRow("keys-only on watch") << QStringList{"watch", "--keys-only", "k"} << "for get";
+        QTest::newRow("bad decode") << QStringList{"get", "--decode", "xml", "k"} << "--decode";
         QTest::newRow("no key") << QStringList{"watch"} << "no KEY";
         QTest::newRow("rev not a number") << QStringList{"watch", "--rev", "ten", "k"} << "--rev";
         QTest::newRow("rev negative") << QStringList{"watch", "--rev=-3", "k"} << "--rev";

@@ -12,6 +12,9 @@
 #include "shared/detail_pane.h"
 
 #include <QAbstractItemModelTester>
+#include <QJsonDocument>
+#include <QTabWidget>
+#include <QPlainTextEdit>
 #include <QSignalSpy>
 #include <QtTest>
 
@@ -649,6 +652,35 @@ private slots:
                  QString("v1 Pod (Kubernetes protobuf, %1 bytes)").arg(value.size()));
         // And previews in the watch tree and timeline use it instead of "<N bytes>"
         QVERIFY(valuePreview(value).startsWith("v1 Pod"));
+        // And by its schema it is the JSON Kubernetes writes: Go's field order, omitempty as Go applies it
+        // (a container's resources is a struct, so "{}" even when empty), the timestamp in RFC 3339
+        QVERIFY2(pod->bySchema(), qPrintable(pod->problem));
+        const QByteArray expected = R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"web-1","namespace":"default",)"
+            R"("generation":3,"creationTimestamp":"2023-11-14T22:13:20Z","labels":{"app":"web"}},"spec":{"containers":)"
+            R"([{"name":"web","image":"nginx:1.25","resources":{}}]},"status":{"phase":"Running"}})";
+        QCOMPARE(QJsonDocument::fromJson(pod->json.toUtf8()), QJsonDocument::fromJson(expected));
+
+        // And the detail pane shows it as YAML and JSON
+        DetailPane pane;
+        pane.resize(900, 700);
+        pane.showKeyValue("/registry/pods/default/web-1", value, 5, 5, 1, 0, 0);
+        auto* yaml = pane.findChild<QPlainTextEdit*>("detailYaml");
+        QVERIFY(yaml);
+        QVERIFY2(yaml->toPlainText().startsWith("kind: Pod\napiVersion: v1\nmetadata:\n  name: web-1"),
+                 qPrintable(yaml->toPlainText()));
+
+        // And a stored Deployment (Kubernetes' own fixture) reads the same way; the screenshot is looked at
+        QFile stored(QStringLiteral(ETCDSCOPE_K8S_FIXTURES "/apps.v1.Deployment.pb"));
+        QVERIFY(stored.open(QIODevice::ReadOnly));
+        pane.showKeyValue("/registry/deployments/default/web", stored.readAll(), 7, 6, 2, 0, 0);
+        QVERIFY(yaml->toPlainText().startsWith("kind: Deployment\napiVersion: apps/v1\nmetadata:"));
+        QVERIFY(yaml->toPlainText().contains("\nspec:\n  replicas: 1\n"));
+        auto* tabs = pane.findChild<QTabWidget*>();
+        QVERIFY(tabs);
+        tabs->setCurrentWidget(yaml);
+        const QImage shot = pane.grab().toImage();
+        QCOMPARE(shot.size(), pane.size());
+        shot.save(QDir::temp().filePath("detail-deployment-yaml.png"));
 
         // And anything else is left alone
         QVERIFY(!decodeKubernetesValue("{\"kind\":\"Pod\"}"));

@@ -1,6 +1,9 @@
 #include "decode/kubernetes/kubernetes_schema.h"
 
 #include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/stubs/logging.h>
+
+#include <QLoggingCategory>
 
 #include <map>
 #include <set>
@@ -9,6 +12,8 @@
 namespace etcdscope::kubernetes {
 
 extern const char kSchemaTable[];
+
+Q_LOGGING_CATEGORY(lcKubernetes, "etcdscope.kubernetes", QtInfoMsg)
 
 namespace {
 
@@ -96,8 +101,23 @@ const Schema& Schema::builtIn()
     return schema;
 }
 
+namespace {
+
+// protobuf's own log lines (a map key that is not UTF-8 in a hostile value,
+// say) are for the engineer: debug level, never on the person's terminal.
+void logToQt(google::protobuf::LogLevel level, const char* file, int line, const std::string& message)
+{
+    if (level >= google::protobuf::LOGLEVEL_FATAL)
+        qCCritical(lcKubernetes).noquote() << file << line << QString::fromStdString(message);
+    else
+        qCDebug(lcKubernetes).noquote() << file << line << QString::fromStdString(message);
+}
+
+}  // namespace
+
 Schema::Schema(std::string_view table)
 {
+    google::protobuf::SetLogHandler(&logToQt);
     // Read the table.
     std::vector<TableMessage> messages;
     std::istringstream lines{std::string(table)};

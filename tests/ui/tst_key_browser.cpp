@@ -470,13 +470,15 @@ private slots:
         QVERIFY(index.isValid());
         browser.view()->setCurrentIndex(index);
         browser.selectKey(index);
-        // Then its type and fields are readable, not mangled bytes
+        // Then it is the object Kubernetes writes, decoded by its schema, not mangled bytes
         auto* text = browser.findChild<QPlainTextEdit*>("detailText");
-        QTRY_VERIFY_WITH_TIMEOUT(text->toPlainText().startsWith("apiVersion: v1\nkind: Pod\n"), kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(text->toPlainText().startsWith("v1 Pod (Kubernetes protobuf"), kWaitMs);
         const QString shown = text->toPlainText();
-        for (const char* expected : {"\"coredns-5d78c9869d-8xk2p\"", "\"kube-system\"",
-                                     "\"registry.k8s.io/coredns/coredns:v1.10.1\"", "3: 53", "\"Running\"",
-                                     "\"10.244.0.3\""})
+        QVERIFY2(shown.contains("decoded by its schema"), qPrintable(shown.left(200)));
+        for (const char* expected : {"\"name\": \"coredns-5d78c9869d-8xk2p\"", "\"namespace\": \"kube-system\"",
+                                     "\"creationTimestamp\": \"2025-11-26T00:00:00Z\"",
+                                     "\"image\": \"registry.k8s.io/coredns/coredns:v1.10.1\"", "\"containerPort\": 53",
+                                     "\"phase\": \"Running\"", "\"podIP\": \"10.244.0.3\"", "\"nodeName\": \"node-a\""})
             QVERIFY2(shown.contains(expected), qPrintable(shown));
         // And the exact bytes are still there, in the hex tab
         const QString hex = browser.findChild<QPlainTextEdit*>("detailHex")->toPlainText();

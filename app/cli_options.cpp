@@ -67,6 +67,9 @@ Output:
                            Kubernetes object by its schema, or the JSON of a
                            /registry key); auto decodes what is recognisably
                            Kubernetes (default)
+  --encryption-config F    get: decrypt values Kubernetes encrypted at rest
+                           (aescbc, aesgcm, secretbox) with the keys of this
+                           EncryptionConfiguration; the keys are only read
 Connection:
   --endpoints H:P[,H:P...] members to try in turn (default 127.0.0.1:2379)
   --dial-timeout D         e.g. 5s, 500ms (default 5s)
@@ -110,6 +113,7 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         {"--range-end", &rangeEnd},          {"--endpoints", &endpoints},
         {"--cacert", &options.connection.tls.caFile}, {"--cert", &options.connection.tls.certFile},
         {"--key", &options.connection.tls.keyFile},   {"--user", &options.connection.user},
+        {"--encryption-config", &options.encryptionConfig},
     };
     std::string rev, untilRev, maxEvents, output, dialTimeout, decode;
     const std::map<std::string, std::string*> numberOptions = {
@@ -174,8 +178,8 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     if (get && (!untilRev.empty() || !maxEvents.empty() || common.prevKv || common.progressNotify || common.noPut ||
                 common.noDelete))
         return fail("--until-rev, --max-events, --prev-kv, --progress-notify, --no-put and --no-delete are for watch");
-    if (!get && options.keysOnly)
-        return fail("--keys-only is for get");
+    if (!get && (options.keysOnly || !options.encryptionConfig.empty()))
+        return fail("--keys-only and --encryption-config are for get");
     if (decode.empty() || decode == "auto") options.decode = Decode::Auto;
     else if (decode == "none") options.decode = Decode::None;
     else if (decode == "kubernetes") options.decode = Decode::Kubernetes;

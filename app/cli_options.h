@@ -28,6 +28,7 @@ struct WatchCommandOptions {
     // get: without values; how values are decoded.
     bool keysOnly = false;
     Decode decode = Decode::Auto;
+    std::string encryptionConfig;  // get: an EncryptionConfiguration to decrypt values with
 };
 
 struct ParseOutcome {

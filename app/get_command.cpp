@@ -2,6 +2,7 @@
 
 #include "admin/admin_connection.h"
 #include "admin/kv_requests.h"
+#include "decode/kubernetes/encryption.h"
 #include "decode/kubernetes/kubernetes_object.h"
 #include "decode/kubernetes/kubernetes_schema.h"
 #include "decode/kubernetes/registry_key.h"
@@ -30,6 +31,17 @@ std::optional<nlohmann::ordered_json> decodedObject(std::string_view key, std::s
 {
     if (mode == Decode::None || value.empty())
         return std::nullopt;
+    if (const auto encrypted = kubernetes::parseEncrypted(value)) {
+        const auto keys = kubernetes::encryptionKeysInUse();
+        if (!keys)
+            return std::nullopt;
+        const kubernetes::Decryption decryption = kubernetes::decrypt(*keys, *encrypted, key);
+        if (!decryption.plaintext) {
+            std::fprintf(stderr, "etcdscope-cli: %s: %s\n", std::string(key).c_str(), decryption.problem.c_str());
+            return std::nullopt;
+        }
+        return decodedObject(key, *decryption.plaintext, mode);
+    }
     if (kubernetes::isKubernetesProtobuf(value)) {
         kubernetes::DecodedObject decoded = kubernetes::decodeObject(kubernetes::Schema::builtIn(), value);
         if (decoded.bySchema)
@@ -48,6 +60,15 @@ std::optional<nlohmann::ordered_json> decodedObject(std::string_view key, std::s
 int runGet(const WatchCommandOptions& options)
 {
     const WatchSpec& spec = options.watches.front();
+    if (!options.encryptionConfig.empty()) {
+        std::string error;
+        auto keys = kubernetes::loadEncryptionConfiguration(options.encryptionConfig, &error);
+        if (!keys) {
+            std::fprintf(stderr, "etcdscope-cli: %s\n", error.c_str());
+            return kExitUsage;
+        }
+        kubernetes::useEncryptionKeys(std::make_shared<const kubernetes::EncryptionKeys>(std::move(*keys)));
+    }
     AdminConnection connection;
     connection.reset(options.connection);
     RangeQuery query;

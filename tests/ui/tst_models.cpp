@@ -1,5 +1,6 @@
 // The watch tree and the event timeline models: structure checked by
 // QAbstractItemModelTester, signal ranges by QSignalSpy, batching by counting.
+#include "decode/kubernetes/encryption.h"
 #include "decode/kubernetes_value.h"
 #include "decode/value_text.h"
 #include "decode/yaml_value.h"
@@ -13,6 +14,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QJsonDocument>
+#include <QProcess>
 #include <QTabWidget>
 #include <QPlainTextEdit>
 #include <QSignalSpy>
@@ -686,6 +688,52 @@ private slots:
         QVERIFY(!decodeKubernetesValue("{\"kind\":\"Pod\"}"));
         QVERIFY(!decodeKubernetesValue(value.left(12)));  // the envelope cut short
         QVERIFY(!decodeKubernetesValue(QByteArray("k8s\0", 4)));
+    }
+
+    void shouldNameAnEncryptedSecretAndDecryptItWithTheClustersKeys()
+    {
+        // Given a Secret encrypted at rest by aescbc (key "k1"), as the API server stores it: the prefix,
+        // the IV, then AES-256-CBC by the openssl program
+        QFile stored(QStringLiteral(ETCDSCOPE_K8S_FIXTURES "/core.v1.Secret.pb"));
+        QVERIFY(stored.open(QIODevice::ReadOnly));
+        const QByteArray key = QByteArray("0123456789abcdef0123456789abcdef");
+        const QByteArray iv = QByteArray("fedcba9876543210");
+        QProcess openssl;
+        openssl.start("openssl", {"enc", "-aes-256-cbc", "-K", key.toHex(), "-iv", iv.toHex()});
+        openssl.write(stored.readAll());
+        openssl.closeWriteChannel();
+        QVERIFY(openssl.waitForFinished(30'000) && openssl.exitCode() == 0);
+        const QByteArray value = "k8s:enc:aescbc:v1:k1:" + iv + openssl.readAllStandardOutput();
+        const QByteArray etcdKey = "/registry/secrets/default/db";
+        kubernetes::useEncryptionKeys(nullptr);
+
+        // When it is shown without the keys
+        DetailPane pane;
+        pane.resize(900, 420);
+        pane.showKeyValue(etcdKey, value, 9, 9, 1, 0, 0);
+        auto* text = pane.findChild<QPlainTextEdit*>("detailText");
+        QVERIFY(text);
+        // Then it is named by provider and key, with what to do
+        QVERIFY2(text->toPlainText().contains("encrypted by aescbc (key k1)"), qPrintable(text->toPlainText()));
+        QVERIFY(text->toPlainText().contains("EncryptionConfiguration"));
+        QVERIFY(valuePreview(value).contains("encrypted by aescbc (key k1)"));
+        pane.grab().save(QDir::temp().filePath("detail-secret-encrypted.png"));
+
+        // When the cluster's EncryptionConfiguration is given
+        std::string error;
+        auto keys = kubernetes::parseEncryptionConfiguration(
+            "kind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - aescbc:\n"
+            "      keys:\n      - name: k1\n        secret: " + key.toBase64().toStdString() + "\n",
+            "enc.yaml", &error);
+        QVERIFY2(keys, error.c_str());
+        kubernetes::useEncryptionKeys(std::make_shared<const kubernetes::EncryptionKeys>(std::move(*keys)));
+        pane.showKeyValue(etcdKey, value, 9, 9, 1, 0, 0);
+        // Then the Secret inside is decoded by its schema
+        QVERIFY2(text->toPlainText().startsWith("v1 Secret ("), qPrintable(text->toPlainText().left(200)));
+        QVERIFY(text->toPlainText().contains("encrypted by aescbc (key k1), decrypted"));
+        QVERIFY(text->toPlainText().contains("\"data\": {"));
+        pane.grab().save(QDir::temp().filePath("detail-secret-decrypted.png"));
+        kubernetes::useEncryptionKeys(nullptr);
     }
 };
 

@@ -127,19 +127,27 @@ void DetailPane::clear()
     clearTabs();
 }
 
-std::optional<QString> DetailPane::readableJson(const QByteArray& value)
+std::optional<QString> DetailPane::readableJson(const QByteArray& value, const QByteArray& key)
 {
-    if (const auto k8s = decodeKubernetesValue(value); k8s && k8s->bySchema())
+    if (const auto k8s = decodeKubernetesValue(value, true, key); k8s && k8s->bySchema())
         return k8s->json;
     return prettyJson(value);
 }
 
-std::optional<QString> DetailPane::showValue(const QByteArray& value)
+std::optional<QString> DetailPane::showValue(const QByteArray& value, const QByteArray& key)
 {
-    if (const auto k8s = decodeKubernetesValue(value)) {
+    if (const auto k8s = decodeKubernetesValue(value, true, key)) {
         hex_->setPlainText(hexDump(value, kHexDumpMaxBytes));
-        const QString stored = tr("Kubernetes protobuf, %1 bytes%2").arg(value.size()).arg(
-            k8s->contentType.isEmpty() ? QString() : ", content type " + k8s->contentType);
+        if (!k8s->encryption.isEmpty() && !k8s->decrypted) {
+            // Encrypted at rest, and not decrypted: named, with why not.
+            text_->setPlainText(tr("Kubernetes value, %1 bytes, %2.\n\n%3").arg(value.size()).arg(k8s->encryption, k8s->problem));
+            json_->setPlainText(tr("(encrypted at rest; see the Text tab)"));
+            yaml_->setPlainText(tr("(encrypted at rest; see the Text tab)"));
+            return std::nullopt;
+        }
+        const QString stored = (k8s->decrypted ? tr("%1 bytes %2, decrypted").arg(value.size()).arg(k8s->encryption)
+                                               : tr("Kubernetes protobuf, %1 bytes").arg(value.size())) +
+                               (k8s->contentType.isEmpty() ? QString() : ", content type " + k8s->contentType);
         if (k8s->bySchema()) {
             // Decoded by its schema: the object as Kubernetes writes it.
             text_->setPlainText(tr("%1 %2 (%3, decoded by its schema)\n\n%4")
@@ -182,7 +190,7 @@ void DetailPane::showKeyValue(const QByteArray& key, const QByteArray& value, qi
                          .arg(lease ? QString::number(quint64(lease), 16) : QStringLiteral("none"))
                          .arg(value.size())
                          .arg(asOfRevision > 0 ? tr("as of revision %1").arg(asOfRevision) : tr("newest")));
-    showValue(value);
+    showValue(value, key);
     diff_->setPlainText(tr("(a key read from the store has no previous value here)"));
 }
 
@@ -217,14 +225,14 @@ void DetailPane::showRecord(const EventRecord& r, const QString& watchLabel)
                          .arg(r.lease ? QString::number(quint64(r.lease), 16) : QStringLiteral("none"))
                          .arg(r.value.size())
                          .arg(watchLabel.toHtmlEscaped(), when));
-    const auto json = showValue(r.value);
+    const auto json = showValue(r.value, r.key);
 
     if (!r.hasPrevValue) {
         diff_->setPlainText(tr("(no previous value: the watch does not ask for prev-kv, or the key is new)"));
         return;
     }
     // Diff pretty JSON when both sides are JSON (or Kubernetes objects), so reformatting is not noise.
-    const auto prevJson = readableJson(r.prevValue);
+    const auto prevJson = readableJson(r.prevValue, r.key);
     const QString before = prevJson && json ? *prevJson : textOrBinaryNotice(r.prevValue);
     const QString after = prevJson && json ? *json : textOrBinaryNotice(r.value);
     const auto lines = diffLines(before, after);

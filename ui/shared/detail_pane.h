@@ -28,9 +28,10 @@ public:
 
 private:
     // The value as indented JSON: a Kubernetes object by its schema, or a JSON document.
-    static std::optional<QString> readableJson(const QByteArray& value);
+    static std::optional<QString> readableJson(const QByteArray& value, const QByteArray& key);
     // Fills the text, JSON, YAML and hex tabs; returns the pretty JSON, if any.
-    std::optional<QString> showValue(const QByteArray& value);
+    // `key`: where the value is stored (an encrypted Kubernetes value needs it).
+    std::optional<QString> showValue(const QByteArray& value, const QByteArray& key = {});
     void clearTabs();
 
     QLabel* header_;

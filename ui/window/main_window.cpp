@@ -9,6 +9,7 @@
 #include "monitor/add_watch_dialog.h"
 #include "monitor/monitor_view.h"
 #include "monitor/offline_log_window.h"
+#include "shared/encryption_keys.h"
 #include "shared/status_colours.h"
 #include "window/connection_flow.h"
 
@@ -87,6 +88,7 @@ void MainWindow::buildActions()
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open log…"), QKeySequence::Open, this, [this] { openOfflineLog(this); });
     file->addAction(tr("&Export events…"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::exportEvents);
+    file->addAction(tr("&Kubernetes encryption keys…"), this, [this] { chooseEncryptionKeys(this, statusBar()); });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 

@@ -1,5 +1,6 @@
 #include "decode/kubernetes_value.h"
 
+#include "decode/kubernetes/encryption.h"
 #include "decode/kubernetes/kubernetes_object.h"
 #include "decode/kubernetes/kubernetes_schema.h"
 
@@ -203,8 +204,45 @@ void describe(const std::vector<Field>& fields, const Schema* schema, int depth,
 
 }  // namespace
 
-std::optional<KubernetesValue> decodeKubernetesValue(const QByteArray& value, bool withFields)
+std::optional<KubernetesValue> decodeKubernetesValue(const QByteArray& value, bool withFields, const QByteArray& etcdKey)
 {
+    const std::string_view bytes(value.constData(), std::size_t(value.size()));
+    if (const auto encrypted = kubernetes::parseEncrypted(bytes)) {
+        KubernetesValue out;
+        out.encryption = QString::fromStdString(encrypted->describe());
+        if (!withFields)
+            return out;
+        const auto keys = kubernetes::encryptionKeysInUse();
+        if (!keys) {
+            out.problem = QObject::tr("Open the cluster's EncryptionConfiguration (File > Kubernetes encryption "
+                                      "keys…) to read it.");
+            return out;
+        }
+        const kubernetes::Decryption decryption =
+            kubernetes::decrypt(*keys, *encrypted, std::string_view(etcdKey.constData(), std::size_t(etcdKey.size())));
+        if (!decryption.plaintext) {
+            out.problem = QString::fromStdString(decryption.problem);
+            return out;
+        }
+        const QByteArray plaintext = QByteArray::fromStdString(*decryption.plaintext);
+        std::optional<KubernetesValue> inner = decodeKubernetesValue(plaintext, true, etcdKey);
+        if (!inner) {
+            // Decrypted, and not protobuf: JSON (custom resources), or something else.
+            const auto object = nlohmann::ordered_json::parse(*decryption.plaintext, nullptr, false);
+            if (!object.is_discarded() && object.is_object()) {
+                out.apiVersion = QString::fromStdString(object.value("apiVersion", ""));
+                out.kind = QString::fromStdString(object.value("kind", ""));
+                out.json = QString::fromStdString(object.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+            } else {
+                out.problem = QObject::tr("Decrypted, but the plaintext is neither a Kubernetes object nor JSON.");
+            }
+            out.decrypted = true;
+            return out;
+        }
+        inner->encryption = out.encryption;
+        inner->decrypted = true;
+        return inner;
+    }
     if (!value.startsWith(QByteArray(kMagic, sizeof kMagic)))
         return std::nullopt;
     std::vector<Field> envelope;
@@ -247,6 +285,8 @@ std::optional<KubernetesValue> decodeKubernetesValue(const QByteArray& value, bo
 
 QString kubernetesPreview(const KubernetesValue& value, qsizetype bytes)
 {
+    if (!value.encryption.isEmpty() && value.kind.isEmpty())
+        return QObject::tr("Kubernetes value %1 (%2 bytes)").arg(value.encryption).arg(bytes);
     return QObject::tr("%1 %2 (Kubernetes protobuf, %3 bytes)").arg(value.apiVersion, value.kind).arg(bytes);
 }
 

@@ -23,6 +23,10 @@ struct KubernetesValue {
     // indents); empty when no schema is known or it did not parse (`problem` says which).
     QString json;
     QString problem;
+    // Encrypted at rest: "encrypted by aesgcm (key key1)"; the fields above
+    // are the decrypted object's when the key was at hand.
+    QString encryption;
+    bool decrypted = false;
     bool bySchema() const { return !json.isEmpty(); }
 };
 
@@ -31,7 +35,11 @@ struct KubernetesValue {
 // for previews painted per row); `fields` and `json` stay empty. With it,
 // `json` holds the object by its schema and `fields` the schema-less decode
 // (kept for kinds without a schema).
-std::optional<KubernetesValue> decodeKubernetesValue(const QByteArray& value, bool withFields = true);
+// A value encrypted at rest ("k8s:enc:…") is named, and decrypted with the
+// keys in use (kubernetes::useEncryptionKeys) when they hold its key;
+// `etcdKey` is the key it is stored under (AES-GCM authenticates it).
+std::optional<KubernetesValue> decodeKubernetesValue(const QByteArray& value, bool withFields = true,
+                                                     const QByteArray& etcdKey = {});
 
 // "v1 Pod (Kubernetes protobuf, 1234 bytes)", for one-line previews.
 QString kubernetesPreview(const KubernetesValue& value, qsizetype bytes);

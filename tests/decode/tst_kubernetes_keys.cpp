@@ -1,11 +1,27 @@
 // Kubernetes keys in etcd: which object a /registry key names, the API
-// server's historical paths included, and custom resources by their shape.
+// server's historical paths included, and custom resources by their shape;
+// what changed between two versions of an object, and who owns it.
 #include "decode/kubernetes/kubernetes_object.h"
+#include "decode/kubernetes/object_changes.h"
 #include "decode/kubernetes/registry_key.h"
 
 #include <QtTest>
 
 using namespace etcdscope::kubernetes;
+
+namespace {
+
+// The JSON below names the web container's fieldsV1 entry KWEB; the API
+// server writes it k:{"name":"web"} (a key that is itself JSON).
+nlohmann::ordered_json withListKeys(std::string text)
+{
+    const std::string key = "\"k:{\\\"name\\\":\\\"web\\\"}\"";
+    for (std::size_t at = text.find("\"KWEB\""); at != std::string::npos; at = text.find("\"KWEB\""))
+        text.replace(at, 6, key);
+    return nlohmann::ordered_json::parse(text);
+}
+
+}  // namespace
 
 class TestKubernetesKeys : public QObject {
     Q_OBJECT
@@ -83,6 +99,58 @@ private slots:
         const auto widget = parseRegistryKey("/registry/example.com/widgets/shop/blue");
         QVERIFY(agreesWith(*widget, "example.com/v1", "Widget"));
         QVERIFY(!agreesWith(*widget, "other.io/v1", "Widget"));
+    }
+
+    void shouldNameTheFieldsThatChangedAndWhoOwnsThem()
+    {
+        // Given a Deployment scaled by the controller manager and given a new image by kubectl: its
+        // managedFields as the API server keeps them (fieldsV1 sets per manager)
+        const auto before = withListKeys(R"({
+          "kind": "Deployment", "apiVersion": "apps/v1",
+          "metadata": {"name": "web", "namespace": "default", "resourceVersion": "100", "generation": 4,
+            "managedFields": [{"manager": "kubectl", "operation": "Apply", "time": "2026-01-01T00:00:00Z",
+                               "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:template": {"f:spec": {
+                                 "f:containers": {"KWEB": {".": {}, "f:image": {}, "f:name": {}}}}}}}}]},
+          "spec": {"replicas": 2, "template": {"spec": {"containers": [
+            {"name": "web", "image": "nginx:1.25"}, {"name": "sidecar", "image": "envoy:1"}]}}},
+          "status": {"replicas": 2}})");
+        const auto after = withListKeys(R"({
+          "kind": "Deployment", "apiVersion": "apps/v1",
+          "metadata": {"name": "web", "namespace": "default", "resourceVersion": "187", "generation": 5,
+            "managedFields": [{"manager": "kubectl", "operation": "Apply", "time": "2026-01-02T00:00:00Z",
+                               "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:template": {"f:spec": {
+                                 "f:containers": {"KWEB": {".": {}, "f:image": {}, "f:name": {}}}}}}}},
+                              {"manager": "kube-controller-manager", "operation": "Update", "subresource": "scale",
+                               "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:replicas": {}}}}]},
+          "spec": {"replicas": 3, "template": {"spec": {"containers": [
+            {"name": "sidecar", "image": "envoy:1"}, {"name": "web", "image": "nginx:1.27"}]}}},
+          "status": {"replicas": 2}})");
+
+        // When the two versions are compared
+        const ObjectChanges changes = objectChanges(before, after);
+
+        // Then the replicas and the web container's image changed (the sidecar only moved in the list),
+        // each with its owner; resourceVersion and managedFields are not listed; the generation bump is
+        QCOMPARE(changes.changes.size(), std::size_t(2));
+        QCOMPARE(changes.changes[0].path, std::string("spec.replicas"));
+        QCOMPARE(changes.changes[0].before, std::string("2"));
+        QCOMPARE(changes.changes[0].after, std::string("3"));
+        QCOMPARE(changes.changes[0].managers, std::vector<std::string>{"kube-controller-manager (scale)"});
+        QCOMPARE(changes.changes[1].path, std::string("spec.template.spec.containers[web].image"));
+        QCOMPARE(changes.changes[1].managers, std::vector<std::string>{"kubectl"});
+        QCOMPARE(changes.generationBefore, std::int64_t(4));
+        QCOMPARE(changes.generationAfter, std::int64_t(5));
+        QCOMPARE(describeChanges(changes),
+                 std::string("kube-controller-manager (scale): spec.replicas 2 \u2192 3\n"
+                             "kubectl: spec.template.spec.containers[web].image \"nginx:1.25\" \u2192 \"nginx:1.27\"\n"
+                             "generation 4 \u2192 5\n"));
+
+        // And a write that changed only the resourceVersion says so
+        auto touched = before;
+        touched["metadata"]["resourceVersion"] = "101";
+        const ObjectChanges noise = objectChanges(before, touched);
+        QVERIFY(noise.changes.empty());
+        QVERIFY(noise.onlyNoise);
     }
 
     void shouldWriteGoDurationsAndTimes()

@@ -16,6 +16,7 @@
 #include <QJsonDocument>
 #include <QProcess>
 #include <QTabWidget>
+#include <QTextEdit>
 #include <QPlainTextEdit>
 #include <QSignalSpy>
 #include <QtTest>
@@ -688,6 +689,44 @@ private slots:
         QVERIFY(!decodeKubernetesValue("{\"kind\":\"Pod\"}"));
         QVERIFY(!decodeKubernetesValue(value.left(12)));  // the envelope cut short
         QVERIFY(!decodeKubernetesValue(QByteArray("k8s\0", 4)));
+    }
+
+    void shouldSayWhatChangedInAKubernetesObjectAndWhoOwnsIt()
+    {
+        // Given two versions of a Deployment as Kubernetes stores them: scaled from 2 to 3 replicas by
+        // the controller manager (its managedFields entry owns spec.replicas), a new resourceVersion
+        using namespace etcdscope::testing::protobuf;
+        auto deployment = [](const char* resourceVersion, int generation, int replicas) {
+            const QByteArray fields = bytesField(1, R"({"f:spec":{"f:replicas":{}}})");
+            const QByteArray managed = bytesField(1, "kube-controller-manager") + bytesField(2, "Update")
+                + bytesField(3, "apps/v1") + bytesField(6, "FieldsV1") + bytesField(7, fields) + bytesField(8, "scale");
+            const QByteArray metadata = bytesField(1, "web") + bytesField(3, "default") + bytesField(6, resourceVersion)
+                + numberField(7, quint64(generation)) + bytesField(17, managed);
+            const QByteArray spec = numberField(1, quint64(replicas)) + bytesField(3, bytesField(2, bytesField(2,
+                bytesField(1, "web") + bytesField(2, "nginx:1.27"))));
+            return kubernetesEnvelope("apps/v1", "Deployment", bytesField(1, metadata) + bytesField(2, spec));
+        };
+        EventRecord r = put(1, "/registry/deployments/default/web", "", 187);
+        r.value = deployment("187", 5, 3);
+        r.prevValue = deployment("100", 4, 2);
+        r.hasPrevValue = true;
+
+        // When the change is shown
+        DetailPane pane;
+        pane.resize(900, 460);
+        pane.showRecord(r, "prefix /registry/");
+        auto* diff = pane.findChild<QTextEdit*>("detailDiff");
+        QVERIFY(diff);
+        const QString shown = diff->toPlainText();
+        // Then the Diff tab says which field changed, from what to what, and who owns it
+        QVERIFY2(shown.contains("kube-controller-manager (scale): spec.replicas 2 \u2192 3"), qPrintable(shown));
+        QVERIFY(shown.contains("generation 4 \u2192 5"));
+        QVERIFY(!shown.contains("resourceVersion \"100\" \u2192"));
+        // ... above the line diff of the two objects as JSON
+        QVERIFY(shown.contains("-     \"replicas\": 2,"));
+        auto* tabs = pane.findChild<QTabWidget*>();
+        tabs->setCurrentWidget(diff);
+        pane.grab().save(QDir::temp().filePath("detail-deployment-diff.png"));
     }
 
     void shouldNameAnEncryptedSecretAndDecryptItWithTheClustersKeys()

@@ -2,6 +2,7 @@
 
 #include "decode/kubernetes_value.h"
 #include "decode/value_text.h"
+#include "decode/kubernetes/object_changes.h"
 #include "decode/yaml_value.h"
 #include "format/event_format.h"
 
@@ -241,6 +242,17 @@ void DetailPane::showRecord(const EventRecord& r, const QString& watchLabel)
         return;
     }
     QString html = "<pre style='margin:0'>";
+    if (decodeKubernetesValue(r.value, false) && prevJson && json) {
+        // Two versions of a Kubernetes object: the fields that mean something, and who owns them.
+        const auto before = nlohmann::ordered_json::parse(prevJson->toStdString(), nullptr, false);
+        const auto after = nlohmann::ordered_json::parse(json->toStdString(), nullptr, false);
+        if (before.is_object() && after.is_object()) {
+            const QString summary =
+                QString::fromStdString(kubernetes::describeChanges(kubernetes::objectChanges(before, after)));
+            html += "<b>" + tr("What changed (resourceVersion and managedFields left out):") + "</b>\n" +
+                    (summary.isEmpty() ? tr("nothing\n") : summary.toHtmlEscaped()) + "\n";
+        }
+    }
     for (const DiffLine& line : *lines) {
         const QString text = line.text.toHtmlEscaped();
         switch (line.kind) {

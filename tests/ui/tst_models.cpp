@@ -655,6 +655,14 @@ private slots:
                  QString("v1 Pod (Kubernetes protobuf, %1 bytes)").arg(value.size()));
         // And previews in the watch tree and timeline use it instead of "<N bytes>"
         QVERIFY(valuePreview(value).startsWith("v1 Pod"));
+        // ... named as the key names it under /registry/, and a value of another kind said so
+        QCOMPARE(valuePreview("/registry/pods/default/web-1", value, 120),
+                 QString("Pod default/web-1 (v1, Kubernetes protobuf, %1 bytes)").arg(value.size()));
+        QVERIFY(valuePreview("/registry/deployments/default/web-1", value, 120)
+                    .startsWith("Deployment default/web-1? the value is v1 Pod"));
+        QCOMPARE(valuePreview("/registry/example.com/widgets/shop/blue", R"({"kind":"Widget"})", 120),
+                 QString("widgets.example.com shop/blue (JSON, 17 bytes)"));
+        QCOMPARE(valuePreview("/config/app", "plain", 120), QString("plain"));
         // And by its schema it is the JSON Kubernetes writes: Go's field order, omitempty as Go applies it
         // (a container's resources is a struct, so "{}" even when empty), the timestamp in RFC 3339
         QVERIFY2(pod->bySchema(), qPrintable(pod->problem));

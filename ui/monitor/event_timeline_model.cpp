@@ -154,8 +154,8 @@ QString EventTimelineModel::displayText(const EventRecord& r, int column) const
         if (r.kind == RecordKind::Note)
             return r.note;
         return valuePreview(r.key, kCellPreviewChars);
-    case ValueColumn: return r.kind == RecordKind::Put ? valuePreview(r.value, kCellPreviewChars) : QString();
-    case PreviousColumn: return r.hasPrevValue ? valuePreview(r.prevValue, kCellPreviewChars) : QString();
+    case ValueColumn: return r.kind == RecordKind::Put ? valuePreview(r.key, r.value, kCellPreviewChars) : QString();
+    case PreviousColumn: return r.hasPrevValue ? valuePreview(r.key, r.prevValue, kCellPreviewChars) : QString();
     }
     return {};
 }

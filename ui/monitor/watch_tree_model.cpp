@@ -455,7 +455,7 @@ QVariant WatchTreeModel::nodeData(const Node& node, int column, int role) const
         case ValueColumn:
             if (!node.isKey)
                 return QVariant();
-            return node.deleted ? tr("(deleted)") : valuePreview(node.value);
+            return node.deleted ? tr("(deleted)") : valuePreview(node.fullPath, node.value, 120);
         case VersionColumn: return node.isKey && !node.deleted ? QVariant(node.version) : QVariant();
         case RevisionColumn: return node.modRevision > 0 ? QVariant(node.modRevision) : QVariant();
         case EventsColumn: return node.events;

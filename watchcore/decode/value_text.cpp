@@ -1,5 +1,6 @@
 #include "decode/value_text.h"
 
+#include "decode/kubernetes/registry_key.h"
 #include "decode/kubernetes_value.h"
 #include "format/event_format.h"
 
@@ -146,6 +147,28 @@ QString escapeKey(const QByteArray& bytes)
             out += escapeEachByte(character.toUtf8());
     }
     return out;
+}
+
+QString valuePreview(const QByteArray& key, const QByteArray& value, int maxChars)
+{
+    const auto object = value.isEmpty() || !key.startsWith("/registry/")
+                            ? std::nullopt
+                            : kubernetes::parseRegistryKey(std::string_view(key.constData(), std::size_t(key.size())));
+    if (!object)
+        return valuePreview(value, maxChars);
+    const QString label = QString::fromStdString(object->label());
+    if (const auto k8s = decodeKubernetesValue(value, false)) {
+        if (!k8s->encryption.isEmpty())
+            return QObject::tr("%1 (%2, %3 bytes)").arg(label, k8s->encryption).arg(value.size());
+        if (!kubernetes::agreesWith(*object, k8s->apiVersion.toStdString(), k8s->kind.toStdString()))
+            return QObject::tr("%1? the value is %2 %3 (Kubernetes protobuf, %4 bytes)")
+                .arg(label, k8s->apiVersion, k8s->kind)
+                .arg(value.size());
+        return QObject::tr("%1 (%2, Kubernetes protobuf, %3 bytes)").arg(label, k8s->apiVersion).arg(value.size());
+    }
+    if (value.startsWith('{'))
+        return QObject::tr("%1 (JSON, %2 bytes)").arg(label).arg(value.size());
+    return valuePreview(value, maxChars);
 }
 
 QString valuePreview(const QByteArray& value, int maxChars)

@@ -37,6 +37,11 @@ QString escapeKey(const QByteArray& bytes);
 // object named by its kind, binary as "<N bytes>", text on one line cut at
 // `maxChars` with an ellipsis.
 QString valuePreview(const QByteArray& value, int maxChars = 120);
+// The same for a value stored under `key`: a Kubernetes object under
+// /registry/ is named as the key names it, "Deployment default/web (apps/v1,
+// Kubernetes protobuf, 1234 bytes)", and a value whose kind is not the one the
+// key names says so.
+QString valuePreview(const QByteArray& key, const QByteArray& value, int maxChars);
 // The value as text, or one sentence saying it is not text.
 QString textOrBinaryNotice(const QByteArray& bytes);
 // Offset, hex and ASCII columns, 16 bytes a line, at most `maxBytes`.

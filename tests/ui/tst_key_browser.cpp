@@ -441,6 +441,50 @@ private slots:
         QVERIFY2(written.at(2).at(0).toString().contains("already exists"), qPrintable(written.at(2).at(0).toString()));
     }
 
+    void shouldCountTheObjectsOfEachResourceAndNamespace()
+    {
+        // Given Kubernetes' keys under an API server's --etcd-prefix of its own (other tests share this
+        // etcd's /registry/): three Pods in two namespaces and one Deployment
+        for (const char* key : {"/counted/pods/default/a", "/counted/pods/default/b", "/counted/pods/kube-system/c",
+                                "/counted/deployments/default/web"})
+            etcd_.put(key, "x");
+        // When the prefix is browsed, and the pods folder opened
+        KeyTreeModel model(&client_);
+        model.setRoot("/counted/");
+        QVERIFY(loadAll(model, {}) >= 0);
+        const QModelIndex pods = childWithKey(model, {}, "/counted/pods/");
+        const QModelIndex deployments = childWithKey(model, {}, "/counted/deployments/");
+        QVERIFY(pods.isValid() && deployments.isValid());
+        // Then each resource shows how many objects it holds, as etcd counts them
+        QTRY_COMPARE_WITH_TIMEOUT(pods.siblingAtColumn(KeyTreeModel::KeysColumn).data().toLongLong(), qint64(3), kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(deployments.siblingAtColumn(KeyTreeModel::KeysColumn).data().toLongLong(), qint64(1),
+                                  kWaitMs);
+        // ... and each namespace under it
+        QVERIFY(loadAll(model, pods) >= 0);
+        const QModelIndex defaults = childWithKey(model, pods, "/counted/pods/default/");
+        const QModelIndex system = childWithKey(model, pods, "/counted/pods/kube-system/");
+        QTRY_COMPARE_WITH_TIMEOUT(defaults.siblingAtColumn(KeyTreeModel::KeysColumn).data().toLongLong(), qint64(2), kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(system.siblingAtColumn(KeyTreeModel::KeysColumn).data().toLongLong(), qint64(1), kWaitMs);
+        // ... while a key has no count
+        QVERIFY(loadAll(model, defaults) >= 0);
+        const QModelIndex pod = childWithKey(model, defaults, "/counted/pods/default/a");
+        QVERIFY(pod.isValid());
+        QVERIFY(!pod.siblingAtColumn(KeyTreeModel::KeysColumn).data().isValid());
+
+        // And the browser shows it so (screenshot looked at)
+        KeyBrowser browser(&client_);
+        browser.resize(1100, 500);
+        browser.show();
+        browser.browse("/counted/", 0);
+        QVERIFY(loadAll(*browser.model(), {}) >= 0);
+        const QModelIndex shownPods = childWithKey(*browser.model(), {}, "/counted/pods/");
+        QVERIFY(loadAll(*browser.model(), shownPods) >= 0);
+        browser.view()->expand(shownPods);
+        QTRY_COMPARE_WITH_TIMEOUT(shownPods.siblingAtColumn(KeyTreeModel::KeysColumn).data().toLongLong(), qint64(3),
+                                  kWaitMs);
+        saveShot(browser, "key-browser-counts.png");
+    }
+
     void shouldShowAKubernetesProtobufValueReadably()
     {
         // Given a Pod stored the way Kubernetes stores it (protobuf in the

@@ -30,6 +30,7 @@ void KeyTreeModel::setRoot(const QByteArray& prefix, qint64 revision)
     revision_ = revision;
     readRevision_ = 0;
     pending_.clear();  // late answers for the old tree are dropped
+    counting_.clear();
     endResetModel();
 }
 
@@ -108,8 +109,26 @@ void KeyTreeModel::fetchMore(const QModelIndex& parent)
     pending_.insert(client_->range(std::move(query)), folder);
 }
 
+void KeyTreeModel::countKeys(Node* folder)
+{
+    RangeQuery query;
+    query.key = str(folder->prefix);
+    query.rangeEnd = prefixRangeEnd(str(folder->prefix));
+    query.revision = revision_;
+    query.countOnly = true;
+    counting_.insert(client_->range(std::move(query)), folder);
+}
+
 void KeyTreeModel::onRangeDone(quint64 id, const RangeResultPtr& result)
 {
+    if (Node* counted = counting_.take(id)) {
+        if (result->error.empty()) {
+            counted->keys = result->count;
+            const QModelIndex at = indexOf(counted).siblingAtColumn(KeysColumn);
+            emit dataChanged(at, at, {Qt::DisplayRole});
+        }
+        return;
+    }
     Node* folder = pending_.take(id);
     if (!folder)
         return;  // for a tree that has since started over
@@ -162,6 +181,10 @@ void KeyTreeModel::addPage(Node* folder, const RangeResult& result)
             folder->children.push_back(std::move(node));
         }
         endInsertRows();
+        for (int row = first; row < first + added; ++row) {
+            if (folder->children[std::size_t(row)]->folder)
+                countKeys(folder->children[std::size_t(row)].get());
+        }
     } else if (folder->complete && folder->children.empty()) {
         // An empty folder loses its expander.
         const QModelIndex at = indexOf(folder);
@@ -199,7 +222,7 @@ QVariant KeyTreeModel::data(const QModelIndex& index, int role) const
         return name.isEmpty() ? tr("(the prefix itself)") : escapeKey(name);
     }
     if (node->folder)
-        return {};
+        return index.column() == KeysColumn && node->keys >= 0 ? QVariant(node->keys) : QVariant();
     switch (index.column()) {
     case ModRevisionColumn: return qint64(node->meta.modRevision);
     case CreateRevisionColumn: return qint64(node->meta.createRevision);
@@ -219,6 +242,7 @@ QVariant KeyTreeModel::headerData(int section, Qt::Orientation orientation, int 
     case CreateRevisionColumn: return tr("Created");
     case VersionColumn: return tr("Version");
     case LeaseColumn: return tr("Lease");
+    case KeysColumn: return tr("Keys");
     }
     return {};
 }

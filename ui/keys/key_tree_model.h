@@ -20,7 +20,9 @@ class KeyTreeModel : public QAbstractItemModel {
     Q_OBJECT
 
 public:
-    enum Column { NameColumn, ModRevisionColumn, CreateRevisionColumn, VersionColumn, LeaseColumn, ColumnCount };
+    // KeysColumn: how many keys a folder holds (under /registry/: objects
+    // per resource, per namespace), counted by etcd.
+    enum Column { NameColumn, ModRevisionColumn, CreateRevisionColumn, VersionColumn, LeaseColumn, KeysColumn, ColumnCount };
     enum Role {
         KeyRole = Qt::UserRole + 1,  // QByteArray: the full key, or the folder's prefix
         IsFolderRole,                // bool
@@ -69,12 +71,14 @@ private:
         bool complete = false; // folder: every child is in
         bool fetching = false; // folder: a page is on its way
         int row = 0;           // index in the parent's children
+        qint64 keys = -1;      // folder: keys under it, once etcd counted them
     };
 
     Node* nodeOf(const QModelIndex& index) const;
     QModelIndex indexOf(Node* node) const;
     void onRangeDone(quint64 id, const RangeResultPtr& result);
     void addPage(Node* folder, const RangeResult& result);
+    void countKeys(Node* folder);
 
     AdminClient* client_;
     std::unique_ptr<Node> root_;
@@ -83,6 +87,7 @@ private:
     qint64 revision_ = 0;
     qint64 readRevision_ = 0;
     QHash<quint64, Node*> pending_;  // request id -> folder; cleared when the tree starts over
+    QHash<quint64, Node*> counting_; // the same for the folders' key counts
 };
 
 }  // namespace etcdscope::ui

@@ -20,6 +20,7 @@ struct RangeQuery {
     std::int64_t limit = 0;      // 0: no limit
     std::int64_t revision = 0;   // 0: the newest
     bool keysOnly = false;       // metadata without values
+    bool countOnly = false;      // only how many keys (RangeResult::count), no keys
 };
 
 struct RangeResult {

@@ -12,6 +12,7 @@ RangeResult readRange(AdminConnection& connection, const RangeQuery& query)
     request.set_limit(query.limit);
     request.set_revision(query.revision);
     request.set_keys_only(query.keysOnly);
+    request.set_count_only(query.countOnly);
     etcdserverpb::RangeResponse response;
     RangeResult result;
     if (auto failure = connection.call("range", request, &response, [](const auto& channel, auto... call) {

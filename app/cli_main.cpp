@@ -90,6 +90,8 @@ int main(int argc, char** argv)
     // gets the one-sentence messages.
     if (!qEnvironmentVariableIsSet("QT_LOGGING_RULES"))
         QLoggingCategory::setFilterRules("etcdscope.*.info=false\netcdscope.*.warning=false");
+    if (!options.encryptionConfig.empty() && !loadEncryptionKeys(options.encryptionConfig))
+        return kExitUsage;
     if (options.command == Command::Get)
         return runGet(options);
 

@@ -63,11 +63,11 @@ Events:
 Output:
   --output jsonl|text|count  (default jsonl; count prints the total at exit)
   --keys-only              get: keys and revisions, no values
-  --decode auto|none|kubernetes  get: add "object", the value decoded (a
+  --decode auto|none|kubernetes  add "object" to PUT lines: the value decoded (a
                            Kubernetes object by its schema, or the JSON of a
                            /registry key); auto decodes what is recognisably
                            Kubernetes (default)
-  --encryption-config F    get: decrypt values Kubernetes encrypted at rest
+  --encryption-config F    decrypt values Kubernetes encrypted at rest
                            (aescbc, aesgcm, secretbox) with the keys of this
                            EncryptionConfiguration; the keys are only read
 Connection:
@@ -178,8 +178,8 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     if (get && (!untilRev.empty() || !maxEvents.empty() || common.prevKv || common.progressNotify || common.noPut ||
                 common.noDelete))
         return fail("--until-rev, --max-events, --prev-kv, --progress-notify, --no-put and --no-delete are for watch");
-    if (!get && (options.keysOnly || !options.encryptionConfig.empty()))
-        return fail("--keys-only and --encryption-config are for get");
+    if (!get && options.keysOnly)
+        return fail("--keys-only is for get");
     if (decode.empty() || decode == "auto") options.decode = Decode::Auto;
     else if (decode == "none") options.decode = Decode::None;
     else if (decode == "kubernetes") options.decode = Decode::Kubernetes;

@@ -57,18 +57,32 @@ std::optional<nlohmann::ordered_json> decodedObject(std::string_view key, std::s
     return std::nullopt;
 }
 
+void appendDecodedObject(std::string& out, std::string_view key, std::string_view value, Decode mode)
+{
+    const auto object = decodedObject(key, value, mode);
+    if (!object || out.size() < 2)
+        return;
+    out.resize(out.size() - 2);  // "}\n"
+    out += ",\"object\":";
+    out += object->dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    out += "}\n";
+}
+
+bool loadEncryptionKeys(const std::string& path)
+{
+    std::string error;
+    auto keys = kubernetes::loadEncryptionConfiguration(path, &error);
+    if (!keys) {
+        std::fprintf(stderr, "etcdscope-cli: %s\n", error.c_str());
+        return false;
+    }
+    kubernetes::useEncryptionKeys(std::make_shared<const kubernetes::EncryptionKeys>(std::move(*keys)));
+    return true;
+}
+
 int runGet(const WatchCommandOptions& options)
 {
     const WatchSpec& spec = options.watches.front();
-    if (!options.encryptionConfig.empty()) {
-        std::string error;
-        auto keys = kubernetes::loadEncryptionConfiguration(options.encryptionConfig, &error);
-        if (!keys) {
-            std::fprintf(stderr, "etcdscope-cli: %s\n", error.c_str());
-            return kExitUsage;
-        }
-        kubernetes::useEncryptionKeys(std::make_shared<const kubernetes::EncryptionKeys>(std::move(*keys)));
-    }
     AdminConnection connection;
     connection.reset(options.connection);
     RangeQuery query;
@@ -98,12 +112,8 @@ int runGet(const WatchCommandOptions& options)
                 continue;
             }
             appendEventJson(out, 1, event);
-            if (const auto object = options.keysOnly ? std::nullopt : decodedObject(kv.key, kv.value, options.decode)) {
-                out.resize(out.size() - 2);  // "}\n"
-                out += ",\"object\":";
-                out += object->dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-                out += "}\n";
-            }
+            if (!options.keysOnly)
+                appendDecodedObject(out, kv.key, kv.value, options.decode);
         }
         keys += std::int64_t(page.kvs.size());
         if (!writeAll(out)) {

@@ -19,4 +19,11 @@ int runGet(const WatchCommandOptions& options);
 // (custom resources). nullopt otherwise.
 std::optional<nlohmann::ordered_json> decodedObject(std::string_view key, std::string_view value, Decode mode);
 
+// When `value` decodes, adds "object" to the JSON line just appended to `out`.
+void appendDecodedObject(std::string& out, std::string_view key, std::string_view value, Decode mode);
+
+// Reads --encryption-config into the keys the decoders use; false (and one
+// sentence on stderr) when the file is no EncryptionConfiguration.
+bool loadEncryptionKeys(const std::string& path);
+
 }  // namespace etcdscope::cli

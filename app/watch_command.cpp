@@ -1,6 +1,7 @@
 #include "watch_command.h"
 
 #include "format/event_format.h"
+#include "get_command.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -108,8 +109,13 @@ void WatchCommand::onUpdates(const UpdateBatchPtr& batch)
         switch (update.kind) {
         case WatchUpdate::Kind::Events:
             for (const WatchEvent& event : update.events) {
-                if (json) appendEventJson(out_, number, event);
-                else if (text) appendEventText(out_, number, event);
+                if (json) {
+                    appendEventJson(out_, number, event);
+                    if (event.type == EventType::Put && options_.decode != Decode::None)
+                        appendDecodedObject(out_, event.kv.key, event.kv.value, options_.decode);
+                } else if (text) {
+                    appendEventText(out_, number, event);
+                }
                 ++eventsWritten_;
                 if (options_.maxEvents && eventsWritten_ >= *options_.maxEvents) {
                     limitReached = true;

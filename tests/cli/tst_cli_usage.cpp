@@ -47,7 +47,7 @@ private slots:
         QTest::newRow("get of two keys") << QStringList{"get", "a", "b"} << "one KEY";
         QTest::newRow("get with a watch option") << QStringList{"get", "--prev-kv", "k"} << "are for watch";
         QTest::newRow("get counting") << QStringList{"get", "--output", "count", "k"} << "jsonl or text";
-        QTest::newRow("keys-only on watch") << QStringList{"watch", "--keys-only", "k"} << "for get";
+        QTest::newRow("keys-only on watch") << QStringList{"watch", "--keys-only", "k"} << "--keys-only is for get";
         QTest::newRow("bad decode") << QStringList{"get", "--decode", "xml", "k"} << "--decode";
         QTest::newRow("no key") << QStringList{"watch"} << "no KEY";
         QTest::newRow("rev not a number") << QStringList{"watch", "--rev", "ten", "k"} << "--rev";

@@ -94,6 +94,21 @@ private slots:
         QStringList sorted = keys;
         sorted.sort();
         QCOMPARE(keys, sorted);
+
+        // And a watch replaying the deployments carries the same object on its PUT line
+        const ProcessResult watched = runProcess(
+            kCli, watchArgs(etcd, {"--rev", "1", "--max-events", "1", "--prefix", "/registry/deployments/"}));
+        QVERIFY2(watched.exitCode == 0, watched.err.constData());
+        const QJsonObject line = QJsonDocument::fromJson(watched.out.trimmed()).object();
+        QCOMPARE(line.value("type").toString(), QString("PUT"));
+        QVERIFY(line.value("object").toObject() == expected.value("/registry/deployments/default/web"));
+
+        // And an --encryption-config that cannot be read is one sentence, exit 2
+        const ProcessResult badKeys = runProcess(
+            kCli, {"get", "--endpoints", QString::fromStdString(etcd.endpoint()), "--encryption-config",
+                   "/nonexistent/enc.yaml", "k"});
+        QCOMPARE(badKeys.exitCode, 2);
+        QCOMPARE(badKeys.err.trimmed(), QByteArray("etcdscope-cli: Cannot read /nonexistent/enc.yaml."));
     }
 
     void shouldGetAWholeRangeInPagesAtOneRevision()

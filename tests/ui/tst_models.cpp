@@ -663,6 +663,10 @@ private slots:
         QCOMPARE(valuePreview("/registry/example.com/widgets/shop/blue", R"({"kind":"Widget"})", 120),
                  QString("widgets.example.com shop/blue (JSON, 17 bytes)"));
         QCOMPARE(valuePreview("/config/app", "plain", 120), QString("plain"));
+        // ... and a CBOR-encoded custom resource (KEP-4222: the self-described CBOR tag first) is named
+        const QByteArray cbor("\xd9\xd9\xf7\xa2\x64kind\x66Widget", 16);
+        QCOMPARE(valuePreview(cbor), QString("Kubernetes CBOR (KEP-4222), 16 bytes"));
+        QVERIFY(textOrBinaryNotice(cbor).contains("CBOR (KEP-4222)"));
         // And by its schema it is the JSON Kubernetes writes: Go's field order, omitempty as Go applies it
         // (a container's resources is a struct, so "{}" even when empty), the timestamp in RFC 3339
         QVERIFY2(pod->bySchema(), qPrintable(pod->problem));

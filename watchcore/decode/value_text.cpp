@@ -149,6 +149,14 @@ QString escapeKey(const QByteArray& bytes)
     return out;
 }
 
+namespace {
+
+// CBOR's self-described tag (55799), which Kubernetes' CBOR serializer
+// (KEP-4222) writes first.
+bool isKubernetesCbor(const QByteArray& bytes) { return bytes.startsWith("\xd9\xd9\xf7"); }
+
+}  // namespace
+
 QString valuePreview(const QByteArray& key, const QByteArray& value, int maxChars)
 {
     const auto object = value.isEmpty() || !key.startsWith("/registry/")
@@ -177,6 +185,8 @@ QString valuePreview(const QByteArray& value, int maxChars)
         return {};
     if (const auto k8s = decodeKubernetesValue(value, false))
         return kubernetesPreview(*k8s, value.size());
+    if (isKubernetesCbor(value))
+        return QCoreApplication::translate("etcdscope", "Kubernetes CBOR (KEP-4222), %1 bytes").arg(value.size());
     if (looksBinary(value))
         return QStringLiteral("<%1 bytes>").arg(value.size());
     QString text = QString::fromUtf8(value.left(maxChars * 4));
@@ -197,6 +207,10 @@ QString valuePreview(const QByteArray& value, int maxChars)
 
 QString textOrBinaryNotice(const QByteArray& bytes)
 {
+    if (isKubernetesCbor(bytes))
+        return QCoreApplication::translate("etcdscope", "(a Kubernetes object in CBOR (KEP-4222), %1 bytes; etcdscope "
+                                                        "names CBOR but does not decode it yet: see the Hex tab)")
+            .arg(bytes.size());
     if (isValidUtf8(bytes))
         return QString::fromUtf8(bytes);
     return QCoreApplication::translate("etcdscope", "(%1 bytes that are not UTF-8 text; see the Hex tab)")

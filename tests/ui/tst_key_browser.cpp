@@ -18,6 +18,7 @@
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTreeView>
+#include <QTextEdit>
 #include <QtTest>
 
 using namespace etcdscope;
@@ -269,6 +270,17 @@ private slots:
         QVERIFY(header->text().contains("version 3"));
         browser.findChild<QTabWidget*>("detailTabs")->setCurrentWidget(jsonView);
         saveShot(browser, "key-browser.png");
+        // ... and its Diff tab compares it with the version before (the restart count went from 0 to 1)
+        auto* diffView = browser.findChild<QTextEdit*>("detailDiff");
+        QVERIFY(diffView);
+        const auto changedLine = [&](const char* sign, const char* text) {
+            const QStringList lines = diffView->toPlainText().split('\n');
+            return std::any_of(lines.begin(), lines.end(), [&](const QString& line) {
+                return line.startsWith(sign) && line.contains(text);
+            });
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(changedLine("+ ", "\"restartCount\": 1"), kWaitMs);
+        QVERIFY2(changedLine("- ", "\"restartCount\": 0"), qPrintable(diffView->toPlainText()));
 
         // And "previous version" steps back to the value before each change
         auto* older = browser.findChild<QPushButton*>("olderVersionButton");

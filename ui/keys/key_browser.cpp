@@ -403,6 +403,14 @@ void KeyBrowser::onRangeDone(quint64 id, const RangeResultPtr& result)
         confirmDelete(what.keyOrPrefix, what.prefix, *result);
         return;
     }
+    if (id == previousRequest_) {
+        previousRequest_ = 0;
+        if (!result->error.empty())
+            detail_->showDiffMessage(tr("The version before cannot be read: %1").arg(QString::fromStdString(result->error)));
+        else if (!result->kvs.empty())
+            detail_->showPreviousVersion(shownKey_, QByteArray::fromStdString(result->kvs.front().value), shownValue_);
+        return;
+    }
     if (id != valueRequest_)
         return;
     const qint64 asOf = versionTrail_.empty() ? 0 : versionTrail_.back();
@@ -429,6 +437,13 @@ void KeyBrowser::onRangeDone(quint64 id, const RangeResultPtr& result)
     detail_->showKeyValue(shownKey_, QByteArray(kv.value.data(), qsizetype(kv.value.size())), kv.modRevision,
                           kv.createRevision, kv.version, kv.lease, asOf);
     olderButton_->setEnabled(kv.version > 1 && kv.modRevision > 1);
+    if (kv.version > 1 && kv.modRevision > 1) {
+        // The Diff tab: this version against the one before it.
+        RangeQuery before;
+        before.key = kv.key;
+        before.revision = kv.modRevision - 1;
+        previousRequest_ = client_->range(std::move(before));
+    }
 }
 
 void KeyBrowser::fetchVisibleTails()

@@ -114,6 +114,7 @@ private:
     // The value on show: which read it came from, and the versions stepped
     // through (revisions read at, newest first) for "newer".
     quint64 valueRequest_ = 0;
+    quint64 previousRequest_ = 0;  // the shown version's predecessor, for the Diff tab
     QByteArray shownKey_;
     qint64 shownModRevision_ = 0;
     qint64 storeRevision_ = 0;  // see setStoreRevision

@@ -192,7 +192,7 @@ void DetailPane::showKeyValue(const QByteArray& key, const QByteArray& value, qi
                          .arg(value.size())
                          .arg(asOfRevision > 0 ? tr("as of revision %1").arg(asOfRevision) : tr("newest")));
     showValue(value, key);
-    diff_->setPlainText(tr("(a key read from the store has no previous value here)"));
+    diff_->setPlainText(version > 1 ? tr("(reading the version before…)") : tr("(the key's first version: nothing before it)"));
 }
 
 void DetailPane::showMessage(const QString& sentence)
@@ -232,17 +232,30 @@ void DetailPane::showRecord(const EventRecord& r, const QString& watchLabel)
         diff_->setPlainText(tr("(no previous value: the watch does not ask for prev-kv, or the key is new)"));
         return;
     }
+    showDiff(r.key, r.prevValue, r.value, json);
+}
+
+void DetailPane::showDiffMessage(const QString& sentence) { diff_->setPlainText(sentence); }
+
+void DetailPane::showPreviousVersion(const QByteArray& key, const QByteArray& previous, const QByteArray& value)
+{
+    showDiff(key, previous, value, readableJson(value, key));
+}
+
+void DetailPane::showDiff(const QByteArray& key, const QByteArray& previous, const QByteArray& value,
+                          const std::optional<QString>& json)
+{
     // Diff pretty JSON when both sides are JSON (or Kubernetes objects), so reformatting is not noise.
-    const auto prevJson = readableJson(r.prevValue, r.key);
-    const QString before = prevJson && json ? *prevJson : textOrBinaryNotice(r.prevValue);
-    const QString after = prevJson && json ? *json : textOrBinaryNotice(r.value);
+    const auto prevJson = readableJson(previous, key);
+    const QString before = prevJson && json ? *prevJson : textOrBinaryNotice(previous);
+    const QString after = prevJson && json ? *json : textOrBinaryNotice(value);
     const auto lines = diffLines(before, after);
     if (!lines) {
         diff_->setPlainText(tr("(values too large to diff here)"));
         return;
     }
     QString html = "<pre style='margin:0'>";
-    if (decodeKubernetesValue(r.value, false) && prevJson && json) {
+    if (decodeKubernetesValue(value, false) && prevJson && json) {
         // Two versions of a Kubernetes object: the fields that mean something, and who owns them.
         const auto before = nlohmann::ordered_json::parse(prevJson->toStdString(), nullptr, false);
         const auto after = nlohmann::ordered_json::parse(json->toStdString(), nullptr, false);

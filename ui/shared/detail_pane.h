@@ -22,6 +22,9 @@ public:
     // A key as the key browser read it, as of `asOfRevision` (0: the newest).
     void showKeyValue(const QByteArray& key, const QByteArray& value, qint64 modRevision, qint64 createRevision,
                       qint64 version, qint64 lease, qint64 asOfRevision);
+    // The Diff tab for the key shown: `previous` (its version before) against `value`.
+    void showPreviousVersion(const QByteArray& key, const QByteArray& previous, const QByteArray& value);
+    void showDiffMessage(const QString& sentence);
     // A sentence instead of a value (the key is gone, the revision compacted).
     void showMessage(const QString& sentence);
     void clear();
@@ -33,6 +36,8 @@ private:
     // `key`: where the value is stored (an encrypted Kubernetes value needs it).
     std::optional<QString> showValue(const QByteArray& value, const QByteArray& key = {});
     void clearTabs();
+    void showDiff(const QByteArray& key, const QByteArray& previous, const QByteArray& value,
+                  const std::optional<QString>& json);
 
     QLabel* header_;
     QTabWidget* tabs_;

@@ -495,6 +495,25 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(shownPods.siblingAtColumn(KeyTreeModel::KeysColumn).data().toLongLong(), qint64(3),
                                   kWaitMs);
         saveShot(browser, "key-browser-counts.png");
+
+        // And the same under this etcd's own /registry/ (whatever the other tests stored there)
+        for (const char* key : {"/registry/pods/default/a", "/registry/pods/kube-system/c",
+                                "/registry/deployments/default/web"})
+            etcd_.put(key, "x");
+        browser.browse("/registry/", 0);
+        QVERIFY(loadAll(*browser.model(), {}) >= 0);
+        const QModelIndex registryPods = childWithKey(*browser.model(), {}, "/registry/pods/");
+        QVERIFY(registryPods.isValid());
+        QVERIFY(loadAll(*browser.model(), registryPods) >= 0);
+        browser.view()->expand(registryPods);
+        QTRY_VERIFY_WITH_TIMEOUT(registryPods.siblingAtColumn(KeyTreeModel::KeysColumn).data().toLongLong() >= 2, kWaitMs);
+        const QModelIndex registryDefault = childWithKey(*browser.model(), registryPods, "/registry/pods/default/");
+        QTRY_VERIFY_WITH_TIMEOUT(registryDefault.siblingAtColumn(KeyTreeModel::KeysColumn).data().toLongLong() >= 1,
+                                 kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(childWithKey(*browser.model(), registryPods, "/registry/pods/kube-system/")
+                                         .siblingAtColumn(KeyTreeModel::KeysColumn).data().toLongLong() >= 1,
+                                 kWaitMs);
+        saveShot(browser, "key-browser-registry-counts.png");
     }
 
     void shouldShowAKubernetesProtobufValueReadably()

@@ -19,6 +19,8 @@
 #include <QJsonArray>
 #include <QtTest>
 
+#include <algorithm>
+
 #include <poll.h>
 #include <unistd.h>
 #include <sys/resource.h>
@@ -33,11 +35,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr int kWaitMs = 60'000;  // deadline for conditions; never a sleep
 
-int scale()
-{
-    const int s = qEnvironmentVariableIntValue("ETCDSCOPE_FAULT_SCALE");
-    return s > 0 ? s : 1;
-}
+int scale() { return std::max(1, qEnvironmentVariableIntValue("ETCDSCOPE_FAULT_SCALE")); }
 
 // Lets the scenario run for `d` (writes going on, a fault in place): the
 // length of a phase, not a wait for a condition.
@@ -48,10 +46,7 @@ void runFor(std::chrono::milliseconds d)
     loop.exec();
 }
 
-double msSince(Clock::time_point t)
-{
-    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
+double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 // "Near idle" while etcd is down: under 5 % of a core (3.8 % measured over
 // the 20 s outage, 2 % over 3 minutes). A sanitizer's instrumentation about

@@ -2,6 +2,7 @@
 // benchmarks. See usageText() for the command line.
 #include "cli_options.h"
 #include "get_command.h"
+#include "record_command.h"
 #include "watch_command.h"
 
 #include <QCoreApplication>
@@ -99,8 +100,21 @@ int main(int argc, char** argv)
         std::signal(SIGINT, onQuitSignal);
         std::signal(SIGTERM, onQuitSignal);
     }
-    WatchCommand command(std::move(options));
     int exitCode = kExitDone;
+    if (options.command == Command::Record) {
+        RecordCommand recorder(std::move(options));
+        QObject::connect(&recorder, &RecordCommand::finished, &app, [&](int code) {
+            exitCode = code;
+            app.exit(code);
+        });
+        QSocketNotifier quitNotifier(quitSignalPipe[0], QSocketNotifier::Read);
+        QObject::connect(&quitNotifier, &QSocketNotifier::activated, &app, [&] { app.exit(kExitDone); });
+        if (!recorder.start())
+            return kExitUsage;
+        app.exec();
+        return exitCode;
+    }
+    WatchCommand command(std::move(options));
     QObject::connect(&command, &WatchCommand::finished, &app, [&](int code) {
         exitCode = code;
         app.exit(code);

@@ -41,12 +41,16 @@ std::string usageText()
 {
     return R"(Usage: etcdscope-cli watch [options] KEY [KEY ...]
        etcdscope-cli get [options] KEY
+       etcdscope-cli record --db PATH [options] KEY [KEY ...]
 
 watch: watch keys, prefixes or ranges of an etcd v3 cluster and print every
 change. Several KEYs become several watches on one stream; each output line
 names its watch by position (1 = first KEY).
 get: read a key or a range (any number of keys, in pages), one line a key
 with the fields of watch's PUT lines; --rev N reads as of revision N.
+record: keep the history of the KEYs (with --prefix etc.) in the event log
+--db PATH until SIGINT/SIGTERM: first from the oldest revision etcd keeps,
+after a restart from where the log ends; progress on stderr.
 
 Range:
   --prefix                 watch every key that starts with KEY
@@ -113,7 +117,7 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         {"--range-end", &rangeEnd},          {"--endpoints", &endpoints},
         {"--cacert", &options.connection.tls.caFile}, {"--cert", &options.connection.tls.certFile},
         {"--key", &options.connection.tls.keyFile},   {"--user", &options.connection.user},
-        {"--encryption-config", &options.encryptionConfig},
+        {"--encryption-config", &options.encryptionConfig}, {"--db", &options.database},
     };
     std::string rev, untilRev, maxEvents, output, dialTimeout, decode;
     const std::map<std::string, std::string*> numberOptions = {
@@ -130,9 +134,9 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         std::string arg = args[i];
         if (onlyPositional || arg.empty() || arg[0] != '-' || arg == "-") {
             if (!sawCommand) {
-                if (arg != "watch" && arg != "get")
-                    return fail("unknown command \"" + arg + "\"; the commands are \"watch\" and \"get\"");
-                options.command = arg == "get" ? Command::Get : Command::Watch;
+                if (arg != "watch" && arg != "get" && arg != "record")
+                    return fail("unknown command \"" + arg + "\"; the commands are \"watch\", \"get\" and \"record\"");
+                options.command = arg == "get" ? Command::Get : arg == "record" ? Command::Record : Command::Watch;
                 sawCommand = true;
             } else {
                 keys.push_back(arg);
@@ -169,7 +173,7 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     }
 
     if (!sawCommand)
-        return fail("no command given; the commands are \"watch\" and \"get\"");
+        return fail("no command given; the commands are \"watch\", \"get\" and \"record\"");
     if (keys.empty())
         return fail("no KEY given");
     const bool get = options.command == Command::Get;
@@ -180,6 +184,14 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         return fail("--until-rev, --max-events, --prev-kv, --progress-notify, --no-put and --no-delete are for watch");
     if (!get && options.keysOnly)
         return fail("--keys-only is for get");
+    const bool record = options.command == Command::Record;
+    if (record && options.database.empty())
+        return fail("record needs --db PATH: the event log to keep the history in");
+    if (!record && !options.database.empty())
+        return fail("--db is for record");
+    if (record && (!rev.empty() || !untilRev.empty() || !maxEvents.empty() || !output.empty()))
+        return fail("record keeps every revision from the oldest etcd has; --rev, --until-rev, --max-events and "
+                    "--output are for watch");
     if (decode.empty() || decode == "auto") options.decode = Decode::Auto;
     else if (decode == "none") options.decode = Decode::None;
     else if (decode == "kubernetes") options.decode = Decode::Kubernetes;

@@ -13,7 +13,7 @@
 namespace etcdscope::cli {
 
 enum class OutputFormat { Jsonl, Text, Count };
-enum class Command { Watch, Get };
+enum class Command { Watch, Get, Record };
 // What to decode values as: what is recognisably Kubernetes (auto), nothing, or Kubernetes.
 enum class Decode { Auto, None, Kubernetes };
 
@@ -28,7 +28,8 @@ struct WatchCommandOptions {
     // get: without values; how values are decoded.
     bool keysOnly = false;
     Decode decode = Decode::Auto;
-    std::string encryptionConfig;  // get: an EncryptionConfiguration to decrypt values with
+    std::string encryptionConfig;  // an EncryptionConfiguration to decrypt values with
+    std::string database;          // record: the event log (SQLite file)
 };
 
 struct ParseOutcome {

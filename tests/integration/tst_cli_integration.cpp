@@ -3,14 +3,19 @@
 // checked against etcd's own history.
 #include "engine/server_version.h"
 #include "etcd_process.h"
+#include "recording/event_store.h"
+
+#include <csignal>
 
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QtTest>
 
 
+using namespace etcdscope;
 using namespace etcdscope::testing;
 
 namespace {
@@ -109,6 +114,69 @@ private slots:
                    "/nonexistent/enc.yaml", "k"});
         QCOMPARE(badKeys.exitCode, 2);
         QCOMPARE(badKeys.err.trimmed(), QByteArray("etcdscope-cli: Cannot read /nonexistent/enc.yaml."));
+    }
+
+    void shouldRecordAHistoryThatResumesAfterARestartWithoutGapOrDuplicate()
+    {
+        // Given keys written before the recorder first starts
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        std::vector<std::int64_t> revisions;
+        revisions.push_back(etcd.put("h/a", "1"));
+        revisions.push_back(etcd.put("h/a", "2"));
+        etcd.put("outside", "x");
+        QTemporaryDir dir;
+        const QString db = dir.filePath("history.sqlite");
+        const QStringList args{"record", "--endpoints", QString::fromStdString(etcd.endpoint()), "--db", db,
+                               "--prefix", "h/"};
+        auto recordedRevisions = [&] {
+            QString openError;
+            const auto store = EventStore::open(db, &openError);
+            std::vector<std::int64_t> out;
+            if (!store)
+                return out;
+            for (const EventRecord& r : store->read({}, 0, 100'000))
+                out.push_back(r.modRevision);
+            return out;
+        };
+        auto stop = [](QProcess& recorder, int signal) {
+            ::kill(pid_t(recorder.processId()), signal);
+            return recorder.waitForFinished(kWaitMs) && recorder.exitStatus() == QProcess::NormalExit &&
+                   recorder.exitCode() == 0;
+        };
+
+        // When it records, a change comes, and it is stopped with SIGINT
+        QProcess first;
+        first.start(kCli, args);
+        QVERIFY(first.waitForStarted());
+        QTRY_COMPARE_WITH_TIMEOUT(recordedRevisions().size(), std::size_t(2), kWaitMs);  // the history before it
+        revisions.push_back(etcd.put("h/b", "3"));
+        QTRY_COMPARE_WITH_TIMEOUT(recordedRevisions().size(), std::size_t(3), kWaitMs);
+        QVERIFY2(stop(first, SIGINT), first.readAllStandardError().constData());
+        // ... changes come while it is stopped, and it starts again and is stopped with SIGTERM
+        revisions.push_back(etcd.put("h/a", "4"));
+        revisions.push_back(etcd.del("h/b"));
+        QProcess second;
+        second.start(kCli, args);
+        QVERIFY(second.waitForStarted());
+        QTRY_COMPARE_WITH_TIMEOUT(recordedRevisions().size(), std::size_t(5), kWaitMs);
+        revisions.push_back(etcd.put("h/c", "5"));
+        QTRY_COMPARE_WITH_TIMEOUT(recordedRevisions().size(), std::size_t(6), kWaitMs);
+        const QByteArray said = second.readAllStandardError();
+        QVERIFY2(stop(second, SIGTERM), said.constData());
+
+        // Then the log holds every change once, in revision order, with what each replaced
+        QCOMPARE(recordedRevisions(), revisions);
+        QVERIFY2(said.contains("resuming after revision " + QByteArray::number(qint64(revisions[2]))), said.constData());
+        QString openError;
+        const auto store = EventStore::open(db, &openError);
+        QVERIFY(store);
+        const std::vector<EventRecord> records = store->read({}, 0, 100);
+        QCOMPARE(records[1].prevValue, QByteArray("1"));
+        QCOMPARE(records[3].prevValue, QByteArray("2"));
+        QCOMPARE(records[4].kind, RecordKind::Delete);
+        QVERIFY(std::none_of(records.begin(), records.end(), [](const EventRecord& r) { return r.kind == RecordKind::Gap; }));
     }
 
     void shouldGetAWholeRangeInPagesAtOneRevision()

@@ -54,6 +54,24 @@ int quitSignalPipe[2] = {-1, -1};
 
 void onQuitSignal(int) { [[maybe_unused]] auto n = ::write(quitSignalPipe[1], "q", 1); }
 
+// Runs the event loop until `command` finishes (its exit code) or SIGINT /
+// SIGTERM arrives (0); `start` false: it could not start (usage, exit 2).
+template <typename Command, typename Start>
+int runUntilFinished(QCoreApplication& app, Command& command, Start start)
+{
+    int exitCode = kExitDone;
+    QObject::connect(&command, &Command::finished, &app, [&](int code) {
+        exitCode = code;
+        app.exit(code);
+    });
+    QSocketNotifier quitNotifier(quitSignalPipe[0], QSocketNotifier::Read);
+    QObject::connect(&quitNotifier, &QSocketNotifier::activated, &app, [&] { app.exit(kExitDone); });
+    if (!start())
+        return kExitUsage;
+    app.exec();
+    return exitCode;
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
@@ -100,28 +118,13 @@ int main(int argc, char** argv)
         std::signal(SIGINT, onQuitSignal);
         std::signal(SIGTERM, onQuitSignal);
     }
-    int exitCode = kExitDone;
     if (options.command == Command::Record) {
         RecordCommand recorder(std::move(options));
-        QObject::connect(&recorder, &RecordCommand::finished, &app, [&](int code) {
-            exitCode = code;
-            app.exit(code);
-        });
-        QSocketNotifier quitNotifier(quitSignalPipe[0], QSocketNotifier::Read);
-        QObject::connect(&quitNotifier, &QSocketNotifier::activated, &app, [&] { app.exit(kExitDone); });
-        if (!recorder.start())
-            return kExitUsage;
-        app.exec();
-        return exitCode;
+        return runUntilFinished(app, recorder, [&] { return recorder.start(); });
     }
     WatchCommand command(std::move(options));
-    QObject::connect(&command, &WatchCommand::finished, &app, [&](int code) {
-        exitCode = code;
-        app.exit(code);
+    return runUntilFinished(app, command, [&] {
+        command.start();
+        return true;
     });
-    QSocketNotifier quitNotifier(quitSignalPipe[0], QSocketNotifier::Read);
-    QObject::connect(&quitNotifier, &QSocketNotifier::activated, &app, [&] { app.exit(kExitDone); });
-    command.start();
-    app.exec();
-    return exitCode;
 }

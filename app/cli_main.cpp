@@ -2,6 +2,7 @@
 // benchmarks. See usageText() for the command line.
 #include "cli_options.h"
 #include "get_command.h"
+#include "history_command.h"
 #include "record_command.h"
 #include "watch_command.h"
 
@@ -113,6 +114,8 @@ int main(int argc, char** argv)
         return kExitUsage;
     if (options.command == Command::Get)
         return runGet(options);
+    if (options.command == Command::History)
+        return runHistory(options);
 
     if (::pipe(quitSignalPipe) == 0) {
         std::signal(SIGINT, onQuitSignal);

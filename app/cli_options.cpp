@@ -42,6 +42,7 @@ std::string usageText()
     return R"(Usage: etcdscope-cli watch [options] KEY [KEY ...]
        etcdscope-cli get [options] KEY
        etcdscope-cli record --db PATH [options] KEY [KEY ...]
+       etcdscope-cli history --db PATH [options] KEY
 
 watch: watch keys, prefixes or ranges of an etcd v3 cluster and print every
 change. Several KEYs become several watches on one stream; each output line
@@ -51,6 +52,10 @@ with the fields of watch's PUT lines; --rev N reads as of revision N.
 record: keep the history of the KEYs (with --prefix etc.) in the event log
 --db PATH until SIGINT/SIGTERM: first from the oldest revision etcd keeps,
 after a restart from where the log ends; progress on stderr.
+history: every recorded version of KEY (or the range) in an event log, oldest
+first, GAP lines where history is missing; --since N / --until N (revisions),
+--deleted (keys that exist no more, with their last value), --grep TEXT
+(values containing TEXT).
 
 Range:
   --prefix                 watch every key that starts with KEY
@@ -117,26 +122,31 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         {"--range-end", &rangeEnd},          {"--endpoints", &endpoints},
         {"--cacert", &options.connection.tls.caFile}, {"--cert", &options.connection.tls.certFile},
         {"--key", &options.connection.tls.keyFile},   {"--user", &options.connection.user},
-        {"--encryption-config", &options.encryptionConfig}, {"--db", &options.database},
+        {"--encryption-config", &options.encryptionConfig}, {"--db", &options.database}, {"--grep", &options.grep},
     };
-    std::string rev, untilRev, maxEvents, output, dialTimeout, decode;
+    std::string rev, untilRev, maxEvents, output, dialTimeout, decode, since, until;
     const std::map<std::string, std::string*> numberOptions = {
         {"--rev", &rev}, {"--until-rev", &untilRev}, {"--max-events", &maxEvents}, {"--decode", &decode},
+        {"--since", &since}, {"--until", &until},
         {"--output", &output}, {"-w", &output}, {"--dial-timeout", &dialTimeout},
     };
     const std::map<std::string, bool*> flags = {
         {"--prev-kv", &common.prevKv}, {"--progress-notify", &common.progressNotify},
         {"--no-put", &common.noPut},   {"--no-delete", &common.noDelete},
-        {"--keys-only", &options.keysOnly},
+        {"--keys-only", &options.keysOnly}, {"--deleted", &options.deletedOnly},
     };
 
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string arg = args[i];
         if (onlyPositional || arg.empty() || arg[0] != '-' || arg == "-") {
             if (!sawCommand) {
-                if (arg != "watch" && arg != "get" && arg != "record")
-                    return fail("unknown command \"" + arg + "\"; the commands are \"watch\", \"get\" and \"record\"");
-                options.command = arg == "get" ? Command::Get : arg == "record" ? Command::Record : Command::Watch;
+                static const std::map<std::string, Command> commands = {
+                    {"watch", Command::Watch}, {"get", Command::Get}, {"record", Command::Record},
+                    {"history", Command::History}};
+                const auto command = commands.find(arg);
+                if (command == commands.end())
+                    return fail("unknown command \"" + arg + "\"; the commands are watch, get, record and history");
+                options.command = command->second;
                 sawCommand = true;
             } else {
                 keys.push_back(arg);
@@ -173,7 +183,7 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     }
 
     if (!sawCommand)
-        return fail("no command given; the commands are \"watch\", \"get\" and \"record\"");
+        return fail("no command given; the commands are watch, get, record and history");
     if (keys.empty())
         return fail("no KEY given");
     const bool get = options.command == Command::Get;
@@ -185,10 +195,27 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     if (!get && options.keysOnly)
         return fail("--keys-only is for get");
     const bool record = options.command == Command::Record;
-    if (record && options.database.empty())
-        return fail("record needs --db PATH: the event log to keep the history in");
-    if (!record && !options.database.empty())
-        return fail("--db is for record");
+    const bool history = options.command == Command::History;
+    if ((record || history) && options.database.empty())
+        return fail(std::string(record ? "record" : "history") + " needs --db PATH: the event log of the history");
+    if (!record && !history && !options.database.empty())
+        return fail("--db is for record and history");
+    if (!history && (!since.empty() || !until.empty() || options.deletedOnly || !options.grep.empty()))
+        return fail("--since, --until, --deleted and --grep are for history");
+    if (history && (keys.size() > 1 || !rev.empty() || !untilRev.empty() || !maxEvents.empty()))
+        return fail("history reads one KEY (with --prefix, --from-key or --range-end) between --since and --until");
+    if (!since.empty()) {
+        std::int64_t value = 0;
+        if (!parseInt(since, value) || value < 1)
+            return fail("--since needs a revision: a whole number of 1 or more");
+        options.sinceRevision = value;
+    }
+    if (!until.empty()) {
+        std::int64_t value = 0;
+        if (!parseInt(until, value) || value < 1)
+            return fail("--until needs a revision: a whole number of 1 or more");
+        options.untilRevision = value;
+    }
     if (record && (!rev.empty() || !untilRev.empty() || !maxEvents.empty() || !output.empty()))
         return fail("record keeps every revision from the oldest etcd has; --rev, --until-rev, --max-events and "
                     "--output are for watch");
@@ -218,7 +245,7 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     }
     if (output.empty() || output == "jsonl" || output == "json") options.output = OutputFormat::Jsonl;
     else if (output == "text" || output == "simple") options.output = OutputFormat::Text;
-    else if (output == "count" && !get) options.output = OutputFormat::Count;
+    else if (output == "count" && !get && options.command != Command::History) options.output = OutputFormat::Count;
     else return fail(get ? "--output must be jsonl or text" : "--output must be jsonl, text or count");
     if (!dialTimeout.empty() && !parseDuration(dialTimeout, options.connection.dialTimeout))
         return fail("--dial-timeout needs a duration such as 5s or 500ms (at most 10m)");

@@ -8,6 +8,7 @@
 #include <csignal>
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -177,6 +178,30 @@ private slots:
         QCOMPARE(records[3].prevValue, QByteArray("2"));
         QCOMPARE(records[4].kind, RecordKind::Delete);
         QVERIFY(std::none_of(records.begin(), records.end(), [](const EventRecord& r) { return r.kind == RecordKind::Gap; }));
+
+        // And history reads it back: every version oldest first, as etcd committed them
+        const QStringList history{"history", "--db", db, "--prefix", "h/"};
+        const ProcessResult all = runProcess(kCli, history);
+        QVERIFY2(all.exitCode == 0, all.err.constData());
+        QCOMPARE(describe(parseCliJsonl(all.out)), describe(etcd.history("h/", "h0", revisions.front(), revisions.back(), true)));
+        // ... the keys that exist no more, with their last value
+        const ProcessResult deleted = runProcess(kCli, history + QStringList{"--deleted", "--output", "text"});
+        QVERIFY2(deleted.exitCode == 0, deleted.err.constData());
+        QCOMPARE(deleted.out.count('\n'), 1);
+        QVERIFY2(deleted.out.contains("DELETE") && deleted.out.contains("h/b") && deleted.out.contains("3"),
+                 deleted.out.constData());
+        // ... values containing a text, and a window of revisions
+        const ProcessResult grep = runProcess(kCli, history + QStringList{"--grep", "4"});
+        QCOMPARE(parseCliJsonl(grep.out).size(), std::size_t(1));
+        const ProcessResult window = runProcess(kCli, history + QStringList{"--since", QString::number(revisions[2]),
+                                                                             "--until", QString::number(revisions[4])});
+        QCOMPARE(parseCliJsonl(window.out).size(), std::size_t(3));
+        // ... and a log that is not there is one sentence, and is not made
+        const QString none = dir.filePath("none/x.sqlite");
+        const ProcessResult missing = runProcess(kCli, {"history", "--db", none, "k"});
+        QCOMPARE(missing.exitCode, 2);
+        QCOMPARE(missing.err.trimmed(), ("etcdscope-cli: there is no event log at " + none + ".").toUtf8());
+        QVERIFY(!QFileInfo::exists(none));
     }
 
     void shouldGetAWholeRangeInPagesAtOneRevision()

@@ -1,0 +1,14 @@
+// `etcdscope-cli history`: every recorded version of a key or range from an
+// event log (the recorder's or the monitor's), oldest first, in the watch's
+// JSONL (or text) format, with GAP lines where the history is missing;
+// --deleted lists the keys that exist no more, with their last value.
+#pragma once
+
+#include "cli_options.h"
+
+namespace etcdscope::cli {
+
+// Runs to the end; returns the exit code.
+int runHistory(const WatchCommandOptions& options);
+
+}  // namespace etcdscope::cli

@@ -204,18 +204,21 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         return fail("--since, --until, --deleted and --grep are for history");
     if (history && (keys.size() > 1 || !rev.empty() || !untilRev.empty() || !maxEvents.empty()))
         return fail("history reads one KEY (with --prefix, --from-key or --range-end) between --since and --until");
-    if (!since.empty()) {
+    // `text` as a whole number of 1 or more into `into`; false (and `sentence` the error) when it is not one.
+    std::string numberError;
+    auto positive = [&](const std::string& text, std::optional<std::int64_t>& into, std::string sentence) {
         std::int64_t value = 0;
-        if (!parseInt(since, value) || value < 1)
-            return fail("--since needs a revision: a whole number of 1 or more");
-        options.sinceRevision = value;
-    }
-    if (!until.empty()) {
-        std::int64_t value = 0;
-        if (!parseInt(until, value) || value < 1)
-            return fail("--until needs a revision: a whole number of 1 or more");
-        options.untilRevision = value;
-    }
+        if (!parseInt(text, value) || value < 1) {
+            numberError = std::move(sentence);
+            return false;
+        }
+        into = value;
+        return true;
+    };
+    if (!since.empty() && !positive(since, options.sinceRevision, "--since needs a revision: a whole number of 1 or more"))
+        return fail(numberError);
+    if (!until.empty() && !positive(until, options.untilRevision, "--until needs a revision: a whole number of 1 or more"))
+        return fail(numberError);
     if (record && (!rev.empty() || !untilRev.empty() || !maxEvents.empty() || !output.empty()))
         return fail("record keeps every revision from the oldest etcd has; --rev, --until-rev, --max-events and "
                     "--output are for watch");
@@ -230,19 +233,13 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     if (!rev.empty() && (!parseInt(rev, common.startRevision) || common.startRevision < 0))
         return fail("--rev needs a revision: a whole number of 0 or more");
     if (!untilRev.empty()) {
-        std::int64_t value = 0;
-        if (!parseInt(untilRev, value) || value < 1)
-            return fail("--until-rev needs a revision: a whole number of 1 or more");
-        options.untilRevision = value;
+        if (!positive(untilRev, options.untilRevision, "--until-rev needs a revision: a whole number of 1 or more"))
+            return fail(numberError);
         // The only proof an idle watch has passed N on every etcd version.
         common.progressNotify = true;
     }
-    if (!maxEvents.empty()) {
-        std::int64_t value = 0;
-        if (!parseInt(maxEvents, value) || value < 1)
-            return fail("--max-events needs a whole number of 1 or more");
-        options.maxEvents = value;
-    }
+    if (!maxEvents.empty() && !positive(maxEvents, options.maxEvents, "--max-events needs a whole number of 1 or more"))
+        return fail(numberError);
     if (output.empty() || output == "jsonl" || output == "json") options.output = OutputFormat::Jsonl;
     else if (output == "text" || output == "simple") options.output = OutputFormat::Text;
     else if (output == "count" && !get && options.command != Command::History) options.output = OutputFormat::Count;

@@ -129,50 +129,45 @@ private:
         }
     }
 
-    Json single(const Message& m, const FieldDescriptor* fd, bool asBase64, int depth) const
+    // A singular field's value (`index` < 0) or one element of a repeated field.
+    Json value(const Message& m, const FieldDescriptor* fd, int index, bool asBase64, int depth) const
     {
         const Reflection* r = m.GetReflection();
+        const bool one = index < 0;
         switch (fd->cpp_type()) {
-        case FieldDescriptor::CPPTYPE_INT32: return r->GetInt32(m, fd);
-        case FieldDescriptor::CPPTYPE_INT64: return r->GetInt64(m, fd);
-        case FieldDescriptor::CPPTYPE_UINT32: return r->GetUInt32(m, fd);
-        case FieldDescriptor::CPPTYPE_UINT64: return r->GetUInt64(m, fd);
-        case FieldDescriptor::CPPTYPE_DOUBLE: return r->GetDouble(m, fd);
-        case FieldDescriptor::CPPTYPE_FLOAT: return double(r->GetFloat(m, fd));
-        case FieldDescriptor::CPPTYPE_BOOL: return r->GetBool(m, fd);
+        case FieldDescriptor::CPPTYPE_INT32: return one ? r->GetInt32(m, fd) : r->GetRepeatedInt32(m, fd, index);
+        case FieldDescriptor::CPPTYPE_INT64: return one ? r->GetInt64(m, fd) : r->GetRepeatedInt64(m, fd, index);
+        case FieldDescriptor::CPPTYPE_UINT32: return one ? r->GetUInt32(m, fd) : r->GetRepeatedUInt32(m, fd, index);
+        case FieldDescriptor::CPPTYPE_UINT64: return one ? r->GetUInt64(m, fd) : r->GetRepeatedUInt64(m, fd, index);
+        case FieldDescriptor::CPPTYPE_DOUBLE: return one ? r->GetDouble(m, fd) : r->GetRepeatedDouble(m, fd, index);
+        case FieldDescriptor::CPPTYPE_FLOAT:
+            return double(one ? r->GetFloat(m, fd) : r->GetRepeatedFloat(m, fd, index));
+        case FieldDescriptor::CPPTYPE_BOOL: return one ? r->GetBool(m, fd) : r->GetRepeatedBool(m, fd, index);
+        case FieldDescriptor::CPPTYPE_ENUM:
+            return one ? r->GetEnumValue(m, fd) : r->GetRepeatedEnumValue(m, fd, index);
+        case FieldDescriptor::CPPTYPE_MESSAGE:
+            return message(one ? r->GetMessage(m, fd) : r->GetRepeatedMessage(m, fd, index), depth + 1);
         case FieldDescriptor::CPPTYPE_STRING: {
             std::string scratch;
-            const std::string& s = r->GetStringReference(m, fd, &scratch);
-            if (asBase64)
-                return r->HasField(m, fd) || !s.empty() ? Json(base64(s)) : Json(nullptr);
-            return s;
+            const std::string& s = one ? r->GetStringReference(m, fd, &scratch)
+                                       : r->GetRepeatedStringReference(m, fd, index, &scratch);
+            if (!asBase64)
+                return s;
+            // An unset []byte is nil to Go (null); a set one, even empty, is base64.
+            return !one || r->HasField(m, fd) || !s.empty() ? Json(base64(s)) : Json(nullptr);
         }
-        case FieldDescriptor::CPPTYPE_MESSAGE: return message(r->GetMessage(m, fd), depth + 1);
-        case FieldDescriptor::CPPTYPE_ENUM: return r->GetEnumValue(m, fd);
         }
         return nullptr;
     }
 
+    Json single(const Message& m, const FieldDescriptor* fd, bool asBase64, int depth) const
+    {
+        return value(m, fd, -1, asBase64, depth);
+    }
+
     Json element(const Message& m, const FieldDescriptor* fd, int i, bool asBase64, int depth) const
     {
-        const Reflection* r = m.GetReflection();
-        switch (fd->cpp_type()) {
-        case FieldDescriptor::CPPTYPE_INT32: return r->GetRepeatedInt32(m, fd, i);
-        case FieldDescriptor::CPPTYPE_INT64: return r->GetRepeatedInt64(m, fd, i);
-        case FieldDescriptor::CPPTYPE_UINT32: return r->GetRepeatedUInt32(m, fd, i);
-        case FieldDescriptor::CPPTYPE_UINT64: return r->GetRepeatedUInt64(m, fd, i);
-        case FieldDescriptor::CPPTYPE_DOUBLE: return r->GetRepeatedDouble(m, fd, i);
-        case FieldDescriptor::CPPTYPE_FLOAT: return double(r->GetRepeatedFloat(m, fd, i));
-        case FieldDescriptor::CPPTYPE_BOOL: return r->GetRepeatedBool(m, fd, i);
-        case FieldDescriptor::CPPTYPE_STRING: {
-            std::string scratch;
-            const std::string& s = r->GetRepeatedStringReference(m, fd, i, &scratch);
-            return asBase64 ? Json(base64(s)) : Json(s);
-        }
-        case FieldDescriptor::CPPTYPE_MESSAGE: return message(r->GetRepeatedMessage(m, fd, i), depth + 1);
-        case FieldDescriptor::CPPTYPE_ENUM: return r->GetRepeatedEnumValue(m, fd, i);
-        }
-        return nullptr;
+        return value(m, fd, i, asBase64, depth);
     }
 
     // Field `number` of `m` (as its JSON), or nullptr when it is not set.

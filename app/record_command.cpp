@@ -110,12 +110,6 @@ void RecordCommand::onUpdates(const UpdateBatchPtr& batch)
         }
     }
     QString error;
-    std::map<qint64, qint64> last;
-    for (const EventRecord& r : records) {
-        const qint64 id = storeIds_[r.watch];
-        last[id] = std::max(last[id], r.kind == RecordKind::Gap ? r.gapTo : r.modRevision);
-        lastRevision_ = std::max(lastRevision_, r.modRevision);
-    }
     if (!records.empty() &&
         !store_->append(records, [this](WatchHandle h) { return storeIds_[h]; }, &error)) {
         // Not acknowledged: nothing is lost, the next start resumes after the last commit.
@@ -125,8 +119,8 @@ void RecordCommand::onUpdates(const UpdateBatchPtr& batch)
         emit finished(kExitOutput);
         return;
     }
-    for (const auto& [id, revision] : last)
-        store_->setLastRevision(id, revision);
+    for (const EventRecord& r : records)
+        lastRevision_ = std::max(lastRevision_, r.modRevision);
     recorded_ += batch->eventCount;
     session_.acknowledge(batch->eventCount);
 }

@@ -390,17 +390,33 @@ bool EventStore::append(const std::vector<EventRecord>& records, const std::func
         return false;
     }
     QString reason;
+    std::map<qint64, qint64> lastRevision;  // per watch: where it resumes, committed with its events
     for (std::size_t i = 0; i < records.size(); ++i) {
-        const qint64 storeId = storeIdOf ? storeIdOf(records[i].watch) : records[i].watch;
+        const EventRecord& r = records[i];
+        const qint64 storeId = storeIdOf ? storeIdOf(r.watch) : r.watch;
         if (storeId == 0)
             continue;  // a watch that is not in the log (cancelled before it was stored)
-        const qint64 id = insertRecord(*insert, records[i], storeId);
+        const qint64 id = insertRecord(*insert, r, storeId);
         if (id == 0) {
             reason = describe(insert->lastError());
             break;
         }
         if (ids)
             (*ids)[i] = id;
+        if (r.kind != RecordKind::Note) {
+            qint64& last = lastRevision[storeId];
+            last = std::max(last, r.kind == RecordKind::Gap ? r.gapTo : r.modRevision);
+        }
+    }
+    if (QSqlQuery* update = reason.isEmpty() ? statement(kSetLastRevisionSql) : nullptr) {
+        for (const auto& [storeId, revision] : lastRevision) {
+            update->bindValue(0, revision);
+            update->bindValue(1, storeId);
+            if (!update->exec()) {
+                reason = describe(update->lastError());
+                break;
+            }
+        }
     }
     if (reason.isEmpty() && m_db.commit())
         return true;

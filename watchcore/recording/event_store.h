@@ -44,9 +44,11 @@ public:
     // Appends all records in ONE transaction, each filed under
     // storeIdOf(record.watch) (records whose watch maps to 0 are left out;
     // without a mapping record.watch is the storeId), and gives the new ids
-    // in `ids` (0 for those left out). On failure (e.g. disk full) nothing
-    // of the batch is kept, earlier data is intact, and false comes back
-    // with a one-sentence `error`. The records are not copied.
+    // in `ids` (0 for those left out). Each watch's last revision (where it
+    // resumes) becomes the highest of its records, in the same transaction.
+    // On failure (e.g. disk full) nothing of the batch is kept, earlier data
+    // is intact, and false comes back with a one-sentence `error`. The
+    // records are not copied.
     bool append(const std::vector<EventRecord>& records, const std::function<qint64(WatchHandle)>& storeIdOf,
                 QString* error, std::vector<qint64>* ids = nullptr);
     // The same, record.watch being the storeId, setting each record's id.

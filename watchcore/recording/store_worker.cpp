@@ -58,15 +58,6 @@ void StoreWorker::append(RecordBatch batch, qint64 eventCount)
         emit appendFailed(error, eventCount);
         return;
     }
-    QHash<qint64, qint64> lastRevision;
-    for (const EventRecord& r : *batch) {
-        const qint64 storeId = storeIds_.value(r.watch, 0);
-        const qint64 revision = r.kind == RecordKind::Gap ? r.gapTo : r.modRevision;
-        if (storeId != 0 && revision > lastRevision.value(storeId))
-            lastRevision.insert(storeId, revision);
-    }
-    for (auto it = lastRevision.cbegin(); it != lastRevision.cend(); ++it)
-        store_->setLastRevision(it.key(), it.value());
     emit appended(eventCount);
 }
 

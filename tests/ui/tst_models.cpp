@@ -701,6 +701,21 @@ private slots:
         QVERIFY(!decodeKubernetesValue("{\"kind\":\"Pod\"}"));
         QVERIFY(!decodeKubernetesValue(value.left(12)));  // the envelope cut short
         QVERIFY(!decodeKubernetesValue(QByteArray("k8s\0", 4)));
+
+        // And the Watches tab names the object beside its key (screenshot looked at)
+        MonitorView view;
+        view.resize(1200, 500);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.addWatch(prefixWatch(1, "/registry/"));
+        EventRecord event = put(1, "/registry/pods/default/web-1", "", 12);
+        event.value = value;
+        view.showRecords(std::make_shared<std::vector<EventRecord>>(std::vector<EventRecord>{event}));
+        QTRY_COMPARE(view.timelineModel()->rowCount(), 1);
+        QCOMPARE(view.timelineModel()->index(0, EventTimelineModel::ValueColumn).data().toString(),
+                 QString("Pod default/web-1 (v1, Kubernetes protobuf, %1 bytes)").arg(value.size()));
+        QTest::qWait(120);  // the views repaint at most every 50 ms while batches arrive: for the picture only
+        view.grab().save(QDir::temp().filePath("watches-kubernetes-label.png"));
     }
 
     void shouldSayWhatChangedInAKubernetesObjectAndWhoOwnsIt()

@@ -4,6 +4,7 @@
 #include "get_command.h"
 #include "history_command.h"
 #include "record_command.h"
+#include "restore_command.h"
 #include "watch_command.h"
 
 #include <QCoreApplication>
@@ -116,6 +117,8 @@ int main(int argc, char** argv)
         return runGet(options);
     if (options.command == Command::History)
         return runHistory(options);
+    if (options.command == Command::Restore)
+        return runRestore(options);
 
     if (::pipe(quitSignalPipe) == 0) {
         std::signal(SIGINT, onQuitSignal);

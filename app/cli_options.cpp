@@ -43,6 +43,7 @@ std::string usageText()
        etcdscope-cli get [options] KEY
        etcdscope-cli record --db PATH [options] KEY [KEY ...]
        etcdscope-cli history --db PATH [options] KEY
+       etcdscope-cli restore --db PATH --as-of N [--overwrite] [--apply] KEY
 
 watch: watch keys, prefixes or ranges of an etcd v3 cluster and print every
 change. Several KEYs become several watches on one stream; each output line
@@ -56,6 +57,11 @@ history: every recorded version of KEY (or the range) in an event log, oldest
 first, GAP lines where history is missing; --since N / --until N (revisions),
 --deleted (keys that exist no more, with their last value), --grep TEXT
 (values containing TEXT).
+restore: put KEY (or the range) back as the event log knew it at revision
+--as-of N. Prints the plan (text, or --output jsonl); --apply writes it: keys
+absent now come back with their value then, each only if still absent when
+written; keys changed or created since are left alone unless --overwrite
+(then each write is guarded by the key's revision as read for the plan).
 
 Range:
   --prefix                 watch every key that starts with KEY
@@ -89,7 +95,8 @@ Connection:
   --version                the version
 
 Exit codes: 0 done, 2 usage, 3 cannot connect or authenticate,
-4 a watch was cancelled by the server, 5 the output cannot be written.
+4 a watch was cancelled by the server, 5 the output cannot be written,
+6 restore left keys alone that changed after the plan was read.
 )";
 }
 
@@ -124,16 +131,17 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         {"--key", &options.connection.tls.keyFile},   {"--user", &options.connection.user},
         {"--encryption-config", &options.encryptionConfig}, {"--db", &options.database}, {"--grep", &options.grep},
     };
-    std::string rev, untilRev, maxEvents, output, dialTimeout, decode, since, until;
+    std::string rev, untilRev, maxEvents, output, dialTimeout, decode, since, until, asOf;
     const std::map<std::string, std::string*> numberOptions = {
         {"--rev", &rev}, {"--until-rev", &untilRev}, {"--max-events", &maxEvents}, {"--decode", &decode},
-        {"--since", &since}, {"--until", &until},
+        {"--since", &since}, {"--until", &until}, {"--as-of", &asOf},
         {"--output", &output}, {"-w", &output}, {"--dial-timeout", &dialTimeout},
     };
     const std::map<std::string, bool*> flags = {
         {"--prev-kv", &common.prevKv}, {"--progress-notify", &common.progressNotify},
         {"--no-put", &common.noPut},   {"--no-delete", &common.noDelete},
         {"--keys-only", &options.keysOnly}, {"--deleted", &options.deletedOnly},
+        {"--overwrite", &options.overwrite}, {"--apply", &options.apply},
     };
 
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -142,10 +150,10 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
             if (!sawCommand) {
                 static const std::map<std::string, Command> commands = {
                     {"watch", Command::Watch}, {"get", Command::Get}, {"record", Command::Record},
-                    {"history", Command::History}};
+                    {"history", Command::History}, {"restore", Command::Restore}};
                 const auto command = commands.find(arg);
                 if (command == commands.end())
-                    return fail("unknown command \"" + arg + "\"; the commands are watch, get, record and history");
+                    return fail("unknown command \"" + arg + "\"; the commands are watch, get, record, history and restore");
                 options.command = command->second;
                 sawCommand = true;
             } else {
@@ -183,7 +191,7 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     }
 
     if (!sawCommand)
-        return fail("no command given; the commands are watch, get, record and history");
+        return fail("no command given; the commands are watch, get, record, history and restore");
     if (keys.empty())
         return fail("no KEY given");
     const bool get = options.command == Command::Get;
@@ -196,10 +204,19 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         return fail("--keys-only is for get");
     const bool record = options.command == Command::Record;
     const bool history = options.command == Command::History;
-    if ((record || history) && options.database.empty())
-        return fail(std::string(record ? "record" : "history") + " needs --db PATH: the event log of the history");
-    if (!record && !history && !options.database.empty())
-        return fail("--db is for record and history");
+    const bool restore = options.command == Command::Restore;
+    if ((record || history || restore) && options.database.empty())
+        return fail(std::string(record ? "record" : history ? "history" : "restore")
+                    + " needs --db PATH: the event log of the history");
+    if (!record && !history && !restore && !options.database.empty())
+        return fail("--db is for record, history and restore");
+    if (!restore && (!asOf.empty() || options.overwrite || options.apply))
+        return fail("--as-of, --overwrite and --apply are for restore");
+    if (restore && asOf.empty())
+        return fail("restore needs --as-of N: the revision to go back to");
+    if (restore && (keys.size() > 1 || !rev.empty() || !untilRev.empty() || !maxEvents.empty() || !since.empty() ||
+                    !until.empty() || options.deletedOnly || !options.grep.empty()))
+        return fail("restore puts back one KEY (with --prefix, --from-key or --range-end) as at --as-of N");
     if (!history && (!since.empty() || !until.empty() || options.deletedOnly || !options.grep.empty()))
         return fail("--since, --until, --deleted and --grep are for history");
     if (history && (keys.size() > 1 || !rev.empty() || !untilRev.empty() || !maxEvents.empty()))
@@ -218,6 +235,8 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     if (!since.empty() && !positive(since, options.sinceRevision, "--since needs a revision: a whole number of 1 or more"))
         return fail(numberError);
     if (!until.empty() && !positive(until, options.untilRevision, "--until needs a revision: a whole number of 1 or more"))
+        return fail(numberError);
+    if (!asOf.empty() && !positive(asOf, options.asOfRevision, "--as-of needs a revision: a whole number of 1 or more"))
         return fail(numberError);
     if (record && (!rev.empty() || !untilRev.empty() || !maxEvents.empty() || !output.empty()))
         return fail("record keeps every revision from the oldest etcd has; --rev, --until-rev, --max-events and "
@@ -240,10 +259,11 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     }
     if (!maxEvents.empty() && !positive(maxEvents, options.maxEvents, "--max-events needs a whole number of 1 or more"))
         return fail(numberError);
-    if (output.empty() || output == "jsonl" || output == "json") options.output = OutputFormat::Jsonl;
+    if (output.empty() && restore) options.output = OutputFormat::Text;  // a plan is for a person first
+    else if (output.empty() || output == "jsonl" || output == "json") options.output = OutputFormat::Jsonl;
     else if (output == "text" || output == "simple") options.output = OutputFormat::Text;
-    else if (output == "count" && !get && options.command != Command::History) options.output = OutputFormat::Count;
-    else return fail(get ? "--output must be jsonl or text" : "--output must be jsonl, text or count");
+    else if (output == "count" && !get && !history && !restore) options.output = OutputFormat::Count;
+    else return fail(get || history || restore ? "--output must be jsonl or text" : "--output must be jsonl, text or count");
     if (!dialTimeout.empty() && !parseDuration(dialTimeout, options.connection.dialTimeout))
         return fail("--dial-timeout needs a duration such as 5s or 500ms (at most 10m)");
     if (endpointsGiven) {

@@ -13,7 +13,7 @@
 namespace etcdscope::cli {
 
 enum class OutputFormat { Jsonl, Text, Count };
-enum class Command { Watch, Get, Record, History };
+enum class Command { Watch, Get, Record, History, Restore };
 // What to decode values as: what is recognisably Kubernetes (auto), nothing, or Kubernetes.
 enum class Decode { Auto, None, Kubernetes };
 
@@ -29,11 +29,16 @@ struct WatchCommandOptions {
     bool keysOnly = false;
     Decode decode = Decode::Auto;
     std::string encryptionConfig;  // an EncryptionConfiguration to decrypt values with
-    std::string database;          // record, history: the event log (SQLite file)
+    std::string database;          // record, history, restore: the event log (SQLite file)
     // history: the revisions to show, deletes only, values containing a text.
     std::optional<std::int64_t> sinceRevision;
     bool deletedOnly = false;
     std::string grep;
+    // restore: the revision to go back to, change keys changed or created
+    // since too, and write (without it only the plan is printed).
+    std::optional<std::int64_t> asOfRevision;
+    bool overwrite = false;
+    bool apply = false;
 };
 
 struct ParseOutcome {

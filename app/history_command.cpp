@@ -3,6 +3,7 @@
 #include "format/event_format.h"
 #include "format/event_record.h"
 #include "recording/event_store.h"
+#include "recording/recorded_state.h"
 #include "watch_command.h"
 
 #include <QFileInfo>
@@ -18,22 +19,24 @@ namespace {
 
 constexpr int kPageRecords = 10'000;
 
-bool inRange(const std::string& key, const WatchSpec& spec)
+// A version of a key known only from a snapshot, as a PUT record.
+EventRecord recordOf(const KeyValue& kv)
 {
-    if (spec.rangeEnd.empty())
-        return key == spec.key;
-    if (spec.rangeEnd == std::string(1, '\0'))
-        return key >= spec.key;
-    return key >= spec.key && key < spec.rangeEnd;
+    EventRecord r;
+    r.kind = RecordKind::Put;
+    r.key = QByteArray::fromStdString(kv.key);
+    r.value = QByteArray::fromStdString(kv.value);
+    r.modRevision = kv.modRevision;
+    r.createRevision = kv.createRevision;
+    r.version = kv.version;
+    r.lease = kv.lease;
+    return r;
 }
 
-// Whether a recorded watch's range meets the asked one (its gaps are this history's gaps).
-bool overlaps(const WatchSpec& watched, const WatchSpec& asked)
+int unreadable(const QString& error)
 {
-    const auto end = [](const WatchSpec& s) { return s.rangeEnd.empty() ? s.key + '\0' : s.rangeEnd; };
-    const bool watchedToEnd = watched.rangeEnd == std::string(1, '\0');
-    const bool askedToEnd = asked.rangeEnd == std::string(1, '\0');
-    return (watchedToEnd || asked.key < end(watched)) && (askedToEnd || watched.key < end(asked));
+    std::fprintf(stderr, "etcdscope-cli: the event log cannot be read: %s.\n", qPrintable(error));
+    return kExitUsage;
 }
 
 }  // namespace
@@ -52,41 +55,68 @@ int runHistory(const WatchCommandOptions& options)
         return kExitUsage;
     }
     const WatchSpec& asked = options.watches.front();
-    std::set<qint64> relevantWatches;
-    for (const WatchDefinition& w : store->watches()) {
-        if (overlaps(w.spec, asked))
-            relevantWatches.insert(w.storeId);
-    }
-    // Oldest first, each change once (two recorded watches can cover one key).
-    std::map<std::pair<qint64, std::string>, EventRecord> changes;
+    const qint64 since = options.sinceRevision.value_or(0);
+    const qint64 until = options.untilRevision.value_or(0);
+    const auto inWindow = [&](qint64 revision) { return revision >= since && (until == 0 || revision <= until); };
+    // The gaps of the watches that cover any of the range are this history's gaps.
     std::map<std::pair<qint64, qint64>, EventRecord> gaps;
-    qint64 after = 0;
-    for (;;) {
-        const std::vector<EventRecord> page = store->read({}, after, kPageRecords);
-        if (page.empty())
-            break;
-        after = page.back().id;
-        for (const EventRecord& r : page) {
-            const qint64 revision = r.kind == RecordKind::Gap ? r.gapTo : r.modRevision;
-            if ((options.sinceRevision && revision < *options.sinceRevision) ||
-                (options.untilRevision && (r.kind == RecordKind::Gap ? r.gapFrom : revision) > *options.untilRevision))
-                continue;
-            if (r.kind == RecordKind::Gap) {
-                if (relevantWatches.count(r.watch) && !options.deletedOnly && options.grep.empty())
-                    gaps.emplace(std::make_pair(r.gapFrom, r.gapTo), r);
-                continue;
-            }
-            if (r.kind == RecordKind::Note || !inRange(r.key.toStdString(), asked))
-                continue;
-            changes.emplace(std::make_pair(r.modRevision, r.key.toStdString()), r);
+    for (const WatchDefinition& w : store->watches()) {
+        if (!rangesOverlap(w.spec, asked))
+            continue;
+        const auto found = store->gaps(w.storeId, &error);
+        if (!found)
+            return unreadable(error);
+        for (const EventRecord& gap : *found) {
+            if (gap.gapTo >= since && (until == 0 || gap.gapFrom <= until))
+                gaps.emplace(std::make_pair(gap.gapFrom, gap.gapTo), gap);
         }
     }
+    // Versions known from snapshots (what was there before compaction), each once.
+    std::map<std::pair<qint64, std::string>, EventRecord> fromSnapshots;
+    std::string afterKey;
+    for (;;) {
+        const auto page = store->snapshotVersions(asked, afterKey, kPageRecords, &error);
+        if (!page)
+            return unreadable(error);
+        if (page->empty())
+            break;
+        for (const KeyValue& kv : *page) {
+            if (inWindow(kv.modRevision))
+                fromSnapshots.emplace(std::make_pair(qint64(kv.modRevision), kv.key), recordOf(kv));
+        }
+        afterKey = page->back().key;
+    }
+    // Oldest first, each change once (two recorded watches can cover one key).
+    std::vector<EventRecord> changes;
+    std::set<std::string> atRevision;  // keys already taken at changes.back()'s revision
+    ChangeCursor after;
+    for (;;) {
+        const auto page = store->changes(asked, 0, since, until, after, kPageRecords, &error);
+        if (!page)
+            return unreadable(error);
+        if (page->empty())
+            break;
+        after = {page->back().modRevision, page->back().id};
+        for (const EventRecord& r : *page) {
+            if (changes.empty() || changes.back().modRevision != r.modRevision)
+                atRevision.clear();
+            if (!atRevision.insert(r.key.toStdString()).second)
+                continue;
+            fromSnapshots.erase(std::make_pair(r.modRevision, r.key.toStdString()));
+            changes.push_back(r);
+        }
+    }
+    for (auto& [at, r] : fromSnapshots)
+        changes.push_back(std::move(r));
+    std::stable_sort(changes.begin(), changes.end(),
+                     [](const EventRecord& a, const EventRecord& b) { return a.modRevision < b.modRevision; });
+
     std::vector<const EventRecord*> shown;
     if (options.deletedOnly) {
         // The last change of each key; keys whose last change is a delete.
         std::map<std::string, const EventRecord*> last;
-        for (const auto& [at, r] : changes)
-            last[at.second] = &r;
+        for (const EventRecord& r : changes)
+            last[r.key.toStdString()] = &r;
         for (const auto& [key, r] : last) {
             if (r->kind == RecordKind::Delete)
                 shown.push_back(r);
@@ -94,14 +124,17 @@ int runHistory(const WatchCommandOptions& options)
         std::sort(shown.begin(), shown.end(), [](auto* a, auto* b) { return a->modRevision < b->modRevision; });
     } else {
         auto gap = gaps.begin();
-        for (const auto& [at, r] : changes) {
-            for (; gap != gaps.end() && gap->first.first <= at.first; ++gap)
-                shown.push_back(&gap->second);
+        const bool showGaps = options.grep.empty();
+        for (const EventRecord& r : changes) {
+            for (; gap != gaps.end() && gap->first.first <= r.modRevision; ++gap) {
+                if (showGaps)
+                    shown.push_back(&gap->second);
+            }
             if (!options.grep.empty() && !r.value.contains(QByteArray::fromStdString(options.grep)))
                 continue;
             shown.push_back(&r);
         }
-        for (; gap != gaps.end(); ++gap)
+        for (; showGaps && gap != gaps.end(); ++gap)
             shown.push_back(&gap->second);
     }
     std::string out;

@@ -1,5 +1,6 @@
 #include "record_command.h"
 
+#include "admin/kv_requests.h"
 #include "decode/value_text.h"
 #include "format/event_record.h"
 #include "watch_command.h"
@@ -15,8 +16,19 @@ namespace etcdscope::cli {
 namespace {
 
 constexpr int kProgressIntervalMs = 1000;
+// Keys read a request while taking a snapshot.
+constexpr std::int64_t kSnapshotPageKeys = 1000;
 
 bool sameRange(const WatchSpec& a, const WatchSpec& b) { return a.key == b.key && a.rangeEnd == b.rangeEnd; }
+
+// The range of a watch in words, without its options ("prefix r/").
+std::string describeRange(const WatchSpec& spec)
+{
+    WatchSpec range;
+    range.key = spec.key;
+    range.rangeEnd = spec.rangeEnd;
+    return describeSpec(range).toStdString();
+}
 
 }  // namespace
 
@@ -43,6 +55,7 @@ bool RecordCommand::start()
     const std::vector<WatchDefinition> stored = store_->watches();
     for (WatchSpec spec : options_.watches) {
         spec.prevKv = true;  // a history keeps what each change replaced
+        spec.progressNotify = true;  // an idle range's recording still advances
         const auto known = std::find_if(stored.begin(), stored.end(),
                                         [&](const WatchDefinition& d) { return sameRange(d.spec, spec); });
         qint64 storeId = 0;
@@ -66,24 +79,21 @@ bool RecordCommand::start()
         }
         if (storeId <= 0) {
             std::fprintf(stderr, "etcdscope-cli: the watch of %s cannot be stored in %s.\n",
-                         describeSpec(spec).toStdString().c_str(), options_.database.c_str());
+                         describeRange(spec).c_str(), options_.database.c_str());
             return false;
         }
         const WatchHandle handle = session_.addWatch(spec);
         storeIds_[handle] = storeId;
-        if (first)
-            firstStart_.insert(handle);
-        WatchSpec range = spec;
-        range.startRevision = 0;
-        range.prevKv = false;
+        specs_[handle] = spec;
         if (first)
             std::fprintf(stderr, "etcdscope-cli: recording %s from the oldest revision etcd keeps.\n",
-                         describeSpec(range).toStdString().c_str());
+                         describeRange(spec).c_str());
         else
             std::fprintf(stderr, "etcdscope-cli: recording %s, resuming after revision %lld where the log ends.\n",
-                         describeSpec(range).toStdString().c_str(), (long long)(spec.startRevision - 1));
+                         describeRange(spec).c_str(), (long long)(spec.startRevision - 1));
     }
     session_.connectToCluster(options_.connection);
+    admin_.reset(options_.connection);
     progress_.start();
     return true;
 }
@@ -95,19 +105,11 @@ void RecordCommand::onUpdates(const UpdateBatchPtr& batch)
     serverRevision_ = std::max<qint64>(serverRevision_, batch->serverRevision);
     std::vector<EventRecord> records =
         recordsFromUpdates(batch->updates, batch->eventCount, QDateTime::currentMSecsSinceEpoch());
-    // On a first start, history below etcd's oldest revision was never there to record: not a gap.
-    std::erase_if(records, [&](const EventRecord& r) {
-        return r.kind == RecordKind::Gap && r.gapFrom <= 1 && firstStart_.count(r.watch) > 0;
-    });
     for (const WatchUpdate& update : batch->updates) {
-        if (update.kind == WatchUpdate::Kind::Events || update.kind == WatchUpdate::Kind::Gap)
-            firstStart_.erase(update.watch);
-        if (update.kind == WatchUpdate::Kind::State && update.state == WatchState::Cancelled && !update.byUser) {
-            std::fprintf(stderr, "etcdscope-cli: watch %lld was cancelled by etcd: %s\n", (long long)update.watch,
-                         update.reason.c_str());
-            emit finished(kExitCancelled);
-            return;
-        }
+        // Kept before the gap itself: should the recorder stop in between, the
+        // next start meets the gap again and reads another snapshot.
+        if (update.kind == WatchUpdate::Kind::Gap)
+            takeSnapshot(update.watch, update.toRevision);
     }
     QString error;
     if (!records.empty() &&
@@ -119,10 +121,27 @@ void RecordCommand::onUpdates(const UpdateBatchPtr& batch)
         emit finished(kExitOutput);
         return;
     }
-    for (const EventRecord& r : records)
-        lastRevision_ = std::max(lastRevision_, r.modRevision);
+    for (const EventRecord& r : records) {
+        const qint64 revision = r.kind == RecordKind::Gap ? r.gapTo : r.modRevision;
+        lastRevision_ = std::max(lastRevision_, revision);
+        qint64& resume = resumeRevision_[r.watch];
+        resume = std::max(resume, revision);
+    }
     recorded_ += batch->eventCount;
     session_.acknowledge(batch->eventCount);
+    for (const WatchUpdate& update : batch->updates) {
+        // Progress: every change up to it is committed above, so an idle range's recording reaches it too.
+        if (update.kind == WatchUpdate::Kind::Progress && update.revision > resumeRevision_[update.watch]) {
+            resumeRevision_[update.watch] = update.revision;
+            store_->setLastRevision(storeIds_[update.watch], update.revision);
+        }
+        if (update.kind == WatchUpdate::Kind::State && update.state == WatchState::Cancelled && !update.byUser) {
+            std::fprintf(stderr, "etcdscope-cli: watch %lld was cancelled by etcd: %s\n", (long long)update.watch,
+                         update.reason.c_str());
+            emit finished(kExitCancelled);
+            return;
+        }
+    }
 }
 
 void RecordCommand::reportProgress()
@@ -130,6 +149,64 @@ void RecordCommand::reportProgress()
     if (serverRevision_ > 0 && lastRevision_ < serverRevision_)
         std::fprintf(stderr, "etcdscope-cli: %lld events recorded, at revision %lld of %lld.\n", (long long)recorded_,
                      (long long)lastRevision_, (long long)serverRevision_);
+}
+
+void RecordCommand::takeSnapshot(WatchHandle watch, qint64 revision)
+{
+    const WatchSpec& spec = specs_[watch];
+    const std::string range = describeRange(spec);
+    RangeQuery query;
+    query.key = spec.key;
+    query.rangeEnd = spec.rangeEnd;
+    query.limit = spec.rangeEnd.empty() ? 0 : kSnapshotPageKeys;
+    query.revision = revision;
+    RangeResult first = readRange(admin_, query);
+    if (first.compacted) {
+        // A gap ends just below etcd's compaction revision where etcd delivers that
+        // revision whole (see compactRevisionIsComplete): read at the revision itself.
+        query.revision = revision + 1;
+        first = readRange(admin_, query);
+    }
+    if (first.compacted) {
+        // Compacted again meanwhile: the range as it is now, and the watch's events after it.
+        query.revision = 0;
+        first = readRange(admin_, query);
+    }
+    if (!first.error.empty()) {
+        std::fprintf(stderr, "etcdscope-cli: %s could not be read whole after the gap (%s); recording goes on, "
+                     "and the range's state before the next complete read stays unknown.\n",
+                     range.c_str(), first.error.c_str());
+        return;
+    }
+    if (query.revision == 0)
+        query.revision = first.revision;
+    std::fprintf(stderr, "etcdscope-cli: reading %s whole at revision %lld, so the recording knows every key.\n",
+                 range.c_str(), (long long)query.revision);
+    std::optional<RangeResult> pending = std::move(first);
+    bool done = false;
+    const auto nextPage = [&](QString* error) -> std::optional<std::vector<KeyValue>> {
+        if (done)
+            return std::vector<KeyValue>{};
+        RangeResult page = pending ? std::move(*pending) : readRange(admin_, query);
+        pending.reset();
+        if (!page.error.empty()) {
+            *error = QString::fromStdString(page.error);
+            return std::nullopt;
+        }
+        done = !page.more || page.kvs.empty();
+        if (!page.kvs.empty())
+            query.key = page.kvs.back().key + '\0';  // the next key after the last one read
+        return std::move(page.kvs);
+    };
+    QString error;
+    qint64 keys = 0;
+    if (!store_->addSnapshot(storeIds_[watch], query.revision, nextPage, &error, &keys)) {
+        std::fprintf(stderr, "etcdscope-cli: %s; recording goes on, and the state of %s before the next complete "
+                     "read stays unknown.\n", qPrintable(error.chopped(1)), range.c_str());
+        return;
+    }
+    std::fprintf(stderr, "etcdscope-cli: %lld keys of %s kept as they were at revision %lld.\n", (long long)keys,
+                 range.c_str(), (long long)query.revision);
 }
 
 }  // namespace etcdscope::cli

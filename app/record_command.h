@@ -3,9 +3,13 @@
 // for a range it replays from the oldest revision etcd still keeps, with
 // previous values; after a restart it resumes at the last recorded revision
 // + 1 (no gap, no duplicate), and a compaction that outran it is recorded as
-// a GAP. The session is acknowledged only for what is committed (W10).
+// a GAP. After every GAP (also the one below etcd's oldest revision on a
+// first start) it reads the whole range at the gap's end into a snapshot, so
+// that the recording knows every key's state again from there. The session
+// is acknowledged only for what is committed (W10).
 #pragma once
 
+#include "admin/admin_connection.h"
 #include "cli_options.h"
 #include "recording/event_store.h"
 #include "session/watch_session.h"
@@ -15,7 +19,6 @@
 
 #include <map>
 #include <memory>
-#include <set>
 
 namespace etcdscope::cli {
 
@@ -34,12 +37,18 @@ signals:
 private:
     void onUpdates(const UpdateBatchPtr& batch);
     void reportProgress();
+    // Reads the range of `watch` at `revision` (or, if that is compacted by
+    // now, at the current revision) into a snapshot; a failure is said once
+    // and recording goes on.
+    void takeSnapshot(WatchHandle watch, qint64 revision);
 
     WatchCommandOptions options_;
     WatchSession session_;
     std::unique_ptr<EventStore> store_;
     std::map<WatchHandle, qint64> storeIds_;     // this run's handle -> the log's watch id
-    std::set<WatchHandle> firstStart_;           // watches new to the log: history before etcd's oldest is no gap
+    std::map<WatchHandle, WatchSpec> specs_;
+    std::map<WatchHandle, qint64> resumeRevision_;  // per watch: the log's last revision, committed
+    AdminConnection admin_;                      // reads snapshots (blocking, between batches)
     qint64 recorded_ = 0;
     qint64 lastRevision_ = 0;
     qint64 serverRevision_ = 0;

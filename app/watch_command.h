@@ -14,7 +14,8 @@
 
 namespace etcdscope::cli {
 
-enum ExitCode { kExitDone = 0, kExitUsage = 2, kExitConnection = 3, kExitCancelled = 4, kExitOutput = 5 };
+enum ExitCode { kExitDone = 0, kExitUsage = 2, kExitConnection = 3, kExitCancelled = 4, kExitOutput = 5,
+                kExitConflict = 6 };
 
 class WatchCommand : public QObject {
     Q_OBJECT

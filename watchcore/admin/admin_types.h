@@ -70,6 +70,10 @@ struct WriteResult {
     std::int64_t keysDeleted = 0;     // deleteRange: keys removed
     std::int64_t alarmsDisarmed = 0;  // disarmAlarms: alarms deactivated
     std::int64_t bytesWritten = 0;    // snapshot: size of the file saved
+    // A guarded write refused because the key was not as read: what it is
+    // now (its mod revision, 0: absent).
+    bool conflict = false;
+    std::int64_t currentModRevision = 0;
     std::string error;                // one sentence; empty on success
 };
 using WriteResultPtr = std::shared_ptr<const WriteResult>;

@@ -36,6 +36,54 @@ RangeResult readRange(AdminConnection& connection, const RangeQuery& query)
     return result;
 }
 
+namespace {
+
+// One write (`fill` makes it) only if `key` is still as it was read (mod
+// revision `expected`; 0: absent); otherwise nothing is written and the error
+// says what the key is now.
+template <typename Fill>
+WriteResult writeIfUnchanged(AdminConnection& connection, const std::string& key, std::int64_t expected,
+                             const char* what, Fill fill)
+{
+    WriteResult result;
+    etcdserverpb::TxnRequest txn;
+    etcdserverpb::Compare* compare = txn.add_compare();
+    compare->set_key(key);
+    compare->set_target(etcdserverpb::Compare::MOD);
+    compare->set_result(etcdserverpb::Compare::EQUAL);
+    compare->set_mod_revision(expected);
+    fill(*txn.add_success());
+    etcdserverpb::RangeRequest* now = txn.add_failure()->mutable_request_range();
+    now->set_key(key);
+    now->set_keys_only(true);
+    etcdserverpb::TxnResponse response;
+    if (auto failure = connection.call(what, txn, &response, [](const auto& channel, auto... call) {
+            etcdserverpb::KV::NewStub(channel)->async()->Txn(call...);
+        })) {
+        result.error = failure->error.message;
+        return result;
+    }
+    result.revision = response.header().revision();
+    if (response.succeeded())
+        return result;
+    const auto& kvs = response.responses_size() > 0 ? response.responses(0).response_range().kvs()
+                                                    : google::protobuf::RepeatedPtrField<mvccpb::KeyValue>();
+    result.conflict = true;
+    result.currentModRevision = kvs.empty() ? 0 : kvs[0].mod_revision();
+    if (kvs.empty())
+        result.error = "The key was deleted after it was read; nothing was written.";
+    else if (expected == 0)
+        result.error = "The key already exists (modified at revision " + std::to_string(kvs[0].mod_revision())
+            + "); nothing was written. Select it to change it.";
+    else
+        result.error = "The key changed after it was read (now modified at revision "
+            + std::to_string(kvs[0].mod_revision()) + ", read at " + std::to_string(expected)
+            + "); nothing was written. Select it again to see the new value.";
+    return result;
+}
+
+}  // namespace
+
 WriteResult putKey(AdminConnection& connection, const std::string& key, const std::string& value,
                    std::optional<std::int64_t> expectedModRevision)
 {
@@ -52,41 +100,23 @@ WriteResult putKey(AdminConnection& connection, const std::string& key, const st
         result.revision = response.header().revision();
         return result;
     }
-    // Put only if the key is still as it was read (mod revision 0: absent);
-    // otherwise read what it is now, to say so.
-    etcdserverpb::TxnRequest txn;
-    etcdserverpb::Compare* compare = txn.add_compare();
-    compare->set_key(key);
-    compare->set_target(etcdserverpb::Compare::MOD);
-    compare->set_result(etcdserverpb::Compare::EQUAL);
-    compare->set_mod_revision(*expectedModRevision);
-    etcdserverpb::PutRequest* put = txn.add_success()->mutable_request_put();
-    put->set_key(key);
-    put->set_value(value);
-    etcdserverpb::RangeRequest* now = txn.add_failure()->mutable_request_range();
-    now->set_key(key);
-    now->set_keys_only(true);
-    etcdserverpb::TxnResponse response;
-    if (auto failure = connection.call("put if unchanged", txn, &response, [](const auto& channel, auto... call) {
-            etcdserverpb::KV::NewStub(channel)->async()->Txn(call...);
-        })) {
-        result.error = failure->error.message;
-        return result;
-    }
-    result.revision = response.header().revision();
-    if (response.succeeded())
-        return result;
-    const auto& kvs = response.responses_size() > 0 ? response.responses(0).response_range().kvs()
-                                                    : google::protobuf::RepeatedPtrField<mvccpb::KeyValue>();
-    if (kvs.empty())
-        result.error = "The key was deleted after it was read; nothing was written.";
-    else if (*expectedModRevision == 0)
-        result.error = "The key already exists (modified at revision " + std::to_string(kvs[0].mod_revision())
-            + "); nothing was written. Select it to change it.";
-    else
-        result.error = "The key changed after it was read (now modified at revision "
-            + std::to_string(kvs[0].mod_revision()) + ", read at " + std::to_string(*expectedModRevision)
-            + "); nothing was written. Select it again to see the new value.";
+    return writeIfUnchanged(connection, key, *expectedModRevision, "put if unchanged",
+                            [&](etcdserverpb::RequestOp& op) {
+                                etcdserverpb::PutRequest* put = op.mutable_request_put();
+                                put->set_key(key);
+                                put->set_value(value);
+                            });
+}
+
+WriteResult deleteKeyIfUnchanged(AdminConnection& connection, const std::string& key,
+                                 std::int64_t expectedModRevision)
+{
+    WriteResult result = writeIfUnchanged(connection, key, expectedModRevision, "delete if unchanged",
+                                          [&](etcdserverpb::RequestOp& op) {
+                                              op.mutable_request_delete_range()->set_key(key);
+                                          });
+    if (result.error.empty())
+        result.keysDeleted = 1;
     return result;
 }
 

@@ -16,6 +16,10 @@ RangeResult readRange(AdminConnection& connection, const RangeQuery& query);
 // says what the key is now.
 WriteResult putKey(AdminConnection& connection, const std::string& key, const std::string& value,
                    std::optional<std::int64_t> expectedModRevision);
+// Deletes `key` only if its mod revision is still `expectedModRevision`; else
+// nothing is deleted and the error says what the key is now.
+WriteResult deleteKeyIfUnchanged(AdminConnection& connection, const std::string& key,
+                                 std::int64_t expectedModRevision);
 // `key`, or every key in [key, rangeEnd) when rangeEnd is set.
 WriteResult deleteKeys(AdminConnection& connection, const std::string& key, const std::string& rangeEnd);
 // Forgets the history before `revision` on the whole cluster (physical: etcd

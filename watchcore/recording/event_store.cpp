@@ -1,4 +1,5 @@
 #include "recording/event_store.h"
+#include "recording/store_sql.h"
 
 #include "format/event_format.h"
 #include "format/record_formats.h"
@@ -24,10 +25,13 @@ namespace etcdscope {
 
 namespace {
 
+using namespace store_sql;
+
 Q_LOGGING_CATEGORY(lcStore, "etcdscope.store", QtInfoMsg)
 
-// Bump with a migration when the tables change; a newer file is refused.
-constexpr int kSchemaVersion = 1;
+// The newest schema this build writes; a file of a newer one is refused.
+// Every log starts as version 1 and is migrated step by step (kMigrations).
+constexpr int kSchemaVersion = 2;
 // How long a write waits for another connection's lock before it fails.
 constexpr int kBusyTimeoutMs = 60'000;
 // Records held in memory at once while exporting.
@@ -74,8 +78,40 @@ constexpr const char* kSchemaStatements[] = {
     " removed INTEGER DEFAULT 0)",
 };
 
+// One step from the version before `version` to it, run in the transaction
+// that opens the log.
+struct Migration {
+    int version;
+    std::vector<const char*> statements;
+};
+
+const Migration kMigrations[] = {
+    // 2: snapshots (a watch's whole range as etcd held it at one revision,
+    // stored whole or not at all) and an index by key for histories.
+    {2,
+     {"CREATE TABLE snapshots("
+      " id INTEGER PRIMARY KEY,"
+      " watch INTEGER NOT NULL,"
+      " revision INTEGER NOT NULL,"
+      " taken_ms INTEGER NOT NULL DEFAULT 0,"
+      " key_count INTEGER NOT NULL DEFAULT 0)",
+      "CREATE INDEX snapshots_by_watch ON snapshots(watch, revision)",
+      "CREATE TABLE snapshot_keys("
+      " snapshot INTEGER NOT NULL,"
+      " key BLOB NOT NULL,"
+      " value BLOB NOT NULL,"
+      " mod_revision INTEGER NOT NULL,"
+      " create_revision INTEGER NOT NULL,"
+      " version INTEGER NOT NULL,"
+      " lease INTEGER NOT NULL,"
+      " PRIMARY KEY(snapshot, key))",
+      "CREATE INDEX snapshot_keys_by_key ON snapshot_keys(key)",
+      "CREATE INDEX events_by_key ON events(key, mod_revision)"}},
+};
+
 const auto kInsertSchemaVersionSql =
-    QStringLiteral("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?)");
+    QStringLiteral("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', 1)");
+const auto kUpdateSchemaVersionSql = QStringLiteral("UPDATE meta SET value = ? WHERE key = 'schema_version'");
 const auto kSelectSchemaVersionSql = QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'");
 
 // Parameters bound in this order by insertRecord().
@@ -83,16 +119,6 @@ const auto kInsertEventSql = QStringLiteral(
     "INSERT INTO events(received_ms, watch, kind, key, value, prev_value, mod_revision,"
     " create_revision, version, lease, gap_from, gap_to, note)"
     " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-
-// Columns read back by recordFromRow(), in RecordColumn order.
-const auto kSelectRecordsSql = QStringLiteral(
-    "SELECT id, received_ms, watch, kind, key, value, prev_value, prev_value IS NOT NULL,"
-    " mod_revision, create_revision, version, lease, gap_from, gap_to, note FROM events");
-enum RecordColumn : int {
-    RecordId, RecordReceived, RecordWatch, RecordKindColumn, RecordKey, RecordValue, RecordPrevValue,
-    RecordHasPrevValue, RecordModRevision, RecordCreateRevision, RecordVersion, RecordLease,
-    RecordGapFrom, RecordGapTo, RecordNote,
-};
 
 const auto kCountRecordsSql = QStringLiteral("SELECT count(*) FROM events");
 
@@ -111,41 +137,6 @@ enum WatchColumn : int {
     WatchId, WatchLabel, WatchKey, WatchRangeEnd, WatchStartRevision, WatchPrevKv, WatchProgressNotify,
     WatchNoPut, WatchNoDelete, WatchNotify, WatchLastRevision,
 };
-
-void setError(QString* error, const QString& text)
-{
-    if (error)
-        *error = text;
-}
-
-// SQLite's own words ("disk I/O error", "database or disk is full") without
-// Qt's "Unable to fetch row" suffix; they read well inside a sentence.
-QString describe(const QSqlError& error)
-{
-    QString text = error.databaseText().trimmed();
-    if (text.isEmpty())
-        text = error.text().trimmed();
-    if (text.endsWith(QLatin1Char('.')))
-        text.chop(1);
-    return text.isEmpty() ? QStringLiteral("unknown database error") : text;
-}
-
-// Qt binds a null QByteArray as SQL NULL, but an empty key or value is still
-// a value (and an empty previous value is not "no previous value").
-QVariant blob(const QByteArray& bytes)
-{
-    return bytes.isNull() ? QVariant(QByteArray("", 0)) : QVariant(bytes);
-}
-
-QVariant blob(const std::string& bytes) { return blob(QByteArray::fromStdString(bytes)); }
-
-QVariant sqlNull() { return QVariant(QMetaType::fromType<QByteArray>()); }
-
-void bindAll(QSqlQuery& query, const QVariantList& values)
-{
-    for (int i = 0; i < values.size(); ++i)
-        query.bindValue(i, values.at(i));
-}
 
 // Binds in kInsertEventSql's column order, filed under `storeId`; the new
 // row's id, or 0 when the insert failed.
@@ -194,40 +185,6 @@ FilterSql filterSql(const RecordFilter& filter)
         sql.values << blob(filter.keyContains.toUtf8());
     }
     return sql;
-}
-
-QString whereClause(const QStringList& conditions)
-{
-    return conditions.isEmpty() ? QString() : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
-}
-
-RecordKind kindFromColumn(int value)
-{
-    const bool known = value >= int(RecordKind::Put) && value <= int(RecordKind::Note);
-    return known ? RecordKind(value) : RecordKind::Note;
-}
-
-EventRecord recordFromRow(const QSqlQuery& row)
-{
-    EventRecord r;
-    r.id = row.value(RecordId).toLongLong();
-    r.receivedMs = row.value(RecordReceived).toLongLong();
-    r.watch = row.value(RecordWatch).toLongLong();
-    r.kind = kindFromColumn(row.value(RecordKindColumn).toInt());
-    r.key = row.value(RecordKey).toByteArray();
-    r.value = row.value(RecordValue).toByteArray();
-    // Asked of SQLite: Qt reads a zero-length BLOB back as a null QByteArray.
-    r.hasPrevValue = row.value(RecordHasPrevValue).toBool();
-    if (r.hasPrevValue)
-        r.prevValue = row.value(RecordPrevValue).toByteArray();
-    r.modRevision = row.value(RecordModRevision).toLongLong();
-    r.createRevision = row.value(RecordCreateRevision).toLongLong();
-    r.version = row.value(RecordVersion).toLongLong();
-    r.lease = row.value(RecordLease).toLongLong();
-    r.gapFrom = row.value(RecordGapFrom).toLongLong();
-    r.gapTo = row.value(RecordGapTo).toLongLong();
-    r.note = row.value(RecordNote).toString();
-    return r;
 }
 
 WatchDefinition watchFromRow(const QSqlQuery& row)
@@ -328,8 +285,11 @@ bool EventStore::createSchema(QString* error)
         setError(error, QStringLiteral("Could not prepare the event log %1: %2.").arg(m_path, reason));
         return false;
     };
-    if (!m_db.transaction())
-        return fail(describe(m_db.lastError()));
+    // IMMEDIATE: the write lock first, so that two processes creating one
+    // new log wait for each other (busy timeout) instead of one failing.
+    QSqlQuery begin(m_db);
+    if (!begin.exec(QStringLiteral("BEGIN IMMEDIATE")))
+        return fail(describe(begin.lastError()));
     int version = 0;
     {
         QSqlQuery query(m_db);
@@ -337,16 +297,36 @@ bool EventStore::createSchema(QString* error)
             if (!query.exec(QString::fromLatin1(sql)))
                 return fail(describe(query.lastError()));
         }
-        query.prepare(kInsertSchemaVersionSql);
-        query.bindValue(0, kSchemaVersion);
-        if (!query.exec() || !query.exec(kSelectSchemaVersionSql) || !query.next())
+        if (!query.exec(kInsertSchemaVersionSql))
+            return fail(describe(query.lastError()));
+        const bool fresh = query.numRowsAffected() == 1;  // a new log: its migrations are not news
+        if (!query.exec(kSelectSchemaVersionSql) || !query.next())
             return fail(describe(query.lastError()));
         version = query.value(0).toInt();
+        query.finish();
+        if (version > kSchemaVersion)
+            return fail(QStringLiteral("it was written by a newer etcdscope (schema %1, this one reads up to %2)")
+                            .arg(version)
+                            .arg(kSchemaVersion));
+        for (const Migration& migration : kMigrations) {
+            if (migration.version <= version)
+                continue;
+            for (const char* sql : migration.statements) {
+                if (!query.exec(QString::fromLatin1(sql)))
+                    return fail(QStringLiteral("migration to schema %1: %2")
+                                    .arg(migration.version)
+                                    .arg(describe(query.lastError())));
+            }
+            query.prepare(kUpdateSchemaVersionSql);
+            query.bindValue(0, migration.version);
+            if (!query.exec())
+                return fail(describe(query.lastError()));
+            if (!fresh)
+                qCInfo(lcStore) << "event log" << m_path << "migrated from schema" << version << "to"
+                                << migration.version;
+            version = migration.version;
+        }
     }
-    if (version > kSchemaVersion)
-        return fail(QStringLiteral("it was written by a newer etcdscope (schema %1, this one reads up to %2)")
-                        .arg(version)
-                        .arg(kSchemaVersion));
     if (!m_db.commit())
         return fail(describe(m_db.lastError()));
     return true;

@@ -31,6 +31,23 @@ struct RecordFilter {
     std::optional<RecordKind> kind;
 };
 
+// A watch's whole range as etcd held it at one revision: the recorder reads
+// one after a gap (and when it first starts on a compacted store), so that
+// the recording knows every key again from that revision on.
+struct SnapshotInfo {
+    qint64 id = 0;
+    qint64 watch = 0;          // the watch's storeId
+    qint64 revision = 0;
+    qint64 takenMs = 0;        // wall-clock time it was read, ms since the epoch
+    qint64 keys = 0;
+};
+
+// Where a page of changes() ends; the next page starts after it.
+struct ChangeCursor {
+    qint64 modRevision = 0;
+    qint64 id = 0;
+};
+
 class EventStore {
 public:
     // Opens (creating directories, file and schema as needed) the log at
@@ -75,6 +92,36 @@ public:
     // format (the "watch" number is the storeId; Note records are skipped).
     bool exportTo(const QString& path, ExportFormat format, const RecordFilter& filter,
                   const std::function<bool(qint64 done, qint64 total)>& progress, QString* error) const;
+
+    // --- the recorded history (event_store_history.cpp)
+
+    // Stores a snapshot of watch `storeId` at `revision`, its keys given page
+    // by page by `nextPage` (called until it returns an empty page; nullopt
+    // with `error` set: the read failed). ONE transaction: a snapshot is kept
+    // whole or not at all, and nothing else of the log changes.
+    bool addSnapshot(qint64 storeId, qint64 revision,
+                     const std::function<std::optional<std::vector<KeyValue>>(QString* error)>& nextPage,
+                     QString* error, qint64* keys = nullptr);
+    // The watch's snapshots, oldest revision first; nullopt on a database error.
+    std::optional<std::vector<SnapshotInfo>> snapshots(qint64 storeId, QString* error) const;
+    // Up to `limit` keys of the snapshot inside `range` (key, rangeEnd as in
+    // a WatchSpec) that sort after `afterKey` (empty: from the start), in key
+    // order.
+    std::optional<std::vector<KeyValue>> snapshotKeys(qint64 snapshotId, const WatchSpec& range,
+                                                      const std::string& afterKey, int limit, QString* error) const;
+    // Each version of a key inside `range` that some snapshot holds, by key
+    // and then mod revision, once each, from the key after `afterKey` on.
+    std::optional<std::vector<KeyValue>> snapshotVersions(const WatchSpec& range, const std::string& afterKey,
+                                                          int limit, QString* error) const;
+    // Up to `limit` Put and Delete records with a key inside `range` and
+    // sinceRevision <= mod revision <= untilRevision (0: no bound), of one
+    // watch or of all (storeId 0), ordered by mod revision then id, after
+    // `after`. The same change recorded by two watches comes twice.
+    std::optional<std::vector<EventRecord>> changes(const WatchSpec& range, qint64 storeId, qint64 sinceRevision,
+                                                    qint64 untilRevision, ChangeCursor after, int limit,
+                                                    QString* error) const;
+    // The Gap records of a watch, in the order they were recorded.
+    std::optional<std::vector<EventRecord>> gaps(qint64 storeId, QString* error) const;
 
     QString path() const;
 

@@ -1,0 +1,185 @@
+// etcdscope-cli record and restore against a real etcd: a recorder started
+// on a compacted store keeps the range whole at the compaction point, the
+// history shows what was there before compaction, and restore puts keys
+// back as they were — checked against etcdctl's own read of that revision.
+#include "etcd_process.h"
+#include "recording/event_store.h"
+
+#include <csignal>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <map>
+
+using namespace etcdscope;
+using namespace etcdscope::testing;
+
+namespace {
+
+constexpr int kWaitMs = 30'000;
+const QString kCli = QStringLiteral(ETCDSCOPE_CLI_PATH);
+
+using KeyValues = std::map<QByteArray, QByteArray>;
+
+// etcd's own answer, through etcdctl: the keys under `prefix` at `revision` (0: now).
+KeyValues etcdctlGet(const EtcdProcess& etcd, const QString& prefix, std::int64_t revision = 0)
+{
+    QStringList args{"--endpoints", QString::fromStdString(etcd.endpoint()), "get", "--prefix", prefix, "-w", "json"};
+    if (revision > 0)
+        args << "--rev" << QString::number(revision);
+    QProcess etcdctl;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("ETCDCTL_API", "3");
+    etcdctl.setProcessEnvironment(env);
+    etcdctl.start("etcdctl", args);
+    KeyValues out;
+    if (!etcdctl.waitForFinished(kWaitMs) || etcdctl.exitCode() != 0) {
+        qWarning("etcdctl failed: %s", etcdctl.readAllStandardError().constData());
+        return out;
+    }
+    const QJsonArray kvs = QJsonDocument::fromJson(etcdctl.readAllStandardOutput()).object().value("kvs").toArray();
+    for (const QJsonValue& kv : kvs)
+        out[QByteArray::fromBase64(kv["key"].toString().toLatin1())] =
+            QByteArray::fromBase64(kv["value"].toString().toLatin1());
+    return out;
+}
+
+QByteArray describe(const KeyValues& keys)
+{
+    QByteArray text;
+    for (const auto& [key, value] : keys)
+        text += key + "=" + value + "\n";
+    return text;
+}
+
+// The recorder's log: whether the watch of the range has a snapshot, and its last revision.
+struct LogState {
+    bool snapshot = false;
+    qint64 lastRevision = 0;
+};
+
+LogState logState(const QString& db)
+{
+    LogState state;
+    QString error;
+    const auto store = EventStore::open(db, &error);
+    if (!store)
+        return state;
+    for (const WatchDefinition& w : store->watches()) {
+        const auto snapshots = store->snapshots(w.storeId, &error);
+        state.snapshot = state.snapshot || (snapshots && !snapshots->empty());
+        state.lastRevision = std::max(state.lastRevision, w.lastRevision);
+    }
+    return state;
+}
+
+}  // namespace
+
+class TestRecorder : public QObject {
+    Q_OBJECT
+
+private slots:
+    void shouldRestoreKeysAsTheyWereFromARecordingThatStartedOnACompactedStore()
+    {
+        // Given keys written and compacted before the recorder ever ran
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        etcd.put("r/a", "a-old");
+        const std::int64_t bPut = etcd.put("r/b", "b-kept-since-before-compaction");
+        etcd.put("r/c", "c-old");
+        etcd.put("r/a", "a-before-compaction");
+        etcd.put("elsewhere", "x");
+        const std::int64_t compactedAt = etcd.currentRevision();
+        etcd.compact(compactedAt);
+        QTemporaryDir dir;
+        const QString db = dir.filePath("recording.sqlite");
+        const QString endpoint = QString::fromStdString(etcd.endpoint());
+
+        // When the recorder starts, and the range changes while it records
+        QProcess recorder;
+        recorder.start(kCli, {"record", "--endpoints", endpoint, "--db", db, "--prefix", "r/"});
+        QVERIFY(recorder.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(logState(db).snapshot, kWaitMs);
+        const std::int64_t asOf = etcd.put("r/d", "d-new");
+        const KeyValues then = etcdctlGet(etcd, "r/", asOf);
+        etcd.del("r/a");
+        etcd.del("r/b");
+        etcd.put("r/c", "c-changed");
+        const std::int64_t last = etcd.put("r/e", "e-created");
+        QTRY_VERIFY_WITH_TIMEOUT(logState(db).lastRevision >= last, kWaitMs);
+        ::kill(pid_t(recorder.processId()), SIGINT);
+        QVERIFY(recorder.waitForFinished(kWaitMs));
+        const QByteArray said = recorder.readAllStandardError();
+        QVERIFY2(recorder.exitCode() == 0, said.constData());
+        QVERIFY2(said.contains("at revision " + QByteArray::number(qint64(compactedAt))), said.constData());
+        // ... and etcd forgets that revision too
+        etcd.compact(etcd.currentRevision());
+
+        // Then the history of r/b shows the gap below the recording and the version
+        // kept since before compaction, then its delete
+        const ProcessResult history = runProcess(kCli, {"history", "--db", db, "r/b"});
+        QVERIFY2(history.exitCode == 0, history.err.constData());
+        const QList<QByteArray> lines = history.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 3);
+        const QJsonObject gap = QJsonDocument::fromJson(lines[0]).object();
+        QCOMPARE(gap["type"].toString(), QString("GAP"));
+        QCOMPARE(gap["to_revision"].toInteger(), qint64(compactedAt));
+        const QJsonObject kept = QJsonDocument::fromJson(lines[1]).object();
+        QCOMPARE(kept["value"].toString(), QString("b-kept-since-before-compaction"));
+        QCOMPARE(kept["mod_revision"].toInteger(), qint64(bPut));
+        QCOMPARE(QJsonDocument::fromJson(lines[2]).object()["type"].toString(), QString("DELETE"));
+
+        // And restore without --apply prints the plan and writes nothing
+        const QStringList restore{"restore", "--db", db, "--endpoints", endpoint, "--prefix", "r/", "--as-of",
+                                  QString::number(asOf)};
+        const KeyValues before = etcdctlGet(etcd, "r/");
+        const ProcessResult plan = runProcess(kCli, restore);
+        QVERIFY2(plan.exitCode == 0, plan.err.constData());
+        QVERIFY2(plan.out.contains("restore r/a = a-before-compaction") && plan.out.contains("restore r/b = ")
+                     && plan.out.contains("keep-changed r/c") && plan.out.contains("keep-created r/e")
+                     && !plan.out.contains("r/d"),
+                 plan.out.constData());
+        QVERIFY2(plan.err.contains("2 to restore") && plan.err.contains("--apply"), plan.err.constData());
+        QCOMPARE(describe(etcdctlGet(etcd, "r/")), describe(before));
+
+        // And with --apply the deleted keys come back as they were, the rest is left alone
+        const ProcessResult applied = runProcess(kCli, restore + QStringList{"--apply"});
+        QVERIFY2(applied.exitCode == 0, applied.err.constData());
+        KeyValues expected = then;
+        expected["r/c"] = "c-changed";
+        expected["r/e"] = "e-created";
+        QCOMPARE(describe(etcdctlGet(etcd, "r/")), describe(expected));
+        // ... a second run finds nothing to restore
+        const ProcessResult again = runProcess(kCli, restore + QStringList{"--apply"});
+        QVERIFY2(again.exitCode == 0 && again.err.contains("0 to restore"), again.err.constData());
+        // ... and --overwrite makes the whole range what it was
+        const ProcessResult overwrite = runProcess(kCli, restore + QStringList{"--overwrite", "--apply"});
+        QVERIFY2(overwrite.exitCode == 0, overwrite.err.constData());
+        QVERIFY2(overwrite.out.contains("overwrite r/c") && overwrite.out.contains("delete r/e"), overwrite.out.constData());
+        QCOMPARE(describe(etcdctlGet(etcd, "r/")), describe(then));
+
+        // And a revision the recording does not know is refused, nothing written
+        const KeyValues untouched = etcdctlGet(etcd, "r/");
+        const ProcessResult unknown = runProcess(
+            kCli, {"restore", "--db", db, "--endpoints", endpoint, "--prefix", "r/", "--as-of",
+                   QString::number(compactedAt - 1), "--apply"});
+        QCOMPARE(unknown.exitCode, 2);
+        QVERIFY2(unknown.err.contains("compacted before they were recorded") && unknown.err.contains("Nothing was written"),
+                 unknown.err.constData());
+        const ProcessResult uncovered = runProcess(
+            kCli, {"restore", "--db", db, "--endpoints", endpoint, "--prefix", "s/", "--as-of", QString::number(asOf)});
+        QCOMPARE(uncovered.exitCode, 2);
+        QVERIFY2(uncovered.err.contains("No recorded watch covers"), uncovered.err.constData());
+        QCOMPARE(describe(etcdctlGet(etcd, "r/")), describe(untouched));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRecorder)
+#include "tst_recorder.moc"

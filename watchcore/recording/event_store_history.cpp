@@ -1,0 +1,223 @@
+// The event store's recorded history: snapshots and the changes of a key
+// range, read through the indexes of schema 2.
+#include "recording/event_store.h"
+#include "recording/store_sql.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+
+namespace etcdscope {
+
+namespace {
+
+using namespace store_sql;
+
+Q_LOGGING_CATEGORY(lcHistory, "etcdscope.store.history", QtInfoMsg)
+
+const auto kInsertSnapshotSql =
+    QStringLiteral("INSERT INTO snapshots(watch, revision, taken_ms, key_count) VALUES(?, ?, ?, 0)");
+const auto kSetSnapshotKeysSql = QStringLiteral("UPDATE snapshots SET key_count = ? WHERE id = ?");
+const auto kInsertSnapshotKeySql = QStringLiteral(
+    "INSERT INTO snapshot_keys(snapshot, key, value, mod_revision, create_revision, version, lease)"
+    " VALUES(?, ?, ?, ?, ?, ?, ?)");
+const auto kSelectSnapshotsSql = QStringLiteral(
+    "SELECT id, watch, revision, taken_ms, key_count FROM snapshots WHERE watch = ? ORDER BY revision, id");
+// Columns read back by keyFromRow().
+const auto kSnapshotKeyColumns = QStringLiteral("key, value, mod_revision, create_revision, version, lease");
+
+KeyValue keyFromRow(const QSqlQuery& row)
+{
+    KeyValue kv;
+    kv.key = row.value(0).toByteArray().toStdString();
+    kv.value = row.value(1).toByteArray().toStdString();
+    kv.modRevision = row.value(2).toLongLong();
+    kv.createRevision = row.value(3).toLongLong();
+    kv.version = row.value(4).toLongLong();
+    kv.lease = row.value(5).toLongLong();
+    return kv;
+}
+
+// Runs a prepared select and turns each row into a T; nullopt (with
+// `error`) on a database error, told apart from the last row.
+template <typename T, typename FromRow>
+std::optional<std::vector<T>> selectAll(QSqlQuery* select, const QVariantList& values, FromRow fromRow,
+                                        QString* error)
+{
+    if (!select) {
+        setError(error, QStringLiteral("the query does not prepare"));
+        return std::nullopt;
+    }
+    bindAll(*select, values);
+    if (!select->exec()) {
+        setError(error, describe(select->lastError()));
+        return std::nullopt;
+    }
+    std::vector<T> rows;
+    while (select->next())
+        rows.push_back(fromRow(*select));
+    const bool failed = select->lastError().isValid();
+    if (failed)
+        setError(error, describe(select->lastError()));
+    select->finish();  // ends the read transaction, or WAL checkpoints would wait for it
+    if (failed)
+        return std::nullopt;
+    return rows;
+}
+
+}  // namespace
+
+bool EventStore::addSnapshot(qint64 storeId, qint64 revision,
+                             const std::function<std::optional<std::vector<KeyValue>>(QString* error)>& nextPage,
+                             QString* error, qint64* keys)
+{
+    QString reason;
+    qint64 stored = 0;
+    const auto fail = [&] {
+        if (!m_db.rollback())
+            qCDebug(lcHistory) << "rollback after a failed snapshot:" << describe(m_db.lastError());
+        m_statements.erase(kInsertSnapshotKeySql);
+        qCWarning(lcHistory) << "snapshot of watch" << storeId << "at revision" << revision << "failed:" << reason;
+        setError(error, QStringLiteral("Could not keep the snapshot at revision %1: %2.").arg(revision).arg(reason));
+        return false;
+    };
+    QSqlQuery* insertSnapshot = statement(kInsertSnapshotSql);
+    QSqlQuery* insertKey = statement(kInsertSnapshotKeySql);
+    QSqlQuery* setKeys = statement(kSetSnapshotKeysSql);
+    if (!insertSnapshot || !insertKey || !setKeys) {
+        setError(error, QStringLiteral("Could not keep the snapshot at revision %1: the statements do not prepare.")
+                            .arg(revision));
+        return false;
+    }
+    if (!m_db.transaction()) {
+        reason = describe(m_db.lastError());
+        setError(error, QStringLiteral("Could not keep the snapshot at revision %1: %2.").arg(revision).arg(reason));
+        return false;
+    }
+    insertSnapshot->bindValue(0, storeId);
+    insertSnapshot->bindValue(1, revision);
+    insertSnapshot->bindValue(2, QDateTime::currentMSecsSinceEpoch());
+    if (!insertSnapshot->exec()) {
+        reason = describe(insertSnapshot->lastError());
+        return fail();
+    }
+    const qint64 snapshotId = insertSnapshot->lastInsertId().toLongLong();
+    for (;;) {
+        std::optional<std::vector<KeyValue>> page = nextPage(&reason);
+        if (!page)
+            return fail();
+        if (page->empty())
+            break;
+        for (const KeyValue& kv : *page) {
+            int parameter = 0;
+            insertKey->bindValue(parameter++, snapshotId);
+            insertKey->bindValue(parameter++, blob(kv.key));
+            insertKey->bindValue(parameter++, blob(kv.value));
+            insertKey->bindValue(parameter++, qint64(kv.modRevision));
+            insertKey->bindValue(parameter++, qint64(kv.createRevision));
+            insertKey->bindValue(parameter++, qint64(kv.version));
+            insertKey->bindValue(parameter++, qint64(kv.lease));
+            if (!insertKey->exec()) {
+                reason = describe(insertKey->lastError());
+                return fail();
+            }
+            ++stored;
+        }
+    }
+    setKeys->bindValue(0, stored);
+    setKeys->bindValue(1, snapshotId);
+    if (!setKeys->exec()) {
+        reason = describe(setKeys->lastError());
+        return fail();
+    }
+    if (!m_db.commit()) {
+        reason = describe(m_db.lastError());
+        return fail();
+    }
+    if (keys)
+        *keys = stored;
+    return true;
+}
+
+std::optional<std::vector<SnapshotInfo>> EventStore::snapshots(qint64 storeId, QString* error) const
+{
+    return selectAll<SnapshotInfo>(statement(kSelectSnapshotsSql), {QVariant(storeId)},
+                                   [](const QSqlQuery& row) {
+                                       SnapshotInfo s;
+                                       s.id = row.value(0).toLongLong();
+                                       s.watch = row.value(1).toLongLong();
+                                       s.revision = row.value(2).toLongLong();
+                                       s.takenMs = row.value(3).toLongLong();
+                                       s.keys = row.value(4).toLongLong();
+                                       return s;
+                                   },
+                                   error);
+}
+
+std::optional<std::vector<KeyValue>> EventStore::snapshotKeys(qint64 snapshotId, const WatchSpec& range,
+                                                              const std::string& afterKey, int limit,
+                                                              QString* error) const
+{
+    Conditions where;
+    where.sql << QStringLiteral("snapshot = ?");
+    where.values << QVariant(snapshotId);
+    addKeyRange(where, QStringLiteral("key"), range);
+    where.sql << QStringLiteral("key > ?");
+    where.values << blob(afterKey) << QVariant(limit);
+    const QString sql = QStringLiteral("SELECT ") + kSnapshotKeyColumns + QStringLiteral(" FROM snapshot_keys")
+        + whereClause(where.sql) + QStringLiteral(" ORDER BY key LIMIT ?");
+    return selectAll<KeyValue>(statement(sql), where.values, keyFromRow, error);
+}
+
+std::optional<std::vector<KeyValue>> EventStore::snapshotVersions(const WatchSpec& range, const std::string& afterKey,
+                                                                  int limit, QString* error) const
+{
+    Conditions where;
+    addKeyRange(where, QStringLiteral("key"), range);
+    where.sql << QStringLiteral("key > ?");
+    where.values << blob(afterKey);
+    // Whole keys per page: a page ends at a key boundary, so `afterKey` resumes exactly.
+    const QString keysSql = QStringLiteral("SELECT DISTINCT key FROM snapshot_keys") + whereClause(where.sql)
+        + QStringLiteral(" ORDER BY key LIMIT ?");
+    where.values << QVariant(limit);
+    // One version of a key is the same in every snapshot that holds it.
+    const QString sql = QStringLiteral("SELECT DISTINCT ") + kSnapshotKeyColumns
+        + QStringLiteral(" FROM snapshot_keys WHERE key IN (") + keysSql
+        + QStringLiteral(") ORDER BY key, mod_revision");
+    return selectAll<KeyValue>(statement(sql), where.values, keyFromRow, error);
+}
+
+std::optional<std::vector<EventRecord>> EventStore::changes(const WatchSpec& range, qint64 storeId,
+                                                            qint64 sinceRevision, qint64 untilRevision,
+                                                            ChangeCursor after, int limit, QString* error) const
+{
+    Conditions where;
+    where.sql << QStringLiteral("kind IN (%1, %2)").arg(int(RecordKind::Put)).arg(int(RecordKind::Delete));
+    addKeyRange(where, QStringLiteral("key"), range);
+    if (storeId != 0) {
+        where.sql << QStringLiteral("watch = ?");
+        where.values << QVariant(storeId);
+    }
+    if (sinceRevision > 0) {
+        where.sql << QStringLiteral("mod_revision >= ?");
+        where.values << QVariant(sinceRevision);
+    }
+    if (untilRevision > 0) {
+        where.sql << QStringLiteral("mod_revision <= ?");
+        where.values << QVariant(untilRevision);
+    }
+    where.sql << QStringLiteral("(mod_revision > ? OR (mod_revision = ? AND id > ?))");
+    where.values << QVariant(after.modRevision) << QVariant(after.modRevision) << QVariant(after.id)
+                 << QVariant(limit);
+    const QString sql =
+        kSelectRecordsSql + whereClause(where.sql) + QStringLiteral(" ORDER BY mod_revision, id LIMIT ?");
+    return selectAll<EventRecord>(statement(sql), where.values, recordFromRow, error);
+}
+
+std::optional<std::vector<EventRecord>> EventStore::gaps(qint64 storeId, QString* error) const
+{
+    const QString sql = kSelectRecordsSql + QStringLiteral(" WHERE watch = ? AND kind = %1 ORDER BY id")
+                                                .arg(int(RecordKind::Gap));
+    return selectAll<EventRecord>(statement(sql), {QVariant(storeId)}, recordFromRow, error);
+}
+
+}  // namespace etcdscope

@@ -1,0 +1,38 @@
+// Answers from a recording: what a key range held at a past revision, put
+// together from the latest snapshot at or before it and the changes after.
+// Shared by etcdscope-cli's history and restore and by the monitor.
+#pragma once
+
+#include "engine/watch_types.h"
+#include "recording/event_store.h"
+
+#include <QString>
+
+#include <map>
+#include <string>
+
+namespace etcdscope {
+
+// Whether `key` lies in the range of `spec` (etcd's rules: no range end, one
+// key; "\0", every key from it).
+bool keyInRange(const std::string& key, const WatchSpec& spec);
+// Whether two ranges share at least one key.
+bool rangesOverlap(const WatchSpec& a, const WatchSpec& b);
+// Whether every key of `inner` lies in `outer`.
+bool rangeContains(const WatchSpec& outer, const WatchSpec& inner);
+
+struct RecordedState {
+    // Each key of the range that existed at the revision, as it was then.
+    std::map<std::string, KeyValue> keys;
+    qint64 watch = 0;         // the recorded watch it comes from (storeId)
+    qint64 snapshot = 0;      // revision of the snapshot it starts from; 0: the recording starts at revision 1
+    QString error;            // not empty: the recording cannot tell, and why (one sentence)
+};
+
+// The state of `range` at `revision` as the recording knows it. It is known
+// only where a recorded watch covers the whole range, saw it from a known
+// state (a snapshot, or revision 1) and lost no revision on the way: any
+// other case is an error sentence, never a guess.
+RecordedState recordedStateAt(const EventStore& store, const WatchSpec& range, qint64 revision);
+
+}  // namespace etcdscope

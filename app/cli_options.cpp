@@ -57,6 +57,9 @@ history: every recorded version of KEY (or the range) in an event log, oldest
 first, GAP lines where history is missing; --since N / --until N (revisions),
 --deleted (keys that exist no more, with their last value), --grep TEXT
 (values containing TEXT).
+The event log (--db) is a SQLite file, or a PostgreSQL database shared by a
+team: postgresql://USER@HOST:PORT/DATABASE (the password from PGPASSWORD or
+~/.pgpass, never on the command line).
 restore: put KEY (or the range) back as the event log knew it at revision
 --as-of N. Prints the plan (text, or --output jsonl); --apply writes it: keys
 absent now come back with their value then, each only if still absent when
@@ -210,6 +213,11 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
                     + " needs --db PATH: the event log of the history");
     if (!record && !history && !restore && !options.database.empty())
         return fail("--db is for record, history and restore");
+    if ((options.database.rfind("postgresql://", 0) == 0 || options.database.rfind("postgres://", 0) == 0) &&
+        options.database.find('@') != std::string::npos &&
+        options.database.substr(0, options.database.find('@')).find(':', std::string("postgres://").size()) !=
+            std::string::npos)
+        return fail("--db takes no password; give it in PGPASSWORD or ~/.pgpass, never on the command line");
     if (!restore && (!asOf.empty() || options.overwrite || options.apply))
         return fail("--as-of, --overwrite and --apply are for restore");
     if (restore && asOf.empty())

@@ -41,19 +41,26 @@ int unreadable(const QString& error)
 
 }  // namespace
 
-int runHistory(const WatchCommandOptions& options)
+std::unique_ptr<EventStore> openExistingLog(const std::string& location)
 {
-    const QString path = QString::fromStdString(options.database);
-    if (!QFileInfo(path).isFile()) {
-        std::fprintf(stderr, "etcdscope-cli: there is no event log at %s.\n", options.database.c_str());
-        return kExitUsage;
+    const QString path = QString::fromStdString(location);
+    if (!EventStore::isDatabaseUrl(path) && !QFileInfo(path).isFile()) {
+        std::fprintf(stderr, "etcdscope-cli: there is no event log at %s.\n", location.c_str());
+        return nullptr;
     }
     QString error;
-    const auto store = EventStore::open(path, &error);
-    if (!store) {
+    auto store = EventStore::open(path, &error);
+    if (!store)
         std::fprintf(stderr, "etcdscope-cli: %s\n", qPrintable(error));
+    return store;
+}
+
+int runHistory(const WatchCommandOptions& options)
+{
+    const auto store = openExistingLog(options.database);
+    if (!store)
         return kExitUsage;
-    }
+    QString error;
     const WatchSpec& asked = options.watches.front();
     const qint64 since = options.sinceRevision.value_or(0);
     const qint64 until = options.untilRevision.value_or(0);

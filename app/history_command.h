@@ -5,8 +5,16 @@
 #pragma once
 
 #include "cli_options.h"
+#include "recording/event_store.h"
+
+#include <memory>
+#include <string>
 
 namespace etcdscope::cli {
+
+// The event log at `location` (a file that must exist, or a PostgreSQL URL),
+// or nullptr after one sentence on stderr.
+std::unique_ptr<EventStore> openExistingLog(const std::string& location);
 
 // Runs to the end; returns the exit code.
 int runHistory(const WatchCommandOptions& options);

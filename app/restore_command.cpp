@@ -4,11 +4,10 @@
 #include "admin/kv_requests.h"
 #include "decode/value_text.h"
 #include "format/event_format.h"
+#include "history_command.h"
 #include "recording/event_store.h"
 #include "recording/recorded_state.h"
 #include "watch_command.h"
-
-#include <QFileInfo>
 
 #include <cstdio>
 #include <map>
@@ -158,17 +157,9 @@ bool writeOut(const std::string& out)
 
 int runRestore(const WatchCommandOptions& options)
 {
-    const QString path = QString::fromStdString(options.database);
-    if (!QFileInfo(path).isFile()) {
-        std::fprintf(stderr, "etcdscope-cli: there is no event log at %s.\n", options.database.c_str());
+    const auto store = openExistingLog(options.database);
+    if (!store)
         return kExitUsage;
-    }
-    QString error;
-    const auto store = EventStore::open(path, &error);
-    if (!store) {
-        std::fprintf(stderr, "etcdscope-cli: %s\n", qPrintable(error));
-        return kExitUsage;
-    }
     const WatchSpec& range = options.watches.front();
     const std::int64_t asOf = *options.asOfRevision;
     const RecordedState then = recordedStateAt(*store, range, asOf);

@@ -2,7 +2,9 @@
 // on a compacted store keeps the range whole at the compaction point, the
 // history shows what was there before compaction, and restore puts keys
 // back as they were — checked against etcdctl's own read of that revision.
+// Into a SQLite file and into a throwaway PostgreSQL server alike.
 #include "etcd_process.h"
+#include "postgres_process.h"
 #include "recording/event_store.h"
 
 #include <csignal>
@@ -84,9 +86,25 @@ LogState logState(const QString& db)
 class TestRecorder : public QObject {
     Q_OBJECT
 
+    PostgresProcess m_postgres;
+
 private slots:
+    void initTestCase()
+    {
+        const std::string error = m_postgres.start();
+        QVERIFY2(error.empty(), error.c_str());
+    }
+
+    void shouldRestoreKeysAsTheyWereFromARecordingThatStartedOnACompactedStore_data()
+    {
+        QTest::addColumn<bool>("postgres");
+        QTest::newRow("SQLite") << false;
+        QTest::newRow("PostgreSQL") << true;
+    }
+
     void shouldRestoreKeysAsTheyWereFromARecordingThatStartedOnACompactedStore()
     {
+        QFETCH(bool, postgres);
         // Given keys written and compacted before the recorder ever ran
         EtcdProcess etcd;
         const std::string error = etcd.start();
@@ -99,7 +117,9 @@ private slots:
         const std::int64_t compactedAt = etcd.currentRevision();
         etcd.compact(compactedAt);
         QTemporaryDir dir;
-        const QString db = dir.filePath("recording.sqlite");
+        std::string createError;
+        const QString db = postgres ? m_postgres.createDatabase(&createError) : dir.filePath("recording.sqlite");
+        QVERIFY2(!db.isEmpty(), createError.c_str());
         const QString endpoint = QString::fromStdString(etcd.endpoint());
 
         // When the recorder starts, and the range changes while it records
@@ -178,6 +198,27 @@ private slots:
         QCOMPARE(uncovered.exitCode, 2);
         QVERIFY2(uncovered.err.contains("No recorded watch covers"), uncovered.err.constData());
         QCOMPARE(describe(etcdctlGet(etcd, "r/")), describe(untouched));
+    }
+
+    void shouldSayInOneSentenceWhenThePostgresqlLogCannotBeUsed()
+    {
+        // Given a PostgreSQL address where no server listens, and one with a password in it
+        const QString nowhere = QString("postgresql://etcdscope@127.0.0.1:%1/log").arg(freeLoopbackPort());
+        // When the recorder and history are pointed at them
+        const ProcessResult record = runProcess(kCli, {"record", "--db", nowhere, "--prefix", "r/"});
+        const ProcessResult history = runProcess(kCli, {"history", "--db", nowhere, "k"});
+        const ProcessResult password =
+            runProcess(kCli, {"history", "--db", "postgresql://etcdscope:hunter2x@127.0.0.1/log", "k"});
+        // Then each says why in one line, exit 2, and the password is refused before any connection
+        QCOMPARE(record.exitCode, 2);
+        QVERIFY2(record.err.startsWith("etcdscope-cli: Could not open the event log " + nowhere.toUtf8() + ":"),
+                 record.err.constData());
+        QCOMPARE(record.err.trimmed().count('\n'), 0);
+        QCOMPARE(history.exitCode, 2);
+        QVERIFY2(history.err.contains("Could not open the event log"), history.err.constData());
+        QCOMPARE(password.exitCode, 2);
+        QVERIFY2(password.err.contains("--db takes no password") && !password.err.contains("hunter2x"),
+                 password.err.constData());
     }
 };
 

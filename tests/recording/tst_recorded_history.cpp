@@ -1,14 +1,17 @@
 // The recording as a history: snapshots kept whole or not at all, the
 // schema migrated from version 1, and the state of a range at a past
 // revision put together from a snapshot and the changes after it — or
-// refused where the recording cannot know it.
+// refused where the recording cannot know it. Every test runs on SQLite and
+// again on a throwaway PostgreSQL server.
 #include "recording/event_store.h"
 #include "recording/recorded_state.h"
+#include "postgres_process.h"
 #include "record_fixtures.h"
 
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
+#include <QUrl>
 #include <QtTest>
 
 #include <memory>
@@ -63,14 +66,44 @@ class TestRecordedHistory : public QObject {
     Q_OBJECT
 
     std::unique_ptr<QTemporaryDir> m_dir;
+    PostgresProcess* m_server = nullptr;  // null: SQLite
 
-    std::unique_ptr<EventStore> openStore(const QString& name = "log.sqlite")
+    // Where a new, empty log lives: a file, or a new database on the server.
+    QString newLocation()
+    {
+        if (!m_server)
+            return m_dir->filePath(QStringLiteral("log%1.sqlite").arg(++m_logs));
+        std::string error;
+        const QString url = m_server->createDatabase(&error);
+        if (url.isEmpty())
+            qWarning("cannot create a database: %s", error.c_str());
+        return url;
+    }
+    int m_logs = 0;
+
+    std::unique_ptr<EventStore> openStore()
     {
         QString error;
-        auto store = EventStore::open(m_dir->filePath(name), &error);
+        auto store = EventStore::open(newLocation(), &error);
         if (!store)
             qWarning("cannot open the store: %s", qPrintable(error));
         return store;
+    }
+
+    // A connection of the log's own engine, to write or inspect it by hand.
+    QSqlDatabase rawConnection(const QString& location, const QString& name)
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(m_server ? "QPSQL" : "QSQLITE", name);
+        if (m_server) {
+            const QUrl url(location);
+            db.setHostName(url.host());
+            db.setPort(url.port());
+            db.setUserName(url.userName());
+            db.setDatabaseName(url.path().mid(1));
+        } else {
+            db.setDatabaseName(location);
+        }
+        return db;
     }
 
     // A recorded watch of `spec` from revision `start`; its storeId.
@@ -83,7 +116,14 @@ class TestRecordedHistory : public QObject {
         return store.addWatch(definition);
     }
 
+public:
+    explicit TestRecordedHistory(PostgresProcess* server = nullptr)
+        : m_server(server)
+    {
+    }
+
 private slots:
+    void initTestCase() { qInfo("engine: %s", m_server ? "PostgreSQL" : "SQLite"); }
     void init() { m_dir = std::make_unique<QTemporaryDir>(); }
 
     void shouldKeepASnapshotWholeOrNotAtAll()
@@ -125,20 +165,24 @@ private slots:
     void shouldMigrateASchemaOneLogAndKeepItsEvents()
     {
         // Given a log as schema 1 wrote it (tables as they were), with one event
-        const QString path = m_dir->filePath("v1.sqlite");
+        const QString path = newLocation();
+        const QString id = m_server ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY";
+        const QString integer = m_server ? "BIGINT" : "INTEGER";
+        const QString bytes = m_server ? "BYTEA" : "BLOB";
         {
-            QSqlDatabase db = QSqlDatabase::addDatabase("QSQLITE", "v1");
-            db.setDatabaseName(path);
+            QSqlDatabase db = rawConnection(path, "v1");
             QVERIFY(db.open());
             QSqlQuery q(db);
-            QVERIFY(q.exec("CREATE TABLE meta(key TEXT PRIMARY KEY, value)"));
+            QVERIFY(q.exec(QString("CREATE TABLE meta(key TEXT PRIMARY KEY, value %1)").arg(m_server ? "BIGINT" : "")));
             QVERIFY(q.exec("INSERT INTO meta VALUES('schema_version', 1)"));
-            QVERIFY(q.exec("CREATE TABLE events(id INTEGER PRIMARY KEY, received_ms INTEGER NOT NULL DEFAULT 0,"
-                           " watch INTEGER NOT NULL, kind INTEGER NOT NULL, key BLOB, value BLOB, prev_value BLOB NULL,"
-                           " mod_revision INTEGER NOT NULL DEFAULT 0, create_revision INTEGER NOT NULL DEFAULT 0,"
-                           " version INTEGER NOT NULL DEFAULT 0, lease INTEGER NOT NULL DEFAULT 0,"
-                           " gap_from INTEGER NOT NULL DEFAULT 0, gap_to INTEGER NOT NULL DEFAULT 0, note TEXT)"));
-            QVERIFY(q.exec("INSERT INTO events(watch, kind, key, value, mod_revision) VALUES(1, 0, x'6b', x'76', 7)"));
+            QVERIFY(q.exec(QString("CREATE TABLE events(id %1, received_ms %2 NOT NULL DEFAULT 0,"
+                                   " watch %2 NOT NULL, kind %2 NOT NULL, key %3, value %3, prev_value %3 NULL,"
+                                   " mod_revision %2 NOT NULL DEFAULT 0, create_revision %2 NOT NULL DEFAULT 0,"
+                                   " version %2 NOT NULL DEFAULT 0, lease %2 NOT NULL DEFAULT 0,"
+                                   " gap_from %2 NOT NULL DEFAULT 0, gap_to %2 NOT NULL DEFAULT 0, note TEXT)")
+                               .arg(id, integer, bytes)));
+            QVERIFY(q.exec(QString("INSERT INTO events(watch, kind, key, value, mod_revision) VALUES(1, 0, %1, %2, 7)")
+                               .arg(m_server ? "'\\x6b'::bytea" : "x'6b'", m_server ? "'\\x76'::bytea" : "x'76'")));
             q.finish();
             db.close();
         }
@@ -159,14 +203,15 @@ private slots:
             QVERIFY2(store->addSnapshot(1, 7, std::ref(one), &error), qPrintable(error));
         }
         // ... and the file says schema 2, with the index by key
-        QSqlDatabase db = QSqlDatabase::addDatabase("QSQLITE", "check");
-        db.setDatabaseName(path);
+        QSqlDatabase db = rawConnection(path, "check");
         QVERIFY(db.open());
         {
             QSqlQuery q(db);
             QVERIFY(q.exec("SELECT value FROM meta WHERE key = 'schema_version'") && q.next());
             QCOMPARE(q.value(0).toInt(), 2);
-            QVERIFY(q.exec("SELECT count(*) FROM sqlite_master WHERE name = 'events_by_key'") && q.next());
+            QVERIFY(q.exec(m_server ? "SELECT count(*) FROM pg_indexes WHERE indexname = 'events_by_key'"
+                                    : "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_key'")
+                    && q.next());
             QCOMPARE(q.value(0).toInt(), 1);
         }
         db.close();
@@ -298,5 +343,19 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestRecordedHistory)
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    TestRecordedHistory onSqlite;
+    int status = QTest::qExec(&onSqlite, argc, argv);
+    PostgresProcess server;
+    const std::string error = server.start();
+    if (!error.empty()) {
+        qCritical("cannot start a throwaway PostgreSQL: %s", error.c_str());
+        return 1;
+    }
+    TestRecordedHistory onPostgres(&server);
+    status |= QTest::qExec(&onPostgres, argc, argv);
+    return status;
+}
 #include "tst_recorded_history.moc"

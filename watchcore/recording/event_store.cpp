@@ -13,6 +13,8 @@
 #include <QJsonValue>
 #include <QLoggingCategory>
 #include <QSaveFile>
+#include <QUrl>
+#include <QUrlQuery>
 #include <QSqlError>
 #include <QStringList>
 #include <QVariantList>
@@ -38,6 +40,9 @@ constexpr int kBusyTimeoutMs = 60'000;
 constexpr int kExportPageRecords = 1000;
 
 const auto kDriverName = QStringLiteral("QSQLITE");
+const auto kPostgresDriverName = QStringLiteral("QPSQL");
+// Held while a PostgreSQL log's schema is created or migrated.
+constexpr qint64 kSchemaLockKey = 0x65746364;
 const auto kCancelledError = QStringLiteral("export cancelled");
 
 // Connection names must be unique per process: several stores (the live log,
@@ -110,7 +115,7 @@ const Migration kMigrations[] = {
 };
 
 const auto kInsertSchemaVersionSql =
-    QStringLiteral("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', 1)");
+    QStringLiteral("INSERT INTO meta(key, value) VALUES('schema_version', 1) ON CONFLICT DO NOTHING");
 const auto kUpdateSchemaVersionSql = QStringLiteral("UPDATE meta SET value = ? WHERE key = 'schema_version'");
 const auto kSelectSchemaVersionSql = QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'");
 
@@ -138,9 +143,9 @@ enum WatchColumn : int {
     WatchNoPut, WatchNoDelete, WatchNotify, WatchLastRevision,
 };
 
-// Binds in kInsertEventSql's column order, filed under `storeId`; the new
-// row's id, or 0 when the insert failed.
-qint64 insertRecord(QSqlQuery& insert, const EventRecord& record, qint64 storeId)
+// Binds in kInsertEventSql's column order, filed under `storeId`; false
+// when the insert failed.
+bool insertRecord(QSqlQuery& insert, const EventRecord& record, qint64 storeId)
 {
     int parameter = 0;
     insert.bindValue(parameter++, record.receivedMs);
@@ -156,9 +161,7 @@ qint64 insertRecord(QSqlQuery& insert, const EventRecord& record, qint64 storeId
     insert.bindValue(parameter++, record.gapFrom);
     insert.bindValue(parameter++, record.gapTo);
     insert.bindValue(parameter++, record.note);
-    if (!insert.exec())
-        return 0;
-    return insert.lastInsertId().toLongLong();
+    return insert.exec();
 }
 
 // A record filter as SQL conditions and their parameters, in order.
@@ -216,6 +219,11 @@ bool writeAll(QSaveFile& file, std::string& chunk)
 
 // --- EventStore -----------------------------------------------------------
 
+bool EventStore::isDatabaseUrl(const QString& location)
+{
+    return location.startsWith(QLatin1String("postgresql://")) || location.startsWith(QLatin1String("postgres://"));
+}
+
 std::unique_ptr<EventStore> EventStore::open(const QString& path, QString* error)
 {
     const QString connectionName = QStringLiteral("etcdscope.store.%1").arg(nextConnectionNumber++);
@@ -228,8 +236,38 @@ std::unique_ptr<EventStore> EventStore::open(const QString& path, QString* error
 EventStore::EventStore(QString path, QString connectionName)
     : m_path(std::move(path))
     , m_connectionName(std::move(connectionName))
-    , m_db(QSqlDatabase::addDatabase(kDriverName, m_connectionName))
+    , m_postgres(isDatabaseUrl(m_path))
+    , m_db(QSqlDatabase::addDatabase(m_postgres ? kPostgresDriverName : kDriverName, m_connectionName))
 {
+}
+
+QString EventStore::translate(const QString& sql) const
+{
+    if (!m_postgres)
+        return sql;
+    // The statements are written for SQLite; PostgreSQL needs 64-bit integers
+    // spelled out, serial ids, bytea and position() for a byte substring.
+    QString out = sql;
+    out.replace(QLatin1String("INTEGER PRIMARY KEY"), QLatin1String("BIGSERIAL PRIMARY KEY"));
+    out.replace(QLatin1String("INTEGER"), QLatin1String("BIGINT"));
+    out.replace(QLatin1String(" BLOB"), QLatin1String(" BYTEA"));
+    out.replace(QLatin1String("instr(key, ?) > 0"), QLatin1String("position(? in key) > 0"));
+    out.replace(QLatin1String("meta(key TEXT PRIMARY KEY, value)"), QLatin1String("meta(key TEXT PRIMARY KEY, value BIGINT)"));
+    return out;
+}
+
+QString EventStore::returningId(const QString& insertSql) const
+{
+    return m_postgres ? insertSql + QStringLiteral(" RETURNING id") : insertSql;
+}
+
+qint64 EventStore::insertedId(QSqlQuery& insert) const
+{
+    if (!m_postgres)
+        return insert.lastInsertId().toLongLong();
+    const qint64 id = insert.next() ? insert.value(0).toLongLong() : 0;
+    insert.finish();
+    return id;
 }
 
 EventStore::~EventStore()
@@ -246,6 +284,8 @@ QString EventStore::path() const { return m_path; }
 
 bool EventStore::initialize(QString* error)
 {
+    if (m_postgres)
+        return initializePostgres(error);
     const QString folder = QFileInfo(m_path).absolutePath();
     if (!QDir().mkpath(folder)) {
         setError(error, QStringLiteral("Could not create the folder %1 for the event log.").arg(folder));
@@ -278,6 +318,46 @@ bool EventStore::initialize(QString* error)
     return createSchema(error);
 }
 
+bool EventStore::initializePostgres(QString* error)
+{
+    if (!m_db.isValid()) {
+        setError(error, QStringLiteral("The PostgreSQL driver for Qt SQL (QPSQL, Debian's libqt6sql6-psql) is not "
+                                       "installed."));
+        return false;
+    }
+    // postgresql://[user[:password]@]host[:port]/database[?sslmode=…&…]; what
+    // the URL leaves out, libpq takes from its environment (PGPASSWORD, …).
+    const QUrl url(m_path);
+    if (!url.isValid() || url.host().isEmpty() || url.path().size() < 2) {
+        setError(error, QStringLiteral("The event log address %1 is not a PostgreSQL URL such as "
+                                       "postgresql://user@host:5432/database.")
+                            .arg(url.toString(QUrl::RemovePassword)));
+        return false;
+    }
+    m_path = url.toString(QUrl::RemovePassword);  // never shown or logged with the password
+    m_db.setHostName(url.host());
+    m_db.setPort(url.port(5432));
+    m_db.setDatabaseName(url.path().mid(1));
+    if (!url.userName().isEmpty())
+        m_db.setUserName(url.userName());
+    if (!url.password().isEmpty())
+        m_db.setPassword(url.password());
+    QStringList options{QStringLiteral("connect_timeout=10")};
+    for (const auto& [name, value] : QUrlQuery(url).queryItems(QUrl::FullyDecoded))
+        options << name + QLatin1Char('=') + value;
+    m_db.setConnectOptions(options.join(QLatin1Char(';')));
+    if (!m_db.open()) {
+        qCWarning(lcStore) << "cannot connect to" << m_path << ":" << m_db.lastError().databaseText();
+        setError(error, QStringLiteral("Could not open the event log %1: %2.").arg(m_path, describe(m_db.lastError())));
+        return false;
+    }
+    // "relation … already exists, skipping" and the like are not for the person.
+    QSqlQuery quiet(m_db);
+    if (!quiet.exec(QStringLiteral("SET client_min_messages = warning")))
+        qCWarning(lcStore) << "cannot quiet the server's notices:" << describe(quiet.lastError());
+    return createSchema(error);
+}
+
 bool EventStore::createSchema(QString* error)
 {
     const auto fail = [&](const QString& reason) {
@@ -287,14 +367,17 @@ bool EventStore::createSchema(QString* error)
     };
     // IMMEDIATE: the write lock first, so that two processes creating one
     // new log wait for each other (busy timeout) instead of one failing.
+    // PostgreSQL: a lock of the transaction, for the same reason.
     QSqlQuery begin(m_db);
-    if (!begin.exec(QStringLiteral("BEGIN IMMEDIATE")))
+    if (!begin.exec(m_postgres ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE")))
+        return fail(describe(begin.lastError()));
+    if (m_postgres && !begin.exec(QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(kSchemaLockKey)))
         return fail(describe(begin.lastError()));
     int version = 0;
     {
         QSqlQuery query(m_db);
         for (const char* sql : kSchemaStatements) {
-            if (!query.exec(QString::fromLatin1(sql)))
+            if (!query.exec(translate(QString::fromLatin1(sql))))
                 return fail(describe(query.lastError()));
         }
         if (!query.exec(kInsertSchemaVersionSql))
@@ -312,7 +395,7 @@ bool EventStore::createSchema(QString* error)
             if (migration.version <= version)
                 continue;
             for (const char* sql : migration.statements) {
-                if (!query.exec(QString::fromLatin1(sql)))
+                if (!query.exec(translate(QString::fromLatin1(sql))))
                     return fail(QStringLiteral("migration to schema %1: %2")
                                     .arg(migration.version)
                                     .arg(describe(query.lastError())));
@@ -339,7 +422,7 @@ QSqlQuery* EventStore::statement(const QString& sql) const
         return &found->second;
     QSqlQuery query(m_db);
     query.setForwardOnly(true);  // no client-side cache of every row read
-    if (!query.prepare(sql)) {
+    if (!query.prepare(translate(sql))) {
         qCWarning(lcStore) << "cannot prepare" << sql << ":" << describe(query.lastError());
         return nullptr;
     }
@@ -362,7 +445,7 @@ bool EventStore::append(const std::vector<EventRecord>& records, const std::func
         ids->assign(records.size(), 0);
     if (records.empty())
         return true;
-    QSqlQuery* insert = statement(kInsertEventSql);
+    QSqlQuery* insert = statement(returningId(kInsertEventSql));
     if (!insert || !m_db.transaction()) {
         setError(error, QStringLiteral("Could not save %1 events to the event log: %2.")
                             .arg(records.size())
@@ -376,7 +459,7 @@ bool EventStore::append(const std::vector<EventRecord>& records, const std::func
         const qint64 storeId = storeIdOf ? storeIdOf(r.watch) : r.watch;
         if (storeId == 0)
             continue;  // a watch that is not in the log (cancelled before it was stored)
-        const qint64 id = insertRecord(*insert, r, storeId);
+        const qint64 id = insertRecord(*insert, r, storeId) ? insertedId(*insert) : 0;
         if (id == 0) {
             reason = describe(insert->lastError());
             break;
@@ -408,7 +491,7 @@ bool EventStore::append(const std::vector<EventRecord>& records, const std::func
     if (ids)
         ids->assign(records.size(), 0);
     // A statement that failed mid-step may be finalized by the driver: prepare anew next time.
-    m_statements.erase(kInsertEventSql);
+    m_statements.erase(returningId(kInsertEventSql));
     qCWarning(lcStore) << "append of" << records.size() << "records failed:" << reason;
     setError(error, QStringLiteral("Could not save %1 events to the event log: %2.").arg(records.size()).arg(reason));
     return false;
@@ -416,7 +499,7 @@ bool EventStore::append(const std::vector<EventRecord>& records, const std::func
 
 qint64 EventStore::addWatch(const WatchDefinition& watch)
 {
-    QSqlQuery* insert = statement(kInsertWatchSql);
+    QSqlQuery* insert = statement(returningId(kInsertWatchSql));
     if (!insert)
         return 0;
     int parameter = 0;
@@ -424,17 +507,18 @@ qint64 EventStore::addWatch(const WatchDefinition& watch)
     insert->bindValue(parameter++, blob(watch.spec.key));
     insert->bindValue(parameter++, blob(watch.spec.rangeEnd));
     insert->bindValue(parameter++, qint64(watch.spec.startRevision));
-    insert->bindValue(parameter++, watch.spec.prevKv);
-    insert->bindValue(parameter++, watch.spec.progressNotify);
-    insert->bindValue(parameter++, watch.spec.noPut);
-    insert->bindValue(parameter++, watch.spec.noDelete);
-    insert->bindValue(parameter++, watch.notify);
+    // Flags as 0 or 1: integer columns in both engines.
+    insert->bindValue(parameter++, int(watch.spec.prevKv));
+    insert->bindValue(parameter++, int(watch.spec.progressNotify));
+    insert->bindValue(parameter++, int(watch.spec.noPut));
+    insert->bindValue(parameter++, int(watch.spec.noDelete));
+    insert->bindValue(parameter++, int(watch.notify));
     insert->bindValue(parameter++, watch.lastRevision);
     if (!insert->exec()) {
         qCWarning(lcStore) << "cannot store watch" << watch.label << ":" << describe(insert->lastError());
         return 0;
     }
-    return insert->lastInsertId().toLongLong();
+    return insertedId(*insert);
 }
 
 void EventStore::removeWatch(qint64 storeId)

@@ -1,5 +1,6 @@
-// The event log on disk: every record the monitor receives, the watches and
-// how far each got, in one SQLite database (Qt SQL, driver "QSQLITE").
+// The event log: every record the monitor or the recorder receives, the
+// watches and how far each got, in one SQLite file (Qt SQL, driver "QSQLITE")
+// or one PostgreSQL database ("QPSQL"), with the same schema.
 //
 // Recording must not be bounded by RAM and exports must be complete, so the
 // GUI keeps only a window in memory and pages through this store.
@@ -52,7 +53,11 @@ class EventStore {
 public:
     // Opens (creating directories, file and schema as needed) the log at
     // `path`. nullptr and a one-sentence `error` when that fails.
+    // `path` may also be a PostgreSQL URL (postgresql://user@host:port/db,
+    // Qt's QPSQL driver) for a log that a team shares: the same schema.
     static std::unique_ptr<EventStore> open(const QString& path, QString* error);
+    // Whether `location` names a database server rather than a file.
+    static bool isDatabaseUrl(const QString& location);
     ~EventStore();
 
     EventStore(const EventStore&) = delete;
@@ -129,6 +134,13 @@ private:
     EventStore(QString path, QString connectionName);
 
     bool initialize(QString* error);
+    bool initializePostgres(QString* error);
+    // A statement written for SQLite in the dialect of this store's engine.
+    QString translate(const QString& sql) const;
+    // An INSERT that gives back the new row's id, and that id once it ran
+    // (0 when there is none).
+    QString returningId(const QString& insertSql) const;
+    qint64 insertedId(QSqlQuery& insert) const;
     bool createSchema(QString* error);
     // The prepared statement for `sql`, prepared on first use and kept for
     // the life of the store; nullptr (logged) if it does not prepare.
@@ -139,6 +151,7 @@ private:
 
     QString m_path;
     QString m_connectionName;          // unique per store, removed in the destructor
+    bool m_postgres = false;           // QPSQL rather than QSQLITE
     QSqlDatabase m_db;
     // Keyed by SQL text; std::map so that pointers stay valid as it grows.
     mutable std::map<QString, QSqlQuery> m_statements;

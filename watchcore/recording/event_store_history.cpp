@@ -80,7 +80,7 @@ bool EventStore::addSnapshot(qint64 storeId, qint64 revision,
         setError(error, QStringLiteral("Could not keep the snapshot at revision %1: %2.").arg(revision).arg(reason));
         return false;
     };
-    QSqlQuery* insertSnapshot = statement(kInsertSnapshotSql);
+    QSqlQuery* insertSnapshot = statement(returningId(kInsertSnapshotSql));
     QSqlQuery* insertKey = statement(kInsertSnapshotKeySql);
     QSqlQuery* setKeys = statement(kSetSnapshotKeysSql);
     if (!insertSnapshot || !insertKey || !setKeys) {
@@ -100,7 +100,7 @@ bool EventStore::addSnapshot(qint64 storeId, qint64 revision,
         reason = describe(insertSnapshot->lastError());
         return fail();
     }
-    const qint64 snapshotId = insertSnapshot->lastInsertId().toLongLong();
+    const qint64 snapshotId = insertedId(*insertSnapshot);
     for (;;) {
         std::optional<std::vector<KeyValue>> page = nextPage(&reason);
         if (!page)

@@ -25,11 +25,13 @@ inline void setError(QString* error, const QString& text)
 
 // The database's own words ("disk I/O error", "database or disk is full")
 // without Qt's "Unable to fetch row" suffix; they read well inside a sentence.
+// Only the first line: libpq adds generic advice on the next ones.
 inline QString describe(const QSqlError& error)
 {
     QString text = error.databaseText().trimmed();
     if (text.isEmpty())
         text = error.text().trimmed();
+    text = text.section(QLatin1Char('\n'), 0, 0).trimmed();
     if (text.endsWith(QLatin1Char('.')))
         text.chop(1);
     return text.isEmpty() ? QStringLiteral("unknown database error") : text;

@@ -118,6 +118,20 @@ int runHistory(const WatchCommandOptions& options)
     std::stable_sort(changes.begin(), changes.end(),
                      [](const EventRecord& a, const EventRecord& b) { return a.modRevision < b.modRevision; });
 
+    // What each change replaced, from the version before it (the recorder
+    // does not ask etcd for previous values); a delete carries the value it
+    // removed, as etcd's prev_kv would.
+    std::map<std::string, const EventRecord*> latest;
+    for (EventRecord& r : changes) {
+        const std::string key = r.key.toStdString();
+        const auto before = latest.find(key);
+        if (!r.hasPrevValue && before != latest.end() && before->second->kind == RecordKind::Put) {
+            r.hasPrevValue = true;
+            r.prevValue = before->second->value;
+        }
+        latest[key] = &r;
+    }
+
     std::vector<const EventRecord*> shown;
     if (options.deletedOnly) {
         // The last change of each key; keys whose last change is a delete.

@@ -45,6 +45,11 @@ const auto kPostgresDriverName = QStringLiteral("QPSQL");
 constexpr qint64 kSchemaLockKey = 0x65746364;
 const auto kCancelledError = QStringLiteral("export cancelled");
 
+// Columns of an event row (kInsertEventSql's parameters).
+constexpr int kEventColumns = 13;
+// Rows one INSERT carries on PostgreSQL, where each statement is a round trip.
+constexpr int kPostgresRowsPerInsert = 500;
+
 // Connection names must be unique per process: several stores (the live log,
 // an opened one) may exist at once.
 std::atomic<quint64> nextConnectionNumber{1};
@@ -143,11 +148,10 @@ enum WatchColumn : int {
     WatchNoPut, WatchNoDelete, WatchNotify, WatchLastRevision,
 };
 
-// Binds in kInsertEventSql's column order, filed under `storeId`; false
-// when the insert failed.
-bool insertRecord(QSqlQuery& insert, const EventRecord& record, qint64 storeId)
+// Binds in kInsertEventSql's column order from `parameter` on, filed under
+// `storeId`.
+void bindRecord(QSqlQuery& insert, int parameter, const EventRecord& record, qint64 storeId)
 {
-    int parameter = 0;
     insert.bindValue(parameter++, record.receivedMs);
     insert.bindValue(parameter++, storeId);
     insert.bindValue(parameter++, int(record.kind));
@@ -161,7 +165,18 @@ bool insertRecord(QSqlQuery& insert, const EventRecord& record, qint64 storeId)
     insert.bindValue(parameter++, record.gapFrom);
     insert.bindValue(parameter++, record.gapTo);
     insert.bindValue(parameter++, record.note);
-    return insert.exec();
+}
+
+// kInsertEventSql for `rows` records in one statement.
+QString insertEventsSql(int rows)
+{
+    const QString sql = kInsertEventSql;
+    const qsizetype values = sql.indexOf(QLatin1String("VALUES"));
+    const QString one = sql.mid(values + 6).trimmed();
+    QStringList all;
+    for (int i = 0; i < rows; ++i)
+        all << one;
+    return sql.left(values + 6) + all.join(QLatin1Char(','));
 }
 
 // A record filter as SQL conditions and their parameters, in order.
@@ -445,31 +460,59 @@ bool EventStore::append(const std::vector<EventRecord>& records, const std::func
         ids->assign(records.size(), 0);
     if (records.empty())
         return true;
-    QSqlQuery* insert = statement(returningId(kInsertEventSql));
-    if (!insert || !m_db.transaction()) {
+    if (!m_db.transaction()) {
         setError(error, QStringLiteral("Could not save %1 events to the event log: %2.")
                             .arg(records.size())
-                            .arg(insert ? describe(m_db.lastError()) : QStringLiteral("the insert does not prepare")));
+                            .arg(describe(m_db.lastError())));
         return false;
     }
     QString reason;
     std::map<qint64, qint64> lastRevision;  // per watch: where it resumes, committed with its events
-    for (std::size_t i = 0; i < records.size(); ++i) {
-        const EventRecord& r = records[i];
-        const qint64 storeId = storeIdOf ? storeIdOf(r.watch) : r.watch;
-        if (storeId == 0)
-            continue;  // a watch that is not in the log (cancelled before it was stored)
-        const qint64 id = insertRecord(*insert, r, storeId) ? insertedId(*insert) : 0;
-        if (id == 0) {
-            reason = describe(insert->lastError());
+    // Rows go in statements of `perInsert` (PostgreSQL: hundreds, one round trip each).
+    const std::size_t perInsert = m_postgres ? kPostgresRowsPerInsert : 1;
+    std::vector<std::size_t> chunk;
+    std::vector<qint64> chunkStoreIds;
+    for (std::size_t next = 0; next < records.size() && reason.isEmpty();) {
+        chunk.clear();
+        chunkStoreIds.clear();
+        // The tail of a batch in power-of-two statements: a few prepared shapes, not hundreds.
+        std::size_t rows = perInsert;
+        while (rows > 1 && rows > records.size() - next)
+            rows /= 2;
+        for (; next < records.size() && chunk.size() < rows; ++next) {
+            const qint64 storeId = storeIdOf ? storeIdOf(records[next].watch) : records[next].watch;
+            if (storeId == 0)
+                continue;  // a watch that is not in the log (cancelled before it was stored)
+            chunk.push_back(next);
+            chunkStoreIds.push_back(storeId);
+        }
+        if (chunk.empty())
+            break;
+        QSqlQuery* insert = statement(returningId(insertEventsSql(int(chunk.size()))));
+        if (!insert) {
+            reason = QStringLiteral("the insert does not prepare");
             break;
         }
-        if (ids)
-            (*ids)[i] = id;
-        if (r.kind != RecordKind::Note) {
-            qint64& last = lastRevision[storeId];
-            last = std::max(last, r.kind == RecordKind::Gap ? r.gapTo : r.modRevision);
+        for (std::size_t row = 0; row < chunk.size(); ++row)
+            bindRecord(*insert, int(row) * kEventColumns, records[chunk[row]], chunkStoreIds[row]);
+        if (!insert->exec()) {
+            reason = describe(insert->lastError());
+            m_statements.erase(returningId(insertEventsSql(int(chunk.size()))));  // prepare anew next time
+            break;
         }
+        for (std::size_t row = 0; row < chunk.size(); ++row) {
+            // SQLite: one row a statement; PostgreSQL: RETURNING gives the ids in row order.
+            const qint64 id = m_postgres ? (insert->next() ? insert->value(0).toLongLong() : 0)
+                                         : insert->lastInsertId().toLongLong();
+            if (ids)
+                (*ids)[chunk[row]] = id;
+            const EventRecord& r = records[chunk[row]];
+            if (r.kind != RecordKind::Note) {
+                qint64& last = lastRevision[chunkStoreIds[row]];
+                last = std::max(last, r.kind == RecordKind::Gap ? r.gapTo : r.modRevision);
+            }
+        }
+        insert->finish();
     }
     if (QSqlQuery* update = reason.isEmpty() ? statement(kSetLastRevisionSql) : nullptr) {
         for (const auto& [storeId, revision] : lastRevision) {
@@ -490,8 +533,6 @@ bool EventStore::append(const std::vector<EventRecord>& records, const std::func
         qCDebug(lcStore) << "rollback after a failed append:" << describe(m_db.lastError());
     if (ids)
         ids->assign(records.size(), 0);
-    // A statement that failed mid-step may be finalized by the driver: prepare anew next time.
-    m_statements.erase(returningId(kInsertEventSql));
     qCWarning(lcStore) << "append of" << records.size() << "records failed:" << reason;
     setError(error, QStringLiteral("Could not save %1 events to the event log: %2.").arg(records.size()).arg(reason));
     return false;

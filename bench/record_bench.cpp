@@ -1,0 +1,248 @@
+// The recorder's benchmark (issue 15): etcdscope-cli record into SQLite and
+// into PostgreSQL beside etcd's own write rate and beside etcdctl replaying
+// the same history, in one run on one etcd. Measures, asserts nothing about
+// time.
+//   live:     the recorder runs while the load writes as fast as etcd takes it;
+//             how long after the last commit the log holds every event, and
+//             the recorder's rate over the whole run against etcd's rate.
+//   backfill: a new log for the whole history (from revision 1): events/s,
+//             against `etcdctl watch --rev 1 -w json` reading the same events.
+// Also bytes on disk per event and the recorder's peak resident memory.
+//   record_bench [--events N] [--smoke]
+#include "etcd_process.h"
+#include "load_generator.h"
+#include "postgres_process.h"
+#include "recording/event_store.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QUrl>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+using namespace etcdscope;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int kPollMs = 20;
+constexpr auto kDeadline = std::chrono::minutes(20);
+
+double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// The highest revision the log's watches have reached (0: none yet).
+qint64 loggedRevision(EventStore* store)
+{
+    qint64 revision = 0;
+    if (store) {
+        for (const WatchDefinition& w : store->watches())
+            revision = std::max(revision, w.lastRevision);
+    }
+    return revision;
+}
+
+// Bytes the log takes: the SQLite file (and its WAL), or the PostgreSQL database.
+qint64 logBytes(const QString& location)
+{
+    if (!EventStore::isDatabaseUrl(location))
+        return QFileInfo(location).size() + QFileInfo(location + "-wal").size();
+    const QUrl url(location);
+    qint64 bytes = 0;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase("QPSQL", "bench.size");
+        db.setHostName(url.host());
+        db.setPort(url.port());
+        db.setUserName(url.userName());
+        db.setDatabaseName(url.path().mid(1));
+        if (db.open()) {
+            QSqlQuery q(db);
+            if (q.exec("SELECT pg_database_size(current_database())") && q.next())
+                bytes = q.value(0).toLongLong();
+            q.finish();
+            db.close();
+        }
+    }
+    QSqlDatabase::removeDatabase("bench.size");
+    return bytes;
+}
+
+struct RecordRun {
+    double caughtUpSeconds = -1;  // from start until the log holds `last`; -1: never
+    double peakMiB = 0;
+    qint64 bytes = 0;
+    QByteArray stderrText;
+};
+
+// Starts the recorder on `location`, runs `during` (which returns the
+// revision the log must reach) and waits until the log reaches it; stops the
+// recorder with SIGINT.
+template <typename During>
+RecordRun record(const QString& cli, const std::string& endpoint, const QString& location, During during)
+{
+    RecordRun run;
+    QProcess recorder;
+    const auto start = Clock::now();
+    recorder.start(cli, {"record", "--endpoints", QString::fromStdString(endpoint), "--db", location, "--prefix",
+                         "load/"});
+    if (!recorder.waitForStarted())
+        return run;
+    const qint64 last = during();
+    QString error;
+    std::unique_ptr<EventStore> store;
+    while (secondsSince(start) < std::chrono::duration<double>(kDeadline).count()) {
+        if (!store)
+            store = EventStore::open(location, &error);
+        if (loggedRevision(store.get()) >= last) {
+            run.caughtUpSeconds = secondsSince(start);
+            break;
+        }
+        run.peakMiB = std::max(run.peakMiB, testing::residentMiB(pid_t(recorder.processId()), "VmHWM:"));
+        if (recorder.state() != QProcess::Running)
+            break;
+        QThread::msleep(kPollMs);
+    }
+    run.peakMiB = std::max(run.peakMiB, testing::residentMiB(pid_t(recorder.processId()), "VmHWM:"));
+    store.reset();
+    ::kill(pid_t(recorder.processId()), SIGINT);
+    recorder.waitForFinished(60'000);
+    run.stderrText = recorder.readAllStandardError();
+    run.bytes = logBytes(location);
+    return run;
+}
+
+// etcdctl replaying the history from revision 1 until it prints `last`.
+double etcdctlReplay(const std::string& endpoint, qint64 last)
+{
+    QProcess etcdctl;
+    etcdctl.setReadChannel(QProcess::StandardOutput);
+    const auto start = Clock::now();
+    etcdctl.start("etcdctl", {"watch", "--endpoints", QString::fromStdString(endpoint), "--prefix", "--rev", "1",
+                              "-w", "json", "load/"});
+    const QByteArray needle = "\"mod_revision\":" + QByteArray::number(last) + ",";
+    QByteArray tailText;
+    double seconds = -1;
+    while (etcdctl.waitForReadyRead(60'000)) {
+        tailText += etcdctl.readAll();
+        if (tailText.contains(needle)) {
+            seconds = secondsSince(start);
+            break;
+        }
+        tailText = tailText.right(needle.size() + 64);
+    }
+    etcdctl.kill();
+    etcdctl.waitForFinished();
+    return seconds;
+}
+
+void row(const char* scenario, const char* engine, const char* measure, double value, const char* note)
+{
+    std::printf("%-10s %-11s %-38s %14.2f  %s\n", scenario, engine, measure, value, note);
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    qint64 events = 500'000;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--events" && i + 1 < argc) {
+            events = std::atoll(argv[++i]);
+        } else if (arg == "--smoke") {
+            events = 20'000;
+        } else {
+            std::fprintf(stderr, "usage: record_bench [--events N] [--smoke]\n");
+            return 2;
+        }
+    }
+    const QString cli = QCoreApplication::applicationDirPath() + "/../app/etcdscope-cli";
+    if (QStandardPaths::findExecutable("etcdctl").isEmpty()) {
+        std::fprintf(stderr, "etcdctl is not installed (Debian package etcd-client).\n");
+        return 1;
+    }
+    testing::EtcdProcess etcd({"--quota-backend-bytes=8589934592", "--max-txn-ops=1000",
+                               "--auto-compaction-retention=0"});
+    testing::PostgresProcess postgres;
+    if (const std::string error = etcd.start(); !error.empty()) {
+        std::fprintf(stderr, "cannot start etcd: %s\n", error.c_str());
+        return 1;
+    }
+    if (const std::string error = postgres.start(); !error.empty()) {
+        std::fprintf(stderr, "cannot start PostgreSQL: %s\n", error.c_str());
+        return 1;
+    }
+    QTemporaryDir dir;
+    std::printf("# record_bench: %lld events (transactions of 100 puts, 64-byte values, 1000 keys), %u cores\n",
+                (long long)events, std::thread::hardware_concurrency());
+    std::printf("%-10s %-11s %-38s %14s  %s\n", "scenario", "engine", "measure", "value", "note");
+
+    bench::LoadOptions load;
+    load.endpoint = etcd.endpoint();
+    load.putsPerTransaction = 100;
+    load.operations = std::max<qint64>(1, events / load.putsPerTransaction);
+    load.inFlight = 16;
+    qint64 last = 0;
+    qint64 total = 0;  // events the load wrote in all runs
+    double etcdRate = 0;
+    bool first = true;
+    for (const char* engine : {"SQLite", "PostgreSQL"}) {
+        const bool pg = std::string(engine) == "PostgreSQL";
+        std::string error;
+        const QString location = pg ? postgres.createDatabase(&error) : dir.filePath("live.sqlite");
+        if (location.isEmpty()) {
+            std::fprintf(stderr, "cannot create a database: %s\n", error.c_str());
+            return 1;
+        }
+        // live: the recorder on while etcd takes the load as fast as it can
+        bench::LoadResult written;
+        const RecordRun live = record(cli, etcd.endpoint(), location, [&] {
+            QThread::msleep(300);  // the recorder's watch is in place
+            written = bench::runLoad(load);
+            return written.lastRevision;
+        });
+        const double rate = double(written.events) / written.seconds;
+        if (first)
+            etcdRate = rate;
+        first = false;
+        last = written.lastRevision;
+        total += written.events;
+        row("live", engine, "etcd write rate (events/s)", rate, "the load alone decides it");
+        row("live", engine, "log complete after last commit (s)",
+            live.caughtUpSeconds < 0 ? -1 : live.caughtUpSeconds - 0.3 - written.seconds, "-1: never");
+        row("live", engine, "recorder rate over the run (events/s)",
+            live.caughtUpSeconds > 0 ? double(written.events) / (live.caughtUpSeconds - 0.3) : 0,
+            "events / (load start .. log complete)");
+        row("live", engine, "recorder peak RSS (MiB)", live.peakMiB, "VmHWM");
+        row("live", engine, "bytes on disk per event", double(live.bytes) / double(written.events),
+            pg ? "pg_database_size" : "file + WAL");
+        if (live.caughtUpSeconds < 0)
+            std::fprintf(stderr, "%s", live.stderrText.constData());
+    }
+    // backfill: new logs for the whole history, and etcdctl over the same history
+    for (const char* engine : {"SQLite", "PostgreSQL"}) {
+        const bool pg = std::string(engine) == "PostgreSQL";
+        std::string error;
+        const QString location = pg ? postgres.createDatabase(&error) : dir.filePath("backfill.sqlite");
+        const RecordRun backfill = record(cli, etcd.endpoint(), location, [&] { return last; });
+        row("backfill", engine, "recorder (events/s)",
+            backfill.caughtUpSeconds > 0 ? double(total) / backfill.caughtUpSeconds : 0,
+            "both live runs' events, from revision 1");
+        row("backfill", engine, "recorder peak RSS (MiB)", backfill.peakMiB, "VmHWM");
+    }
+    const double ctl = etcdctlReplay(etcd.endpoint(), last);
+    row("backfill", "etcdctl", "etcdctl watch -w json (events/s)", ctl > 0 ? double(total) / ctl : 0,
+        "to the same last revision, read by this program");
+    std::printf("{\"bench\":\"record\",\"events\":%lld,\"etcd_rate\":%.0f}\n", (long long)events, etcdRate);
+    return 0;
+}

@@ -18,6 +18,20 @@ constexpr int kCellPreviewChars = 160;
 
 }  // namespace
 
+namespace {
+
+// When a record arrived: the time of day today, with the date before today;
+// a version known only from a snapshot never arrived as an event.
+QString receivedText(const EventRecord& r)
+{
+    if (r.receivedMs == 0)
+        return r.kind == RecordKind::Put ? EventTimelineModel::tr("snapshot") : QString();
+    const QDateTime at = QDateTime::fromMSecsSinceEpoch(r.receivedMs);
+    return at.date() == QDate::currentDate() ? at.toString("hh:mm:ss.zzz") : at.toString("yyyy-MM-dd hh:mm:ss");
+}
+
+}  // namespace
+
 void configureTimelineView(QTableView* view)
 {
     view->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -142,7 +156,7 @@ QVariant EventTimelineModel::headerData(int section, Qt::Orientation orientation
 QString EventTimelineModel::displayText(const EventRecord& r, int column) const
 {
     switch (column) {
-    case TimeColumn: return QDateTime::fromMSecsSinceEpoch(r.receivedMs).toString("hh:mm:ss.zzz");
+    case TimeColumn: return receivedText(r);
     case RevisionColumn:
         return r.kind == RecordKind::Gap ? QStringLiteral("%1–%2").arg(r.gapFrom).arg(r.gapTo)
                                          : r.modRevision > 0 ? QString::number(r.modRevision) : QString();

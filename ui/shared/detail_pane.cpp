@@ -246,9 +246,11 @@ void DetailPane::showDiff(const QByteArray& key, const QByteArray& previous, con
                           const std::optional<QString>& json)
 {
     // Diff pretty JSON when both sides are JSON (or Kubernetes objects), so reformatting is not noise.
+    // A delete (no value) diffs the readable previous value against nothing.
     const auto prevJson = readableJson(previous, key);
-    const QString before = prevJson && json ? *prevJson : textOrBinaryNotice(previous);
-    const QString after = prevJson && json ? *json : textOrBinaryNotice(value);
+    const bool readable = prevJson && (json || value.isEmpty());
+    const QString before = readable ? *prevJson : textOrBinaryNotice(previous);
+    const QString after = value.isEmpty() ? QString() : readable ? *json : textOrBinaryNotice(value);
     const auto lines = diffLines(before, after);
     if (!lines) {
         diff_->setPlainText(tr("(values too large to diff here)"));

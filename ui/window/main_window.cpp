@@ -8,6 +8,7 @@
 #include "keys/key_tree_model.h"
 #include "monitor/add_watch_dialog.h"
 #include "monitor/monitor_view.h"
+#include "monitor/history_window.h"
 #include "monitor/offline_log_window.h"
 #include "shared/encryption_keys.h"
 #include "shared/status_colours.h"
@@ -87,6 +88,7 @@ void MainWindow::buildActions()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open log…"), QKeySequence::Open, this, [this] { openOfflineLog(this); });
+    file->addAction(tr("Open &history…"), QKeySequence(tr("Ctrl+H")), this, [this] { openHistory(this); });
     file->addAction(tr("&Export events…"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::exportEvents);
     file->addAction(tr("&Kubernetes encryption keys…"), this, [this] { chooseEncryptionKeys(this, statusBar()); });
     file->addSeparator();

@@ -47,8 +47,10 @@ const auto kCancelledError = QStringLiteral("export cancelled");
 
 // Columns of an event row (kInsertEventSql's parameters).
 constexpr int kEventColumns = 13;
-// Rows one INSERT carries on PostgreSQL, where each statement is a round trip.
+// Rows one INSERT carries: on PostgreSQL each statement is a round trip; on
+// SQLite each is Qt's and SQLite's per-statement work (ids are consecutive).
 constexpr int kPostgresRowsPerInsert = 500;
+constexpr int kSqliteRowsPerInsert = 64;
 
 // Connection names must be unique per process: several stores (the live log,
 // an opened one) may exist at once.
@@ -367,9 +369,15 @@ bool EventStore::initializePostgres(QString* error)
         return false;
     }
     // "relation … already exists, skipping" and the like are not for the person.
-    QSqlQuery quiet(m_db);
-    if (!quiet.exec(QStringLiteral("SET client_min_messages = warning")))
-        qCWarning(lcStore) << "cannot quiet the server's notices:" << describe(quiet.lastError());
+    QSqlQuery session(m_db);
+    if (!session.exec(QStringLiteral("SET client_min_messages = warning")))
+        qCWarning(lcStore) << "cannot quiet the server's notices:" << describe(session.lastError());
+    // As SQLite's synchronous=NORMAL: a commit does not wait for its WAL to
+    // reach the disk. A server crash may lose the last commits, never the
+    // database, and each watch's resume revision goes with its events, so
+    // the recorder reads what was lost from etcd again.
+    if (!session.exec(QStringLiteral("SET synchronous_commit = off")))
+        qCWarning(lcStore) << "cannot relax commits:" << describe(session.lastError());
     return createSchema(error);
 }
 
@@ -469,7 +477,7 @@ bool EventStore::append(const std::vector<EventRecord>& records, const std::func
     QString reason;
     std::map<qint64, qint64> lastRevision;  // per watch: where it resumes, committed with its events
     // Rows go in statements of `perInsert` (PostgreSQL: hundreds, one round trip each).
-    const std::size_t perInsert = m_postgres ? kPostgresRowsPerInsert : 1;
+    const std::size_t perInsert = m_postgres ? kPostgresRowsPerInsert : kSqliteRowsPerInsert;
     std::vector<std::size_t> chunk;
     std::vector<qint64> chunkStoreIds;
     for (std::size_t next = 0; next < records.size() && reason.isEmpty();) {
@@ -500,10 +508,12 @@ bool EventStore::append(const std::vector<EventRecord>& records, const std::func
             m_statements.erase(returningId(insertEventsSql(int(chunk.size()))));  // prepare anew next time
             break;
         }
+        // PostgreSQL: RETURNING gives the ids in row order; SQLite: one INSERT numbers
+        // its rows consecutively, up to the last insert id.
+        const qint64 lastId = m_postgres ? 0 : insert->lastInsertId().toLongLong();
         for (std::size_t row = 0; row < chunk.size(); ++row) {
-            // SQLite: one row a statement; PostgreSQL: RETURNING gives the ids in row order.
             const qint64 id = m_postgres ? (insert->next() ? insert->value(0).toLongLong() : 0)
-                                         : insert->lastInsertId().toLongLong();
+                                         : lastId - qint64(chunk.size() - 1 - row);
             if (ids)
                 (*ids)[chunk[row]] = id;
             const EventRecord& r = records[chunk[row]];

@@ -3,12 +3,28 @@
 #include "decode/value_text.h"
 
 #include <algorithm>
+#include <set>
 
 namespace etcdscope {
 
 namespace {
 
 constexpr int kPageRows = 5000;
+
+// A version of a key known only from a snapshot, as a PUT record.
+EventRecord recordOf(const KeyValue& kv)
+{
+    EventRecord r;
+    r.kind = RecordKind::Put;
+    r.key = QByteArray::fromStdString(kv.key);
+    r.value = QByteArray::fromStdString(kv.value);
+    r.modRevision = kv.modRevision;
+    r.createRevision = kv.createRevision;
+    r.version = kv.version;
+    r.lease = kv.lease;
+    r.note = QStringLiteral("known from a snapshot");
+    return r;
+}
 
 const std::string kToTheEnd(1, '\0');
 
@@ -79,6 +95,113 @@ bool rangeContains(const WatchSpec& outer, const WatchSpec& inner)
     if (inner.rangeEnd == kToTheEnd)
         return false;
     return endOf(inner) <= endOf(outer);
+}
+
+std::optional<std::vector<EventRecord>> recordedHistory(const EventStore& store, const HistoryQuery& query,
+                                                       QString* error)
+{
+    const WatchSpec& asked = query.range;
+    const qint64 since = query.since;
+    const qint64 until = query.until;
+    const auto inWindow = [&](qint64 revision) { return revision >= since && (until == 0 || revision <= until); };
+    // The gaps of the watches that cover any of the range are this history's gaps.
+    std::map<std::pair<qint64, qint64>, EventRecord> gaps;
+    for (const WatchDefinition& w : store.watches()) {
+        if (!rangesOverlap(w.spec, asked))
+            continue;
+        const auto found = store.gaps(w.storeId, error);
+        if (!found)
+            return std::nullopt;
+        for (const EventRecord& gap : *found) {
+            if (gap.gapTo >= since && (until == 0 || gap.gapFrom <= until))
+                gaps.emplace(std::make_pair(gap.gapFrom, gap.gapTo), gap);
+        }
+    }
+    // Versions known from snapshots (what was there before compaction), each once.
+    std::map<std::pair<qint64, std::string>, EventRecord> fromSnapshots;
+    std::string afterKey;
+    for (;;) {
+        const auto page = store.snapshotVersions(asked, afterKey, kPageRows, error);
+        if (!page)
+            return std::nullopt;
+        if (page->empty())
+            break;
+        for (const KeyValue& kv : *page) {
+            if (inWindow(kv.modRevision))
+                fromSnapshots.emplace(std::make_pair(qint64(kv.modRevision), kv.key), recordOf(kv));
+        }
+        afterKey = page->back().key;
+    }
+    // Oldest first, each change once (two recorded watches can cover one key).
+    std::vector<EventRecord> changes;
+    std::set<std::string> atRevision;  // keys already taken at changes.back()'s revision
+    ChangeCursor after;
+    for (;;) {
+        const auto page = store.changes(asked, 0, since, until, after, kPageRows, error);
+        if (!page)
+            return std::nullopt;
+        if (page->empty())
+            break;
+        after = {page->back().modRevision, page->back().id};
+        for (const EventRecord& r : *page) {
+            if (changes.empty() || changes.back().modRevision != r.modRevision)
+                atRevision.clear();
+            if (!atRevision.insert(r.key.toStdString()).second)
+                continue;
+            fromSnapshots.erase(std::make_pair(r.modRevision, r.key.toStdString()));
+            changes.push_back(r);
+        }
+    }
+    for (auto& [at, r] : fromSnapshots)
+        changes.push_back(std::move(r));
+    std::stable_sort(changes.begin(), changes.end(),
+                     [](const EventRecord& a, const EventRecord& b) { return a.modRevision < b.modRevision; });
+
+    // What each change replaced, from the version before it (the recorder
+    // does not ask etcd for previous values); a delete carries the value it
+    // removed, as etcd's prev_kv would.
+    std::map<std::string, const EventRecord*> latest;
+    for (EventRecord& r : changes) {
+        const std::string key = r.key.toStdString();
+        const auto before = latest.find(key);
+        if (!r.hasPrevValue && before != latest.end() && before->second->kind == RecordKind::Put) {
+            r.hasPrevValue = true;
+            r.prevValue = before->second->value;
+        }
+        latest[key] = &r;
+    }
+
+    std::vector<const EventRecord*> shown;
+    if (query.deletedOnly) {
+        // The last change of each key; keys whose last change is a delete.
+        std::map<std::string, const EventRecord*> last;
+        for (const EventRecord& r : changes)
+            last[r.key.toStdString()] = &r;
+        for (const auto& [key, r] : last) {
+            if (r->kind == RecordKind::Delete)
+                shown.push_back(r);
+        }
+        std::sort(shown.begin(), shown.end(), [](auto* a, auto* b) { return a->modRevision < b->modRevision; });
+    } else {
+        auto gap = gaps.begin();
+        const bool showGaps = query.grep.isEmpty();
+        for (const EventRecord& r : changes) {
+            for (; gap != gaps.end() && gap->first.first <= r.modRevision; ++gap) {
+                if (showGaps)
+                    shown.push_back(&gap->second);
+            }
+            if (!query.grep.isEmpty() && !r.value.contains(query.grep))
+                continue;
+            shown.push_back(&r);
+        }
+        for (; showGaps && gap != gaps.end(); ++gap)
+            shown.push_back(&gap->second);
+    }
+    std::vector<EventRecord> result;
+    result.reserve(shown.size());
+    for (const EventRecord* r : shown)
+        result.push_back(*r);
+    return result;
 }
 
 RecordedState recordedStateAt(const EventStore& store, const WatchSpec& range, qint64 revision)

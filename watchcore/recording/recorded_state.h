@@ -9,6 +9,8 @@
 #include <QString>
 
 #include <map>
+#include <optional>
+#include <vector>
 #include <string>
 
 namespace etcdscope {
@@ -20,6 +22,24 @@ bool keyInRange(const std::string& key, const WatchSpec& spec);
 bool rangesOverlap(const WatchSpec& a, const WatchSpec& b);
 // Whether every key of `inner` lies in `outer`.
 bool rangeContains(const WatchSpec& outer, const WatchSpec& inner);
+
+// What to read of a recorded history.
+struct HistoryQuery {
+    WatchSpec range;          // key and range end, as in a watch
+    qint64 since = 0;         // revisions from..
+    qint64 until = 0;         // ..to; 0: no bound
+    bool deletedOnly = false; // only keys whose last change is a delete, with the value it removed
+    QByteArray grep;          // only versions whose value contains these bytes
+};
+
+// Every recorded version of the range, oldest first, each change once
+// (several recorded watches may hold it), with the value it replaced where
+// the recording knows it, and the GAP records of the watches that cover the
+// range where they fall (not with deletedOnly or grep). A version known
+// only from a snapshot is a PUT whose note says so. nullopt (and `error`) on
+// a database error.
+std::optional<std::vector<EventRecord>> recordedHistory(const EventStore& store, const HistoryQuery& query,
+                                                       QString* error);
 
 struct RecordedState {
     // Each key of the range that existed at the revision, as it was then.

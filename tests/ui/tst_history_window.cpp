@@ -1,0 +1,129 @@
+// The History window over a log the recorder wrote from a real etcd: every
+// version of a prefix oldest first (those from before the recording known
+// from its snapshot), the gap below it, the diff of a version against the
+// one before, the keys deleted under the prefix, a search in values; and a
+// log that cannot be read said in one sentence.
+#include "etcd_process.h"
+#include "monitor/history_window.h"
+
+#include <QDir>
+#include <QLabel>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTextEdit>
+#include <QtTest>
+
+#include <csignal>
+
+using namespace etcdscope;
+using namespace etcdscope::testing;
+using namespace etcdscope::ui;
+
+namespace {
+
+constexpr int kWaitMs = 30'000;
+const QString kCli = QStringLiteral(ETCDSCOPE_CLI_PATH);
+
+std::string widget(const std::string& name, int size, const std::string& colour)
+{
+    return "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":\"" + name
+        + "\",\"namespace\":\"shop\"},\"spec\":{\"colour\":\"" + colour + "\",\"size\":" + std::to_string(size) + "}}";
+}
+
+// Runs the window's query and waits for its answer: the rows shown, -1 on an error.
+int query(HistoryWindow& window, const QString& key, bool prefix, bool deleted, const QString& grep = {})
+{
+    QSignalSpy shown(&window, &HistoryWindow::resultsShown);
+    window.setQuery(key, prefix, deleted, grep);
+    window.runQuery();
+    if (!shown.wait(kWaitMs))
+        return -2;
+    return shown.takeFirst().at(0).toInt();
+}
+
+}  // namespace
+
+class TestHistoryWindow : public QObject {
+    Q_OBJECT
+
+private slots:
+    void shouldShowEveryVersionDiffsAndDeletedKeysOfARecordedLog()
+    {
+        // Given custom resources written and compacted before the recorder ran, then changed while it records
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        const std::string prefix = "/registry/example.com/widgets/shop/";
+        etcd.put(prefix + "blue", widget("blue", 1, "blue"));
+        etcd.put(prefix + "blue", widget("blue", 2, "blue"));
+        etcd.put(prefix + "red", widget("red", 5, "red"));
+        etcd.put(prefix + "green", widget("green", 3, "green"));
+        etcd.compact(etcd.currentRevision());
+        QTemporaryDir dir;
+        const QString db = dir.filePath("history.sqlite");
+        QProcess recorder;
+        recorder.start(kCli, {"record", "--endpoints", QString::fromStdString(etcd.endpoint()), "--db", db,
+                              "--prefix", "/registry/"});
+        QVERIFY(recorder.waitForStarted());
+        QByteArray said;
+        QTRY_VERIFY_WITH_TIMEOUT((said += recorder.readAllStandardError()).contains("kept as they were"), kWaitMs);
+        etcd.put(prefix + "blue", widget("blue", 3, "navy"));
+        etcd.del(prefix + "red");
+        const std::int64_t last = etcd.put(prefix + "green", widget("green", 4, "green"));
+        // ... until the log holds the last change
+        HistoryWindow window(db);
+        window.show();
+        QTRY_COMPARE_WITH_TIMEOUT(query(window, QString::fromStdString(prefix) + "green", false, false), 3, kWaitMs);
+        ::kill(pid_t(recorder.processId()), SIGINT);
+        QVERIFY(recorder.waitForFinished(kWaitMs));
+
+        // When the whole prefix is shown
+        const int rows = query(window, QString::fromStdString(prefix), true, false);
+        // Then: the gap below the recording, the three keys as the snapshot kept them, and the three changes after
+        QCOMPARE(rows, 7);
+        const QString status = window.findChild<QLabel*>("historyStatus")->text();
+        QVERIFY2(status.startsWith("6 versions, oldest first.") && status.contains("3 of them are known from a snapshot")
+                     && status.contains("One stretch of revisions was compacted"),
+                 qPrintable(status));
+        // ... and the newest version of blue shows what changed against the one before it
+        window.selectRow(4);
+        auto* diff = window.findChild<QTextEdit*>("detailDiff");
+        QVERIFY(diff);
+        QTRY_VERIFY2(diff->toPlainText().contains("navy"), qPrintable(diff->toPlainText()));
+        QVERIFY2(diff->toPlainText().contains("size"), qPrintable(diff->toPlainText()));
+        window.findChild<QTabWidget*>()->setCurrentWidget(diff);
+        window.grab().save(QDir::temp().filePath("history-window.png"));
+
+        // And the deleted keys are red only, with the value it had
+        QCOMPARE(query(window, QString::fromStdString(prefix), true, true), 1);
+        window.selectRow(0);
+        window.grab().save(QDir::temp().filePath("history-window-deleted.png"));
+        // ... and a search finds the versions whose value holds a text
+        QCOMPARE(query(window, QString::fromStdString(prefix), true, false, "navy"), 1);
+        Q_UNUSED(last);
+    }
+
+    void shouldSayInOneSentenceWhenTheLogCannotBeRead()
+    {
+        // Given a file that is not a SQLite database
+        QTemporaryDir dir;
+        const QString path = dir.filePath("not-a-log.sqlite");
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QByteArray(4096, 'x'));
+        file.close();
+        // When it is opened as a history and queried
+        HistoryWindow window(path);
+        const int rows = query(window, "k", false, false);
+        // Then the status says so in one sentence, and nothing is shown
+        QCOMPARE(rows, -1);
+        const QString status = window.findChild<QLabel*>("historyStatus")->text();
+        QVERIFY2(status.startsWith("Could not") && status.contains(path), qPrintable(status));
+        QCOMPARE(window.rowCount(), 0);
+    }
+};
+
+QTEST_MAIN(TestHistoryWindow)
+#include "tst_history_window.moc"

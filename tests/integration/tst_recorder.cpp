@@ -200,6 +200,91 @@ private slots:
         QCOMPARE(describe(etcdctlGet(etcd, "r/")), describe(untouched));
     }
 
+    void shouldLoseNothingAndKeepNothingTwiceWhenTheRecorderOrItsDatabaseFails_data()
+    {
+        QTest::addColumn<bool>("postgres");
+        QTest::addColumn<bool>("stopDatabase");  // else: kill -9 the recorder
+        QTest::newRow("SQLite, recorder killed -9") << false << false;
+        QTest::newRow("PostgreSQL, recorder killed -9") << true << false;
+        QTest::newRow("PostgreSQL stopped under the recorder") << true << true;
+    }
+
+    void shouldLoseNothingAndKeepNothingTwiceWhenTheRecorderOrItsDatabaseFails()
+    {
+        QFETCH(bool, postgres);
+        QFETCH(bool, stopDatabase);
+        // Given a history of 200,000 events (transactions of 100 puts)
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        std::int64_t first = 0;
+        std::int64_t last = 0;
+        for (int t = 0; t < 2000; ++t) {
+            std::vector<std::pair<std::string, std::string>> puts;
+            for (int k = 0; k < 100; ++k)
+                puts.emplace_back("f/" + std::to_string(k * 37 % 1000), std::to_string(t));
+            last = etcd.txnPuts(puts);
+            if (first == 0)
+                first = last;
+        }
+        QTemporaryDir dir;
+        std::string createError;
+        const QString db = postgres ? m_postgres.createDatabase(&createError) : dir.filePath("faults.sqlite");
+        QVERIFY2(!db.isEmpty(), createError.c_str());
+        const QStringList args{"record", "--endpoints", QString::fromStdString(etcd.endpoint()), "--db", db,
+                               "--prefix", "f/"};
+
+        // When the recorder is stopped the hard way half-way through
+        QProcess recorder;
+        recorder.start(kCli, args);
+        QVERIFY(recorder.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(logState(db).lastRevision > first, kWaitMs);
+        QVERIFY2(logState(db).lastRevision < last, "the recorder finished before it could be stopped half-way");
+        if (stopDatabase) {
+            m_postgres.stop();
+            // ... it stops by itself with one sentence, exit 5
+            QVERIFY(recorder.waitForFinished(kWaitMs));
+            const QByteArray said = recorder.readAllStandardError();
+            QCOMPARE(recorder.exitCode(), 5);
+            QVERIFY2(said.contains("recording stopped") && said.contains("The next start resumes after revision"),
+                     said.constData());
+            const std::string restarted = m_postgres.start();
+            QVERIFY2(restarted.empty(), restarted.c_str());
+        } else {
+            ::kill(pid_t(recorder.processId()), SIGKILL);
+            QVERIFY(recorder.waitForFinished(kWaitMs));
+        }
+        // ... and started again
+        QProcess again;
+        again.start(kCli, args);
+        QVERIFY(again.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(logState(db).lastRevision >= last, kWaitMs);
+        ::kill(pid_t(again.processId()), SIGINT);
+        QVERIFY(again.waitForFinished(kWaitMs));
+        QVERIFY2(again.exitCode() == 0, again.readAllStandardError().constData());
+
+        // Then the log holds etcd's history exactly: every event once, in order
+        QString openError;
+        const auto store = EventStore::open(db, &openError);
+        QVERIFY2(store, qPrintable(openError));
+        const std::vector<HistoryEvent> expected = etcd.history("f/", "f0", first, last);
+        std::vector<HistoryEvent> recorded;
+        qint64 after = 0;
+        for (;;) {
+            const std::vector<EventRecord> page = store->read({}, after, 50'000);
+            if (page.empty())
+                break;
+            after = page.back().id;
+            for (const EventRecord& r : page) {
+                if (r.kind == RecordKind::Put || r.kind == RecordKind::Delete)
+                    recorded.push_back({r.kind == RecordKind::Put, r.key.toStdString(), r.value.toStdString(),
+                                        r.modRevision, false, {}});
+            }
+        }
+        QCOMPARE(recorded.size(), expected.size());
+        QVERIFY(recorded == expected);
+    }
+
     void shouldSayInOneSentenceWhenThePostgresqlLogCannotBeUsed()
     {
         // Given a PostgreSQL address where no server listens, and one with a password in it

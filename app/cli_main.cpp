@@ -1,6 +1,7 @@
 // etcdscope-cli: the headless twin of the monitor, for scripts, CI and
 // benchmarks. See usageText() for the command line.
 #include "cli_options.h"
+#include "diff_command.h"
 #include "get_command.h"
 #include "history_command.h"
 #include "record_command.h"
@@ -119,6 +120,8 @@ int main(int argc, char** argv)
         return runHistory(options);
     if (options.command == Command::Restore)
         return runRestore(options);
+    if (options.command == Command::Diff)
+        return runDiff(options);
 
     if (::pipe(quitSignalPipe) == 0) {
         std::signal(SIGINT, onQuitSignal);

@@ -44,6 +44,8 @@ std::string usageText()
        etcdscope-cli record --db PATH [options] KEY [KEY ...]
        etcdscope-cli history --db PATH [options] KEY
        etcdscope-cli restore --db PATH --as-of N [--overwrite] [--apply] KEY
+       etcdscope-cli diff [--db PATH] [options] KEY REV1 REV2
+       etcdscope-cli diff --against H:P[,H:P...] [options] KEY
 
 watch: watch keys, prefixes or ranges of an etcd v3 cluster and print every
 change. Several KEYs become several watches on one stream; each output line
@@ -65,6 +67,10 @@ restore: put KEY (or the range) back as the event log knew it at revision
 absent now come back with their value then, each only if still absent when
 written; keys changed or created since are left alone unless --overwrite
 (then each write is guarded by the key's revision as read for the plan).
+diff: keys added, removed and changed in KEY (or the range) between
+revisions REV1 and REV2, read from etcd, or from the event log --db PATH where
+etcd compacted them; or between this cluster and --against's, now. Changed
+values get a line diff (Kubernetes objects and JSON pretty-printed).
 
 Range:
   --prefix                 watch every key that starts with KEY
@@ -123,6 +129,7 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     bool sawCommand = false;
     bool onlyPositional = false;
     std::string endpoints;
+    std::string against;
     // An empty --endpoints is an error, not the default: a script's empty
     // variable must not silently watch another cluster.
     bool endpointsGiven = false;
@@ -133,6 +140,7 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         {"--cacert", &options.connection.tls.caFile}, {"--cert", &options.connection.tls.certFile},
         {"--key", &options.connection.tls.keyFile},   {"--user", &options.connection.user},
         {"--encryption-config", &options.encryptionConfig}, {"--db", &options.database}, {"--grep", &options.grep},
+        {"--against", &against},
     };
     std::string rev, untilRev, maxEvents, output, dialTimeout, decode, since, until, asOf;
     const std::map<std::string, std::string*> numberOptions = {
@@ -153,10 +161,10 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
             if (!sawCommand) {
                 static const std::map<std::string, Command> commands = {
                     {"watch", Command::Watch}, {"get", Command::Get}, {"record", Command::Record},
-                    {"history", Command::History}, {"restore", Command::Restore}};
+                    {"history", Command::History}, {"restore", Command::Restore}, {"diff", Command::Diff}};
                 const auto command = commands.find(arg);
                 if (command == commands.end())
-                    return fail("unknown command \"" + arg + "\"; the commands are watch, get, record, history and restore");
+                    return fail("unknown command \"" + arg + "\"; the commands are watch, get, record, history, restore and diff");
                 options.command = command->second;
                 sawCommand = true;
             } else {
@@ -194,7 +202,7 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     }
 
     if (!sawCommand)
-        return fail("no command given; the commands are watch, get, record, history and restore");
+        return fail("no command given; the commands are watch, get, record, history, restore and diff");
     if (keys.empty())
         return fail("no KEY given");
     const bool get = options.command == Command::Get;
@@ -211,8 +219,32 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     if ((record || history || restore) && options.database.empty())
         return fail(std::string(record ? "record" : history ? "history" : "restore")
                     + " needs --db PATH: the event log of the history");
-    if (!record && !history && !restore && !options.database.empty())
-        return fail("--db is for record, history and restore");
+    const bool diff = options.command == Command::Diff;
+    ParsedEndpoints againstEndpoints;
+    if (!record && !history && !restore && !diff && !options.database.empty())
+        return fail("--db is for record, history, restore and diff");
+    if (!diff && !against.empty())
+        return fail("--against is for diff");
+    if (diff) {
+        if (!rev.empty() || !untilRev.empty() || !maxEvents.empty() || !since.empty() || !until.empty() ||
+            options.deletedOnly || !options.grep.empty())
+            return fail("diff compares KEY (with --prefix, --from-key or --range-end) at REV1 and REV2, or with "
+                        "--against now");
+        if (!against.empty()) {
+            if (keys.size() != 1)
+                return fail("diff --against compares one KEY (or range) in two clusters now; give no revisions");
+            againstEndpoints = parseEndpointList(against);
+            if (!againstEndpoints.error.empty())
+                return fail("--against: " + againstEndpoints.error);
+        } else {
+            std::int64_t a = 0;
+            std::int64_t b = 0;
+            if (keys.size() != 3 || !parseInt(keys[1], a) || !parseInt(keys[2], b) || a < 1 || b < 1)
+                return fail("diff needs KEY REV1 REV2 (revisions: whole numbers of 1 or more), or --against H:P");
+            options.diffRevisions = {a, b};
+        }
+        keys.resize(1);
+    }
     if ((options.database.rfind("postgresql://", 0) == 0 || options.database.rfind("postgres://", 0) == 0) &&
         options.database.find('@') != std::string::npos &&
         options.database.substr(0, options.database.find('@')).find(':', std::string("postgres://").size()) !=
@@ -267,11 +299,12 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     }
     if (!maxEvents.empty() && !positive(maxEvents, options.maxEvents, "--max-events needs a whole number of 1 or more"))
         return fail(numberError);
-    if (output.empty() && restore) options.output = OutputFormat::Text;  // a plan is for a person first
+    if (output.empty() && (restore || diff)) options.output = OutputFormat::Text;  // for a person first
     else if (output.empty() || output == "jsonl" || output == "json") options.output = OutputFormat::Jsonl;
     else if (output == "text" || output == "simple") options.output = OutputFormat::Text;
-    else if (output == "count" && !get && !history && !restore) options.output = OutputFormat::Count;
-    else return fail(get || history || restore ? "--output must be jsonl or text" : "--output must be jsonl, text or count");
+    else if (output == "count" && !get && !history && !restore && !diff) options.output = OutputFormat::Count;
+    else return fail(get || history || restore || diff ? "--output must be jsonl or text"
+                                                       : "--output must be jsonl, text or count");
     if (!dialTimeout.empty() && !parseDuration(dialTimeout, options.connection.dialTimeout))
         return fail("--dial-timeout needs a duration such as 5s or 500ms (at most 10m)");
     if (endpointsGiven) {
@@ -292,6 +325,12 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
             options.connection.password = *passwordFromEnvironment;
         else
             options.promptForPassword = true;
+    }
+
+    if (!against.empty()) {
+        options.against = options.connection;  // the same TLS files and user
+        options.against->endpoints = std::move(againstEndpoints.endpoints);
+        options.against->tls.required = againstEndpoints.tlsScheme;
     }
 
     for (const std::string& key : keys) {

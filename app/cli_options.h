@@ -7,13 +7,14 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
 namespace etcdscope::cli {
 
 enum class OutputFormat { Jsonl, Text, Count };
-enum class Command { Watch, Get, Record, History, Restore };
+enum class Command { Watch, Get, Record, History, Restore, Diff };
 // What to decode values as: what is recognisably Kubernetes (auto), nothing, or Kubernetes.
 enum class Decode { Auto, None, Kubernetes };
 
@@ -39,6 +40,9 @@ struct WatchCommandOptions {
     std::optional<std::int64_t> asOfRevision;
     bool overwrite = false;
     bool apply = false;
+    // diff: the two revisions to compare, or a second cluster to compare with now.
+    std::pair<std::int64_t, std::int64_t> diffRevisions{0, 0};
+    std::optional<ConnectionOptions> against;
 };
 
 struct ParseOutcome {

@@ -5,6 +5,7 @@
 #include "decode/value_text.h"
 #include "format/event_format.h"
 #include "history_command.h"
+#include "range_read.h"
 #include "recording/event_store.h"
 #include "recording/recorded_state.h"
 #include "watch_command.h"
@@ -16,7 +17,6 @@ namespace etcdscope::cli {
 
 namespace {
 
-constexpr std::int64_t kPageKeys = 1000;
 constexpr int kPreviewChars = 60;
 
 enum class Step {
@@ -51,33 +51,6 @@ std::string preview(const KeyValue& kv)
 {
     return valuePreview(QByteArray::fromStdString(kv.key), QByteArray::fromStdString(kv.value), kPreviewChars)
         .toStdString();
-}
-
-// The range as etcd holds it now, read in pages at one revision.
-std::optional<std::map<std::string, KeyValue>> readNow(AdminConnection& connection, const WatchSpec& range,
-                                                       std::int64_t& revision, std::string& error)
-{
-    std::map<std::string, KeyValue> keys;
-    RangeQuery query;
-    query.key = range.key;
-    query.rangeEnd = range.rangeEnd;
-    query.limit = range.rangeEnd.empty() ? 0 : kPageKeys;
-    for (;;) {
-        RangeResult page = readRange(connection, query);
-        if (!page.error.empty()) {
-            error = page.error;
-            return std::nullopt;
-        }
-        if (query.revision == 0)
-            query.revision = page.revision;
-        for (KeyValue& kv : page.kvs)
-            keys.emplace(kv.key, std::move(kv));
-        if (!page.more || page.kvs.empty())
-            break;
-        query.key = keys.rbegin()->first + '\0';
-    }
-    revision = query.revision;
-    return keys;
 }
 
 std::vector<PlannedStep> plan(const std::map<std::string, KeyValue>& then, const std::map<std::string, KeyValue>& now,
@@ -169,14 +142,13 @@ int runRestore(const WatchCommandOptions& options)
     }
     AdminConnection connection;
     connection.reset(options.connection);
-    std::int64_t readAt = 0;
-    std::string readError;
-    const auto now = readNow(connection, range, readAt, readError);
-    if (!now) {
-        std::fprintf(stderr, "etcdscope-cli: %s Nothing was written.\n", readError.c_str());
+    const WholeRange now = readWholeRange(connection, range, 0);
+    if (!now.error.empty()) {
+        std::fprintf(stderr, "etcdscope-cli: %s Nothing was written.\n", now.error.c_str());
         return kExitConnection;
     }
-    const std::vector<PlannedStep> steps = plan(then.keys, *now, options.overwrite);
+    const std::int64_t readAt = now.revision;
+    const std::vector<PlannedStep> steps = plan(then.keys, now.keys, options.overwrite);
     std::map<Step, int> counts;
     for (const PlannedStep& s : steps)
         ++counts[s.step];

@@ -139,7 +139,8 @@ private slots:
         const QByteArray said = recorder.readAllStandardError();
         QVERIFY2(recorder.exitCode() == 0, said.constData());
         QVERIFY2(said.contains("at revision " + QByteArray::number(qint64(compactedAt))), said.constData());
-        // ... and etcd forgets that revision too
+        const KeyValues atLast = etcdctlGet(etcd, "r/", last);
+        // ... and etcd forgets those revisions too
         etcd.compact(etcd.currentRevision());
 
         // Then the history of r/b shows the gap below the recording and the version
@@ -155,6 +156,43 @@ private slots:
         QCOMPARE(kept["value"].toString(), QString("b-kept-since-before-compaction"));
         QCOMPARE(kept["mod_revision"].toInteger(), qint64(bPut));
         QCOMPARE(QJsonDocument::fromJson(lines[2]).object()["type"].toString(), QString("DELETE"));
+
+        // And diff between two compacted revisions reads both from the recording and finds what etcdctl saw
+        const ProcessResult diff = runProcess(kCli, {"diff", "--db", db, "--endpoints", endpoint, "--prefix", "r/",
+                                                     QString::number(asOf), QString::number(last), "--output", "jsonl"});
+        QVERIFY2(diff.exitCode == 0, diff.err.constData());
+        QByteArray expectedChanges;
+        for (const auto& [key, value] : then) {
+            if (!atLast.count(key))
+                expectedChanges += "removed " + key + "\n";
+            else if (atLast.at(key) != value)
+                expectedChanges += "changed " + key + "=" + atLast.at(key) + "\n";
+        }
+        for (const auto& [key, value] : atLast) {
+            if (!then.count(key))
+                expectedChanges += "added " + key + "=" + value + "\n";
+        }
+        QByteArray changes;
+        QList<QByteArray> added;
+        for (const QByteArray& line : diff.out.trimmed().split('\n')) {
+            const QJsonObject change = QJsonDocument::fromJson(line).object();
+            const QByteArray kind = change["change"].toString().toUtf8();
+            const QByteArray key = change["key"].toString().toUtf8();
+            if (kind == "removed")
+                changes += "removed " + key + "\n";
+            else if (kind == "changed")
+                changes += "changed " + key + "=" + change["value"].toString().toUtf8() + "\n";
+            else
+                added << "added " + key + "=" + change["value"].toString().toUtf8() + "\n";
+        }
+        changes += added.join();  // the oracle lists additions last
+        QCOMPARE(changes, expectedChanges);
+        QVERIFY2(diff.err.contains("(the recording)"), diff.err.constData());
+        // ... and without the recording it says where to find those revisions
+        const ProcessResult noLog = runProcess(kCli, {"diff", "--endpoints", endpoint, "--prefix", "r/",
+                                                      QString::number(asOf), QString::number(last)});
+        QCOMPARE(noLog.exitCode, 2);
+        QVERIFY2(noLog.err.contains("give --db LOG"), noLog.err.constData());
 
         // And restore without --apply prints the plan and writes nothing
         const QStringList restore{"restore", "--db", db, "--endpoints", endpoint, "--prefix", "r/", "--as-of",

@@ -2,6 +2,7 @@
 // and block YAML (when they parse), hex, and a line diff against the previous value.
 #pragma once
 
+#include "decode/value_diff.h"
 #include "format/event_record.h"
 
 #include <QWidget>
@@ -47,17 +48,5 @@ private:
     QPlainTextEdit* hex_;
     QTextEdit* diff_;
 };
-
-// Pretty-printed JSON, or nullopt when the bytes are not a JSON document.
-std::optional<QString> prettyJson(const QByteArray& bytes);
-
-struct DiffLine {
-    enum class Kind { Same, Removed, Added } kind;
-    QString text;
-    friend bool operator==(const DiffLine&, const DiffLine&) = default;
-};
-// Line diff (a shortest edit script, in bounded memory). Inputs beyond
-// maxLines lines give nullopt: too large to show interactively.
-std::optional<std::vector<DiffLine>> diffLines(const QString& before, const QString& after, int maxLines = 4000);
 
 }  // namespace etcdscope::ui

@@ -202,17 +202,17 @@ private slots:
             Pages one{{{kv("k", "v", 7)}}};
             QVERIFY2(store->addSnapshot(1, 7, std::ref(one), &error), qPrintable(error));
         }
-        // ... and the file says schema 2, with the index by key
+        // ... and the file says schema 3, with the indexes by key and of gaps
         QSqlDatabase db = rawConnection(path, "check");
         QVERIFY(db.open());
         {
             QSqlQuery q(db);
             QVERIFY(q.exec("SELECT value FROM meta WHERE key = 'schema_version'") && q.next());
-            QCOMPARE(q.value(0).toInt(), 2);
-            QVERIFY(q.exec(m_server ? "SELECT count(*) FROM pg_indexes WHERE indexname = 'events_by_key'"
-                                    : "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_key'")
+            QCOMPARE(q.value(0).toInt(), 3);
+            QVERIFY(q.exec(m_server ? "SELECT count(*) FROM pg_indexes WHERE indexname IN ('events_by_key', 'events_gaps')"
+                                    : "SELECT count(*) FROM sqlite_master WHERE name IN ('events_by_key', 'events_gaps')")
                     && q.next());
-            QCOMPARE(q.value(0).toInt(), 1);
+            QCOMPARE(q.value(0).toInt(), 2);
         }
         db.close();
         db = QSqlDatabase();

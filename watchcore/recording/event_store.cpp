@@ -33,7 +33,7 @@ Q_LOGGING_CATEGORY(lcStore, "etcdscope.store", QtInfoMsg)
 
 // The newest schema this build writes; a file of a newer one is refused.
 // Every log starts as version 1 and is migrated step by step (kMigrations).
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 // How long a write waits for another connection's lock before it fails.
 constexpr int kBusyTimeoutMs = 60'000;
 // SQLite's page cache per connection, KiB.
@@ -121,6 +121,8 @@ const Migration kMigrations[] = {
       " PRIMARY KEY(snapshot, key))",
       "CREATE INDEX snapshot_keys_by_key ON snapshot_keys(key)",
       "CREATE INDEX events_by_key ON events(key, mod_revision)"}},
+    // 3: a watch's gaps found without reading its events.
+    {3, {"CREATE INDEX events_gaps ON events(watch, id) WHERE kind = 2"}},
 };
 
 const auto kInsertSchemaVersionSql =

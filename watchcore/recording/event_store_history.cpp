@@ -194,15 +194,20 @@ std::optional<std::vector<EventRecord>> EventStore::changes(const WatchSpec& ran
     where.sql << QStringLiteral("kind IN (%1, %2)").arg(int(RecordKind::Put)).arg(int(RecordKind::Delete));
     addKeyRange(where, QStringLiteral("key"), range);
     if (storeId != 0) {
-        where.sql << QStringLiteral("watch = ?");
+        // "+watch": not a term SQLite may use an index for, so that it reads
+        // the key range through events_by_key rather than all of the watch's
+        // events through events_by_watch (the same value in PostgreSQL).
+        where.sql << QStringLiteral("+watch = ?");
         where.values << QVariant(storeId);
     }
+    // The same for the revision bounds: a wide window through
+    // events_by_mod_revision reads every key's events.
     if (sinceRevision > 0) {
-        where.sql << QStringLiteral("mod_revision >= ?");
+        where.sql << QStringLiteral("+mod_revision >= ?");
         where.values << QVariant(sinceRevision);
     }
     if (untilRevision > 0) {
-        where.sql << QStringLiteral("mod_revision <= ?");
+        where.sql << QStringLiteral("+mod_revision <= ?");
         where.values << QVariant(untilRevision);
     }
     where.sql << QStringLiteral("(mod_revision > ? OR (mod_revision = ? AND id > ?))");

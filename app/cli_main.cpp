@@ -3,6 +3,7 @@
 #include "cli_options.h"
 #include "diff_command.h"
 #include "get_command.h"
+#include "prune_command.h"
 #include "history_command.h"
 #include "record_command.h"
 #include "restore_command.h"
@@ -122,6 +123,8 @@ int main(int argc, char** argv)
         return runRestore(options);
     if (options.command == Command::Diff)
         return runDiff(options);
+    if (options.command == Command::Prune)
+        return runPrune(options);
 
     if (::pipe(quitSignalPipe) == 0) {
         std::signal(SIGINT, onQuitSignal);

@@ -1,6 +1,9 @@
 #include "cli_options.h"
 
 #include <charconv>
+#include <cctype>
+#include <cstring>
+#include <limits>
 #include <map>
 
 namespace etcdscope::cli {
@@ -35,6 +38,56 @@ bool parseDuration(const std::string& text, std::chrono::milliseconds& out)
     return true;
 }
 
+// "30d", "12h", "90m", "45s", "500ms" into `out` ("ms" is tried before "s" and "m").
+bool parseAge(const std::string& text, std::chrono::milliseconds& out)
+{
+    static const std::pair<const char*, std::int64_t> units[] = {
+        {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+    for (const auto& [suffix, scale] : units) {
+        const std::string unit(suffix);
+        if (text.size() <= unit.size() || text.compare(text.size() - unit.size(), unit.size(), unit) != 0)
+            continue;
+        std::int64_t value = 0;
+        if (!parseInt(text.substr(0, text.size() - unit.size()), value) || value < 0 ||
+            value > std::numeric_limits<std::int64_t>::max() / scale)
+            continue;
+        out = std::chrono::milliseconds(value * scale);
+        return true;
+    }
+    return false;
+}
+
+// "500MB", "5GiB", "2G", "1000000" (bytes) into `out`.
+bool parseSize(const std::string& text, std::int64_t& out)
+{
+    std::string number = text;
+    if (!number.empty() && (number.back() == 'B' || number.back() == 'b'))
+        number.pop_back();
+    bool binary = false;
+    if (!number.empty() && number.back() == 'i') {
+        binary = true;
+        number.pop_back();
+    }
+    std::int64_t scale = 1;
+    if (!number.empty()) {
+        const char unit = char(std::toupper(static_cast<unsigned char>(number.back())));
+        const std::int64_t base = binary ? 1024 : 1000;
+        const std::int64_t scales[] = {base, base * base, base * base * base, base * base * base * base};
+        const char* units = "KMGT";
+        if (const char* at = std::strchr(units, unit); at && unit != '\0') {
+            scale = scales[at - units];
+            number.pop_back();
+        } else if (binary) {
+            return false;
+        }
+    }
+    std::int64_t value = 0;
+    if (!parseInt(number, value) || value < 1 || value > std::numeric_limits<std::int64_t>::max() / scale)
+        return false;
+    out = value * scale;
+    return true;
+}
+
 }  // namespace
 
 std::string usageText()
@@ -46,6 +99,7 @@ std::string usageText()
        etcdscope-cli restore --db PATH --as-of N [--overwrite] [--apply] KEY
        etcdscope-cli diff [--db PATH] [options] KEY REV1 REV2
        etcdscope-cli diff --against H:P[,H:P...] [options] KEY
+       etcdscope-cli prune --db PATH --older-than AGE | --max-size SIZE
 
 watch: watch keys, prefixes or ranges of an etcd v3 cluster and print every
 change. Several KEYs become several watches on one stream; each output line
@@ -71,6 +125,10 @@ diff: keys added, removed and changed in KEY (or the range) between
 revisions REV1 and REV2, read from etcd, or from the event log --db PATH where
 etcd compacted them; or between this cluster and --against's, now. Changed
 values get a line diff (Kubernetes objects and JSON pretty-printed).
+prune: retention for an event log: the events received longer ago than AGE
+(30d, 12h, 90m) or the oldest beyond SIZE (500MB, 5GiB) go, each watch's
+state at the new start is kept as a snapshot, the pruned revisions become a
+GAP, and the space is given back.
 
 Range:
   --prefix                 watch every key that starts with KEY
@@ -142,10 +200,11 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         {"--encryption-config", &options.encryptionConfig}, {"--db", &options.database}, {"--grep", &options.grep},
         {"--against", &against},
     };
-    std::string rev, untilRev, maxEvents, output, dialTimeout, decode, since, until, asOf;
+    std::string rev, untilRev, maxEvents, output, dialTimeout, decode, since, until, asOf, olderThan, maxSize;
     const std::map<std::string, std::string*> numberOptions = {
         {"--rev", &rev}, {"--until-rev", &untilRev}, {"--max-events", &maxEvents}, {"--decode", &decode},
         {"--since", &since}, {"--until", &until}, {"--as-of", &asOf},
+        {"--older-than", &olderThan}, {"--max-size", &maxSize},
         {"--output", &output}, {"-w", &output}, {"--dial-timeout", &dialTimeout},
     };
     const std::map<std::string, bool*> flags = {
@@ -161,10 +220,11 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
             if (!sawCommand) {
                 static const std::map<std::string, Command> commands = {
                     {"watch", Command::Watch}, {"get", Command::Get}, {"record", Command::Record},
-                    {"history", Command::History}, {"restore", Command::Restore}, {"diff", Command::Diff}};
+                    {"history", Command::History}, {"restore", Command::Restore}, {"diff", Command::Diff},
+                    {"prune", Command::Prune}};
                 const auto command = commands.find(arg);
                 if (command == commands.end())
-                    return fail("unknown command \"" + arg + "\"; the commands are watch, get, record, history, restore and diff");
+                    return fail("unknown command \"" + arg + "\"; the commands are watch, get, record, history, restore, diff and prune");
                 options.command = command->second;
                 sawCommand = true;
             } else {
@@ -202,7 +262,30 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     }
 
     if (!sawCommand)
-        return fail("no command given; the commands are watch, get, record, history, restore and diff");
+        return fail("no command given; the commands are watch, get, record, history, restore, diff and prune");
+    const bool prune = options.command == Command::Prune;
+    if (prune) {
+        if (options.database.empty())
+            return fail("prune needs --db PATH: the event log to prune");
+        if (olderThan.empty() == maxSize.empty())
+            return fail("prune needs one of --older-than AGE (e.g. 30d) and --max-size SIZE (e.g. 5GiB)");
+        if (!keys.empty())
+            return fail("prune takes no KEY: it prunes every watch of the log");
+        std::chrono::milliseconds age{};
+        std::int64_t bytes = 0;
+        if (!olderThan.empty() && !parseAge(olderThan, age))
+            return fail("--older-than needs an age such as 30d, 12h, 90m or 45s");
+        if (!maxSize.empty() && !parseSize(maxSize, bytes))
+            return fail("--max-size needs a size such as 500MB, 5GiB or a number of bytes");
+        if (!olderThan.empty())
+            options.pruneOlderThan = age;
+        else
+            options.pruneMaxBytes = bytes;
+        outcome.options = std::move(options);
+        return outcome;
+    }
+    if (!olderThan.empty() || !maxSize.empty())
+        return fail("--older-than and --max-size are for prune");
     if (keys.empty())
         return fail("no KEY given");
     const bool get = options.command == Command::Get;

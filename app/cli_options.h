@@ -5,6 +5,7 @@
 #include "engine/watch_types.h"
 #include "transport/connection_options.h"
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -14,7 +15,7 @@
 namespace etcdscope::cli {
 
 enum class OutputFormat { Jsonl, Text, Count };
-enum class Command { Watch, Get, Record, History, Restore, Diff };
+enum class Command { Watch, Get, Record, History, Restore, Diff, Prune };
 // What to decode values as: what is recognisably Kubernetes (auto), nothing, or Kubernetes.
 enum class Decode { Auto, None, Kubernetes };
 
@@ -43,6 +44,9 @@ struct WatchCommandOptions {
     // diff: the two revisions to compare, or a second cluster to compare with now.
     std::pair<std::int64_t, std::int64_t> diffRevisions{0, 0};
     std::optional<ConnectionOptions> against;
+    // prune: events received longer ago than this, or the oldest beyond a size.
+    std::optional<std::chrono::milliseconds> pruneOlderThan;
+    std::optional<std::int64_t> pruneMaxBytes;
 };
 
 struct ParseOutcome {

@@ -76,7 +76,7 @@ bool RecordCommand::start()
             } else {
                 WatchDefinition definition;
                 definition.spec = spec;
-                definition.label = describeSpec(spec);
+                definition.label = QString::fromStdString(describeRange(spec));
                 storeId = store_->addWatch(definition);
             }
         }

@@ -309,6 +309,55 @@ private slots:
         QVERIFY2(state.error.contains("holds only the changes"), qPrintable(state.error));
     }
 
+    void shouldKeepWhatIsLeftAnswerableWhenOldEventsArePruned()
+    {
+        // Given a watch from revision 1 with changes at revisions 2..9, and a monitor's watch without a known state
+        auto store = openStore();
+        QVERIFY(store);
+        const qint64 watch = addWatch(*store, prefix("p/"), 1);
+        const qint64 monitor = addWatch(*store, prefix("m/"), 0);
+        std::vector<EventRecord> records{
+            makeRecord(watch, RecordKind::Put, "p/a", "a1", 2), makeRecord(watch, RecordKind::Put, "p/b", "b1", 3),
+            makeRecord(watch, RecordKind::Put, "p/a", "a2", 4), makeRecord(watch, RecordKind::Delete, "p/b", "", 5),
+            makeRecord(monitor, RecordKind::Put, "m/x", "x1", 6), makeRecord(watch, RecordKind::Put, "p/c", "c1", 7),
+            makeRecord(watch, RecordKind::Put, "p/a", "a3", 8), makeRecord(monitor, RecordKind::Put, "m/x", "x2", 9)};
+        QString error;
+        QVERIFY(store->append(records, &error));
+        const std::map<std::string, std::string> atSeven = values(recordedStateAt(*store, prefix("p/"), 7));
+        const std::map<std::string, std::string> atEight = values(recordedStateAt(*store, prefix("p/"), 8));
+
+        // When everything up to revision 7 is pruned
+        std::vector<PrunedWatch> report;
+        QVERIFY2(pruneRecording(*store, 7, &report, &error), qPrintable(error));
+
+        // Then the states from 7 on are what they were, older ones are refused, and the events after 7 remain
+        QCOMPARE(values(recordedStateAt(*store, prefix("p/"), 7)), atSeven);
+        QCOMPARE(values(recordedStateAt(*store, prefix("p/"), 8)), atEight);
+        const RecordedState before = recordedStateAt(*store, prefix("p/"), 5);
+        QVERIFY2(before.error.contains("1 to 7"), qPrintable(before.error));
+        QCOMPARE(report.size(), std::size_t(2));
+        QCOMPARE(report[0].keptKeys, std::optional<qint64>(2));  // p/a and p/c
+        QVERIFY(!report[1].keptKeys);                            // the monitor's watch: its state was never known
+        WatchSpec all = prefix("");
+        all.rangeEnd = std::string(1, '\0');
+        const auto left = store->changes(all, 0, 0, 0, {}, 100, &error);
+        QVERIFY(left);
+        std::vector<qint64> revisions;
+        for (const EventRecord& r : *left)
+            revisions.push_back(r.modRevision);
+        QCOMPARE(revisions, (std::vector<qint64>{8, 9}));
+        // ... the history shows the pruned revisions as a gap and the kept versions
+        HistoryQuery query;
+        query.range = prefix("p/");
+        const auto history = recordedHistory(*store, query, &error);
+        QVERIFY(history);
+        QCOMPARE(history->front().kind, RecordKind::Gap);
+        QCOMPARE(history->front().gapTo, qint64(7));
+        QCOMPARE(history->size(), std::size_t(4));  // the gap, p/a@4 and p/c@7 kept, p/a@8
+        // ... and the space is given back
+        QVERIFY2(store->giveSpaceBack(&error), qPrintable(error));
+    }
+
     void shouldTellRangesApart_data()
     {
         QTest::addColumn<QByteArray>("outerKey");

@@ -130,11 +130,6 @@ const auto kInsertSchemaVersionSql =
 const auto kUpdateSchemaVersionSql = QStringLiteral("UPDATE meta SET value = ? WHERE key = 'schema_version'");
 const auto kSelectSchemaVersionSql = QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'");
 
-// Parameters bound in this order by insertRecord().
-const auto kInsertEventSql = QStringLiteral(
-    "INSERT INTO events(received_ms, watch, kind, key, value, prev_value, mod_revision,"
-    " create_revision, version, lease, gap_from, gap_to, note)"
-    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
 const auto kCountRecordsSql = QStringLiteral("SELECT count(*) FROM events");
 
@@ -153,25 +148,6 @@ enum WatchColumn : int {
     WatchId, WatchLabel, WatchKey, WatchRangeEnd, WatchStartRevision, WatchPrevKv, WatchProgressNotify,
     WatchNoPut, WatchNoDelete, WatchNotify, WatchLastRevision,
 };
-
-// Binds in kInsertEventSql's column order from `parameter` on, filed under
-// `storeId`.
-void bindRecord(QSqlQuery& insert, int parameter, const EventRecord& record, qint64 storeId)
-{
-    insert.bindValue(parameter++, record.receivedMs);
-    insert.bindValue(parameter++, storeId);
-    insert.bindValue(parameter++, int(record.kind));
-    insert.bindValue(parameter++, blob(record.key));
-    insert.bindValue(parameter++, blob(record.value));
-    insert.bindValue(parameter++, record.hasPrevValue ? blob(record.prevValue) : sqlNull());
-    insert.bindValue(parameter++, record.modRevision);
-    insert.bindValue(parameter++, record.createRevision);
-    insert.bindValue(parameter++, record.version);
-    insert.bindValue(parameter++, record.lease);
-    insert.bindValue(parameter++, record.gapFrom);
-    insert.bindValue(parameter++, record.gapTo);
-    insert.bindValue(parameter++, record.note);
-}
 
 // kInsertEventSql for `rows` records in one statement.
 QString insertEventsSql(int rows)

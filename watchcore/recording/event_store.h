@@ -128,6 +128,25 @@ public:
     // The Gap records of a watch, in the order they were recorded.
     std::optional<std::vector<EventRecord>> gaps(qint64 storeId, QString* error) const;
 
+    // --- retention (event_store_retention.cpp)
+
+    // Bytes the log takes (SQLite: its pages; PostgreSQL: the database).
+    std::optional<qint64> sizeOnDisk(QString* error) const;
+    // The newest revision among events received before `receivedMs` (0: none).
+    std::optional<qint64> lastRevisionReceivedBefore(qint64 receivedMs, QString* error) const;
+    // The revision up to which the oldest events must go for the log to fit
+    // in `maxBytes` (0: it fits).
+    std::optional<qint64> revisionToFit(qint64 maxBytes, QString* error) const;
+    // In ONE transaction: the watch's events, gaps and snapshots up to
+    // `revision` are replaced by one snapshot of its range at `revision`
+    // (`state`, as the recording knew it; without it, by nothing) and a GAP
+    // 1..revision noted "pruned from the log".
+    bool pruneWatch(qint64 storeId, qint64 revision, const std::optional<std::vector<KeyValue>>& state,
+                    QString* error);
+    // Returns freed space: SQLite rewrites the file (VACUUM, needs room for a
+    // copy), PostgreSQL frees it for reuse (VACUUM).
+    bool giveSpaceBack(QString* error);
+
     QString path() const;
 
 private:

@@ -268,4 +268,27 @@ RecordedState recordedStateAt(const EventStore& store, const WatchSpec& range, q
     return state;
 }
 
+bool pruneRecording(EventStore& store, qint64 revision, std::vector<PrunedWatch>* report, QString* error)
+{
+    for (const WatchDefinition& watch : store.watches()) {
+        const qint64 upTo = std::min(revision, watch.lastRevision);
+        if (upTo <= 0)
+            continue;
+        // The state the pruned events led to, kept as a snapshot; an unknown state stays unknown.
+        const RecordedState state = recordedStateAt(store, watch.spec, upTo);
+        std::optional<std::vector<KeyValue>> keys;
+        if (state.error.isEmpty()) {
+            keys.emplace();
+            keys->reserve(state.keys.size());
+            for (const auto& [key, kv] : state.keys)
+                keys->push_back(kv);
+        }
+        if (!store.pruneWatch(watch.storeId, upTo, keys, error))
+            return false;
+        if (report)
+            report->push_back({watch.label, upTo, keys ? std::optional<qint64>(qint64(keys->size())) : std::nullopt});
+    }
+    return true;
+}
+
 }  // namespace etcdscope

@@ -55,4 +55,18 @@ struct RecordedState {
 // other case is an error sentence, never a guess.
 RecordedState recordedStateAt(const EventStore& store, const WatchSpec& range, qint64 revision);
 
+// What pruning did to one recorded watch.
+struct PrunedWatch {
+    QString label;
+    qint64 upTo = 0;          // its revisions up to this one went
+    std::optional<qint64> keptKeys;  // keys kept as a snapshot at upTo; nullopt: the state there was not known
+};
+
+// Retention: every watch's events, gaps and snapshots up to `revision` (or
+// its last revision, when lower) are replaced by a snapshot of its state
+// there — when the recording knows it — and a GAP. Each watch in one
+// transaction. False (and `error`) when one could not be pruned; the ones
+// before it stay pruned, none is half-pruned.
+bool pruneRecording(EventStore& store, qint64 revision, std::vector<PrunedWatch>* report, QString* error);
+
 }  // namespace etcdscope

@@ -83,6 +83,31 @@ inline QString whereClause(const QStringList& conditions)
     return conditions.isEmpty() ? QString() : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
 }
 
+// Parameters bound in this order by insertRecord().
+inline const auto kInsertEventSql = QStringLiteral(
+    "INSERT INTO events(received_ms, watch, kind, key, value, prev_value, mod_revision,"
+    " create_revision, version, lease, gap_from, gap_to, note)"
+    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+
+// Binds in kInsertEventSql's column order from `parameter` on, filed under
+// `storeId`.
+inline void bindRecord(QSqlQuery& insert, int parameter, const EventRecord& record, qint64 storeId)
+{
+    insert.bindValue(parameter++, record.receivedMs);
+    insert.bindValue(parameter++, storeId);
+    insert.bindValue(parameter++, int(record.kind));
+    insert.bindValue(parameter++, blob(record.key));
+    insert.bindValue(parameter++, blob(record.value));
+    insert.bindValue(parameter++, record.hasPrevValue ? blob(record.prevValue) : sqlNull());
+    insert.bindValue(parameter++, record.modRevision);
+    insert.bindValue(parameter++, record.createRevision);
+    insert.bindValue(parameter++, record.version);
+    insert.bindValue(parameter++, record.lease);
+    insert.bindValue(parameter++, record.gapFrom);
+    insert.bindValue(parameter++, record.gapTo);
+    insert.bindValue(parameter++, record.note);
+}
+
 // Columns read back by recordFromRow(), in RecordColumn order.
 inline const auto kSelectRecordsSql = QStringLiteral(
     "SELECT id, received_ms, watch, kind, key, value, prev_value, prev_value IS NOT NULL,"

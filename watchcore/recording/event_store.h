@@ -125,6 +125,16 @@ public:
     std::optional<std::vector<EventRecord>> changes(const WatchSpec& range, qint64 storeId, qint64 sinceRevision,
                                                     qint64 untilRevision, ChangeCursor after, int limit,
                                                     QString* error) const;
+    // For each key inside `range`, its newest Put or Delete record with
+    // sinceRevision <= mod revision <= untilRevision (0: no bound), of one
+    // watch or of all (storeId 0), in key order: two index seeks a key,
+    // however many versions each key has.
+    std::optional<std::vector<EventRecord>> latestPerKey(const WatchSpec& range, qint64 storeId, qint64 sinceRevision,
+                                                         qint64 untilRevision, QString* error) const;
+    // The newest Put or Delete record of `key` below `belowRevision`; an
+    // empty optional inside when there is none.
+    std::optional<std::optional<EventRecord>> versionBefore(const std::string& key, qint64 belowRevision,
+                                                            QString* error) const;
     // The Gap records of a watch, in the order they were recorded.
     std::optional<std::vector<EventRecord>> gaps(qint64 storeId, QString* error) const;
 

@@ -218,6 +218,80 @@ std::optional<std::vector<EventRecord>> EventStore::changes(const WatchSpec& ran
     return selectAll<EventRecord>(statement(sql), where.values, recordFromRow, error);
 }
 
+std::optional<std::vector<EventRecord>> EventStore::latestPerKey(const WatchSpec& range, qint64 storeId,
+                                                                 qint64 sinceRevision, qint64 untilRevision,
+                                                                 QString* error) const
+{
+    // The newest version of one key: a backwards seek on events_by_key.
+    Conditions newest;
+    newest.sql << QStringLiteral("key = ?")
+               << QStringLiteral("kind IN (%1, %2)").arg(int(RecordKind::Put)).arg(int(RecordKind::Delete));
+    if (storeId != 0)
+        newest.sql << QStringLiteral("+watch = ?");
+    if (sinceRevision > 0)
+        newest.sql << QStringLiteral("mod_revision >= ?");
+    if (untilRevision > 0)
+        newest.sql << QStringLiteral("mod_revision <= ?");
+    QSqlQuery* newestQuery =
+        statement(kSelectRecordsSql + whereClause(newest.sql) + QStringLiteral(" ORDER BY mod_revision DESC, id DESC LIMIT 1"));
+    const auto newestOf = [&](const std::string& key) -> std::optional<std::vector<EventRecord>> {
+        QVariantList values{blob(key)};
+        if (storeId != 0)
+            values << QVariant(storeId);
+        if (sinceRevision > 0)
+            values << QVariant(sinceRevision);
+        if (untilRevision > 0)
+            values << QVariant(untilRevision);
+        return selectAll<EventRecord>(newestQuery, values, recordFromRow, error);
+    };
+    std::vector<EventRecord> result;
+    if (range.rangeEnd.empty()) {
+        auto one = newestOf(range.key);
+        if (!one)
+            return std::nullopt;
+        return std::move(*one);
+    }
+    // The next key of the range after `after` (a loose index scan: one seek a key).
+    Conditions next;
+    next.sql << QStringLiteral("key > ?");
+    if (range.rangeEnd != std::string(1, '\0'))
+        next.sql << QStringLiteral("key < ?");
+    QSqlQuery* nextQuery =
+        statement(QStringLiteral("SELECT key FROM events") + whereClause(next.sql) + QStringLiteral(" ORDER BY key LIMIT 1"));
+    // Keys of the range start at range.key itself: look at it first, then step past each key found.
+    std::optional<std::string> key = range.key;
+    while (key) {
+        auto found = newestOf(*key);
+        if (!found)
+            return std::nullopt;
+        for (EventRecord& r : *found)
+            result.push_back(std::move(r));
+        QVariantList values{blob(*key)};
+        if (range.rangeEnd != std::string(1, '\0'))
+            values << blob(range.rangeEnd);
+        const auto following = selectAll<std::string>(
+            nextQuery, values, [](const QSqlQuery& row) { return row.value(0).toByteArray().toStdString(); }, error);
+        if (!following)
+            return std::nullopt;
+        key = following->empty() ? std::nullopt : std::optional<std::string>(following->front());
+    }
+    return result;
+}
+
+std::optional<std::optional<EventRecord>> EventStore::versionBefore(const std::string& key, qint64 belowRevision,
+                                                                    QString* error) const
+{
+    const QString sql = kSelectRecordsSql
+        + QStringLiteral(" WHERE key = ? AND kind IN (%1, %2) AND mod_revision < ? ORDER BY mod_revision DESC, id DESC"
+                         " LIMIT 1")
+              .arg(int(RecordKind::Put))
+              .arg(int(RecordKind::Delete));
+    const auto found = selectAll<EventRecord>(statement(sql), {blob(key), QVariant(belowRevision)}, recordFromRow, error);
+    if (!found)
+        return std::nullopt;
+    return found->empty() ? std::optional<EventRecord>() : std::optional<EventRecord>(found->front());
+}
+
 std::optional<std::vector<EventRecord>> EventStore::gaps(qint64 storeId, QString* error) const
 {
     const QString sql = kSelectRecordsSql + QStringLiteral(" WHERE watch = ? AND kind = %1 ORDER BY id")

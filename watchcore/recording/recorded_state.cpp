@@ -68,6 +68,56 @@ QString whyUnknown(const EventStore& store, const WatchDefinition& watch, qint64
     return {};
 }
 
+// Keys whose last recorded change (in the window) is a delete, each with
+// the value it removed, oldest delete first: one index seek a key, however
+// long each key's history.
+std::optional<std::vector<EventRecord>> deletedKeys(const EventStore& store, const HistoryQuery& query, QString* error)
+{
+    const auto latest = store.latestPerKey(query.range, 0, query.since, query.until, error);
+    if (!latest)
+        return std::nullopt;
+    std::vector<EventRecord> deleted;
+    for (const EventRecord& r : *latest) {
+        if (r.kind != RecordKind::Delete)
+            continue;
+        const std::string key = r.key.toStdString();
+        WatchSpec one;
+        one.key = key;
+        const auto kept = store.snapshotVersions(one, {}, kPageRows, error);
+        if (!kept)
+            return std::nullopt;
+        // A snapshot newer than the delete holds the key again: it came back.
+        const bool cameBack = std::any_of(kept->begin(), kept->end(),
+                                          [&](const KeyValue& kv) { return kv.modRevision > r.modRevision; });
+        if (cameBack)
+            continue;
+        EventRecord entry = r;
+        if (!entry.hasPrevValue) {
+            // What it removed: the version before it, an event or one a snapshot kept.
+            const auto before = store.versionBefore(key, r.modRevision, error);
+            if (!before)
+                return std::nullopt;
+            const KeyValue* fromSnapshot = nullptr;
+            for (const KeyValue& kv : *kept) {
+                if (kv.modRevision < r.modRevision && (!fromSnapshot || kv.modRevision > fromSnapshot->modRevision))
+                    fromSnapshot = &kv;
+            }
+            if (*before && (*before)->kind == RecordKind::Put &&
+                (!fromSnapshot || (*before)->modRevision >= fromSnapshot->modRevision)) {
+                entry.hasPrevValue = true;
+                entry.prevValue = (*before)->value;
+            } else if (fromSnapshot && (!*before || fromSnapshot->modRevision > (*before)->modRevision)) {
+                entry.hasPrevValue = true;
+                entry.prevValue = QByteArray::fromStdString(fromSnapshot->value);
+            }
+        }
+        deleted.push_back(std::move(entry));
+    }
+    std::sort(deleted.begin(), deleted.end(),
+              [](const EventRecord& a, const EventRecord& b) { return a.modRevision < b.modRevision; });
+    return deleted;
+}
+
 }  // namespace
 
 bool keyInRange(const std::string& key, const WatchSpec& spec)
@@ -103,6 +153,8 @@ std::optional<std::vector<EventRecord>> recordedHistory(const EventStore& store,
     const WatchSpec& asked = query.range;
     const qint64 since = query.since;
     const qint64 until = query.until;
+    if (query.deletedOnly)
+        return deletedKeys(store, query, error);
     const auto inWindow = [&](qint64 revision) { return revision >= since && (until == 0 || revision <= until); };
     // The gaps of the watches that cover any of the range are this history's gaps.
     std::map<std::pair<qint64, qint64>, EventRecord> gaps;
@@ -232,30 +284,24 @@ RecordedState recordedStateAt(const EventStore& store, const WatchSpec& range, q
             if (more)
                 afterKey = page->back().key;
         }
-        ChangeCursor after;
-        for (;;) {
-            const auto page =
-                store.changes(range, watch.storeId, base.revision + 1, revision, after, kPageRows, &error);
-            if (!page) {
-                state.error = QStringLiteral("The recording cannot be read: %1.").arg(error);
-                return state;
+        // Only each key's last change after the snapshot matters: read just those.
+        const auto latest = store.latestPerKey(range, watch.storeId, base.revision + 1, revision, &error);
+        if (!latest) {
+            state.error = QStringLiteral("The recording cannot be read: %1.").arg(error);
+            return state;
+        }
+        for (const EventRecord& r : *latest) {
+            if (r.kind == RecordKind::Delete) {
+                state.keys.erase(r.key.toStdString());
+                continue;
             }
-            if (page->empty())
-                break;
-            for (const EventRecord& r : *page) {
-                if (r.kind == RecordKind::Delete) {
-                    state.keys.erase(r.key.toStdString());
-                    continue;
-                }
-                KeyValue& kv = state.keys[r.key.toStdString()];
-                kv.key = r.key.toStdString();
-                kv.value = r.value.toStdString();
-                kv.modRevision = r.modRevision;
-                kv.createRevision = r.createRevision;
-                kv.version = r.version;
-                kv.lease = r.lease;
-            }
-            after = {page->back().modRevision, page->back().id};
+            KeyValue& kv = state.keys[r.key.toStdString()];
+            kv.key = r.key.toStdString();
+            kv.value = r.value.toStdString();
+            kv.modRevision = r.modRevision;
+            kv.createRevision = r.createRevision;
+            kv.version = r.version;
+            kv.lease = r.lease;
         }
         state.watch = watch.storeId;
         state.snapshot = base.revision;

@@ -1,5 +1,7 @@
 #include "cli_options.h"
 
+#include <QDateTime>
+
 #include <charconv>
 #include <cctype>
 #include <cstring>
@@ -57,6 +59,16 @@ bool parseAge(const std::string& text, std::chrono::milliseconds& out)
     return false;
 }
 
+// An RFC 3339 time ("2026-12-03T14:00:00Z", "…+01:00", fractions allowed) in
+// ms since the epoch.
+std::optional<std::int64_t> parseRfc3339Ms(const std::string& text)
+{
+    const QDateTime at = QDateTime::fromString(QString::fromStdString(text), Qt::ISODateWithMs);
+    if (!at.isValid() || text.find('T') == std::string::npos)
+        return std::nullopt;
+    return at.toMSecsSinceEpoch();
+}
+
 // "500MB", "5GiB", "2G", "1000000" (bytes) into `out`.
 bool parseSize(const std::string& text, std::int64_t& out)
 {
@@ -110,7 +122,8 @@ record: keep the history of the KEYs (with --prefix etc.) in the event log
 --db PATH until SIGINT/SIGTERM: first from the oldest revision etcd keeps,
 after a restart from where the log ends; progress on stderr.
 history: every recorded version of KEY (or the range) in an event log, oldest
-first, GAP lines where history is missing; --since N / --until N (revisions),
+first, GAP lines where history is missing; --since / --until a revision, a
+time (2026-12-03T14:00:00Z: when the log received it) or an age (2h),
 --deleted (keys that exist no more, with their last value), --grep TEXT
 (values containing TEXT).
 The event log (--db) is a SQLite file, or a PostgreSQL database shared by a
@@ -355,9 +368,29 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         into = value;
         return true;
     };
-    if (!since.empty() && !positive(since, options.sinceRevision, "--since needs a revision: a whole number of 1 or more"))
+    // A revision, a time (RFC 3339, e.g. 2026-12-03T14:00:00Z) or an age (2h: that long ago).
+    auto revisionOrTime = [&](const std::string& text, const char* option, std::optional<std::int64_t>& revision,
+                              std::optional<std::int64_t>& timeMs) {
+        if (!text.empty() && std::isdigit(static_cast<unsigned char>(text.front())) &&
+            text.find_first_not_of("0123456789") == std::string::npos)
+            return positive(text, revision, std::string(option) + " needs a revision: a whole number of 1 or more");
+        std::chrono::milliseconds age{};
+        if (parseAge(text, age)) {
+            timeMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count() - age.count();
+            return true;
+        }
+        if (const auto at = parseRfc3339Ms(text)) {
+            timeMs = *at;
+            return true;
+        }
+        numberError = std::string(option) + " needs a revision (a whole number), a time such as "
+            "2026-12-03T14:00:00Z, or an age such as 2h";
+        return false;
+    };
+    if (!since.empty() && !revisionOrTime(since, "--since", options.sinceRevision, options.sinceTimeMs))
         return fail(numberError);
-    if (!until.empty() && !positive(until, options.untilRevision, "--until needs a revision: a whole number of 1 or more"))
+    if (!until.empty() && !revisionOrTime(until, "--until", options.untilRevision, options.untilTimeMs))
         return fail(numberError);
     if (!asOf.empty() && !positive(asOf, options.asOfRevision, "--as-of needs a revision: a whole number of 1 or more"))
         return fail(numberError);

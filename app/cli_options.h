@@ -34,6 +34,8 @@ struct WatchCommandOptions {
     std::string database;          // record, history, restore: the event log (SQLite file)
     // history: the revisions to show, deletes only, values containing a text.
     std::optional<std::int64_t> sinceRevision;
+    std::optional<std::int64_t> sinceTimeMs;   // history: a time instead (when the log received the events)
+    std::optional<std::int64_t> untilTimeMs;
     bool deletedOnly = false;
     std::string grep;
     // restore: the revision to go back to, change keys changed or created

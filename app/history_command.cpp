@@ -9,6 +9,7 @@
 #include <QFileInfo>
 
 #include <cstdio>
+#include <limits>
 
 namespace etcdscope::cli {
 
@@ -47,6 +48,21 @@ int runHistory(const WatchCommandOptions& options)
     query.range = asked;
     query.since = options.sinceRevision.value_or(0);
     query.until = options.untilRevision.value_or(0);
+    // Times become the revisions the log received at them.
+    if (options.sinceTimeMs) {
+        const auto first = store->firstRevisionReceivedFrom(*options.sinceTimeMs, &error);
+        if (!first)
+            return unreadable(error);
+        query.since = *first == 0 ? std::numeric_limits<qint64>::max() : *first;  // nothing received since then
+    }
+    if (options.untilTimeMs) {
+        const auto last = store->lastRevisionReceivedBefore(*options.untilTimeMs + 1, &error);
+        if (!last)
+            return unreadable(error);
+        if (*last == 0)
+            return kExitDone;  // nothing was received by then
+        query.until = *last;
+    }
     query.deletedOnly = options.deletedOnly;
     query.grep = QByteArray::fromStdString(options.grep);
     const auto history = recordedHistory(*store, query, &error);

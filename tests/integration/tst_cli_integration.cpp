@@ -7,6 +7,7 @@
 
 #include <csignal>
 
+#include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -197,6 +198,19 @@ private slots:
         const ProcessResult window = runProcess(kCli, history + QStringList{"--since", QString::number(revisions[2]),
                                                                              "--until", QString::number(revisions[4])});
         QCOMPARE(parseCliJsonl(window.out).size(), std::size_t(3));
+        // ... and times: when the log received the events (an hour ago: all of them; by 1970: none)
+        const QString hourAgo = QDateTime::currentDateTimeUtc().addSecs(-3600).toString(Qt::ISODate);
+        const ProcessResult sinceTime = runProcess(kCli, history + QStringList{"--since", hourAgo});
+        QVERIFY2(sinceTime.exitCode == 0, sinceTime.err.constData());
+        QCOMPARE(parseCliJsonl(sinceTime.out).size(), expectedHistory.size());
+        const ProcessResult sinceAge = runProcess(kCli, history + QStringList{"--since", "2h"});
+        QCOMPARE(parseCliJsonl(sinceAge.out).size(), expectedHistory.size());
+        const ProcessResult untilTime = runProcess(kCli, history + QStringList{"--until", "1970-01-01T00:00:01Z"});
+        QVERIFY2(untilTime.exitCode == 0 && untilTime.out.isEmpty(), untilTime.out.constData());
+        const ProcessResult badTime = runProcess(kCli, history + QStringList{"--since", "yesterday"});
+        QCOMPARE(badTime.exitCode, 2);
+        QVERIFY2(badTime.err.startsWith("etcdscope-cli: --since needs a revision (a whole number), a time"),
+                 badTime.err.constData());
         // ... and a log that is not there is one sentence, and is not made
         const QString none = dir.filePath("none/x.sqlite");
         const ProcessResult missing = runProcess(kCli, {"history", "--db", none, "k"});

@@ -144,6 +144,8 @@ public:
     std::optional<qint64> sizeOnDisk(QString* error) const;
     // The newest revision among events received before `receivedMs` (0: none).
     std::optional<qint64> lastRevisionReceivedBefore(qint64 receivedMs, QString* error) const;
+    // The oldest revision among events received at or after `receivedMs` (0: none).
+    std::optional<qint64> firstRevisionReceivedFrom(qint64 receivedMs, QString* error) const;
     // The revision up to which the oldest events must go for the log to fit
     // in `maxBytes` (0: it fits).
     std::optional<qint64> revisionToFit(qint64 maxBytes, QString* error) const;

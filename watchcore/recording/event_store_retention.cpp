@@ -58,6 +58,14 @@ std::optional<qint64> EventStore::lastRevisionReceivedBefore(qint64 receivedMs, 
     return revision ? std::optional<qint64>(revision->toLongLong()) : std::nullopt;
 }
 
+std::optional<qint64> EventStore::firstRevisionReceivedFrom(qint64 receivedMs, QString* error) const
+{
+    const auto revision = scalar(statement(QStringLiteral(
+                                     "SELECT min(mod_revision) FROM events WHERE kind IN (0, 1) AND received_ms >= ?")),
+                                 {QVariant(receivedMs)}, error, QVariant(qint64(0)));
+    return revision ? std::optional<qint64>(revision->toLongLong()) : std::nullopt;
+}
+
 std::optional<qint64> EventStore::revisionToFit(qint64 maxBytes, QString* error) const
 {
     const auto bytes = sizeOnDisk(error);

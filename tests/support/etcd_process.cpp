@@ -33,7 +33,8 @@ std::chrono::system_clock::time_point deadlineIn(std::chrono::milliseconds d)
     return std::chrono::system_clock::now() + d;
 }
 
-// Waits for a child with a deadline; true if it was reaped.
+}  // namespace
+
 bool reapWithin(pid_t pid, std::chrono::milliseconds deadline)
 {
     const auto until = std::chrono::steady_clock::now() + deadline;
@@ -47,7 +48,41 @@ bool reapWithin(pid_t pid, std::chrono::milliseconds deadline)
     return false;
 }
 
-}  // namespace
+pid_t spawnChild(const std::vector<std::string>& argvStrings, const std::string& logPath, const std::string& workDir,
+                 std::optional<std::pair<uid_t, gid_t>> runAs)
+{
+    std::vector<std::string> storage = argvStrings;
+    std::vector<char*> argv;
+    for (auto& s : storage)
+        argv.push_back(s.data());
+    argv.push_back(nullptr);
+    const int log = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (log < 0)
+        return -1;
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        ::close(log);
+        return -1;
+    }
+    if (pid == 0) {
+        // In the child: die with the test process, even when it crashes or is
+        // killed and no destructor runs (the kernel sends SIGKILL).
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent)
+            ::_exit(127);
+        if (runAs && ::getuid() == 0 && (::setgid(runAs->second) != 0 || ::setuid(runAs->first) != 0))
+            ::_exit(126);
+        if (!workDir.empty() && ::chdir(workDir.c_str()) != 0)
+            ::_exit(125);
+        ::dup2(log, STDOUT_FILENO);
+        ::dup2(log, STDERR_FILENO);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    ::close(log);
+    return pid;
+}
 
 int freeLoopbackPort()
 {
@@ -133,37 +168,13 @@ std::string EtcdProcess::spawn()
         arguments += {"--initial-cluster-token", QString::fromStdString(setup_.clusterToken)};
     arguments += extraArguments_;
 
-    std::vector<std::string> storage;
-    storage.push_back(etcd.toStdString());
+    std::vector<std::string> argv{etcd.toStdString()};
     for (const QString& a : arguments)
-        storage.push_back(a.toStdString());
-    std::vector<char*> argv;
-    for (auto& s : storage)
-        argv.push_back(s.data());
-    argv.push_back(nullptr);
-
+        argv.push_back(a.toStdString());
     const std::string stdio = dataDir_.filePath("etcd.stdio").toStdString();
-    const int log = ::open(stdio.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (log < 0)
-        return "cannot create etcd's log file " + stdio;
-    const pid_t parent = ::getpid();
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-        ::close(log);
-        return "cannot start etcd: " + std::string(std::strerror(errno));
-    }
-    if (pid == 0) {
-        // In the child: die with the test process, even when it crashes or is
-        // killed and no destructor runs (the kernel sends SIGKILL).
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (::getppid() != parent)
-            ::_exit(127);
-        ::dup2(log, STDOUT_FILENO);
-        ::dup2(log, STDERR_FILENO);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    ::close(log);
+    const pid_t pid = spawnChild(argv, stdio);
+    if (pid < 0)
+        return "cannot start etcd (or create its log file " + stdio + "): " + std::string(std::strerror(errno));
     pid_ = pid;
     channel_.reset();
     kv_.reset();

@@ -159,4 +159,14 @@ int freeLoopbackPort();
 // (now) or "VmHWM:" (peak). 0 when it cannot be read.
 double residentMiB(pid_t pid = 0, const char* field = "VmRSS:");
 
+// Waits for a child with a deadline; true if it was reaped (or is gone).
+bool reapWithin(pid_t pid, std::chrono::milliseconds deadline);
+
+// fork + exec of `argv` (argv[0] the program's path) with stdout and stderr
+// appended to `logPath`, in `workDir` (empty: this one), as `uid`/`gid` when
+// running as root and they are given; the child dies with the test process
+// (PR_SET_PDEATHSIG), even when no destructor runs. -1 when it cannot start.
+pid_t spawnChild(const std::vector<std::string>& argv, const std::string& logPath, const std::string& workDir = {},
+                 std::optional<std::pair<uid_t, gid_t>> runAs = std::nullopt);
+
 }  // namespace etcdscope::testing

@@ -1,6 +1,6 @@
 #include "postgres_process.h"
 
-#include "etcd_process.h"  // freeLoopbackPort
+#include "etcd_process.h"  // freeLoopbackPort, reapWithin, spawnChild
 
 #include <QDir>
 #include <QFile>
@@ -28,19 +28,6 @@ constexpr auto kStartDeadline = 60s;
 constexpr auto kStopDeadline = 15s;
 const QString kUser = QStringLiteral("etcdscope");
 
-bool reapWithin(pid_t pid, std::chrono::milliseconds deadline)
-{
-    const auto until = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < until) {
-        int status = 0;
-        const pid_t r = ::waitpid(pid, &status, WNOHANG);
-        if (r == pid || r < 0)
-            return true;
-        QThread::msleep(10);
-    }
-    return false;
-}
-
 // The newest installed PostgreSQL's programs (Debian: /usr/lib/postgresql/N/bin).
 QString findBinDir()
 {
@@ -55,38 +42,13 @@ QString findBinDir()
     return {};
 }
 
-// fork + exec as `uid`, output to `logPath`; the child dies with the test.
 pid_t spawnAs(const QString& program, const QStringList& arguments, uid_t uid, gid_t gid, const QString& workDir,
               const QString& logPath)
 {
-    std::vector<std::string> storage{program.toStdString()};
+    std::vector<std::string> argv{program.toStdString()};
     for (const QString& a : arguments)
-        storage.push_back(a.toStdString());
-    std::vector<char*> argv;
-    for (auto& s : storage)
-        argv.push_back(s.data());
-    argv.push_back(nullptr);
-    const std::string dir = workDir.toStdString();
-    const int log = ::open(logPath.toStdString().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-    if (log < 0)
-        return -1;
-    const pid_t parent = ::getpid();
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (::getppid() != parent)
-            ::_exit(127);
-        if (::getuid() == 0 && (::setgid(gid) != 0 || ::setuid(uid) != 0))
-            ::_exit(126);
-        if (::chdir(dir.c_str()) != 0)
-            ::_exit(125);
-        ::dup2(log, STDOUT_FILENO);
-        ::dup2(log, STDERR_FILENO);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    ::close(log);
-    return pid;
+        argv.push_back(a.toStdString());
+    return spawnChild(argv, logPath.toStdString(), workDir.toStdString(), std::make_pair(uid, gid));
 }
 
 QString tail(const QString& path)

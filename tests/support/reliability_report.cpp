@@ -150,7 +150,7 @@ int main(int argc, char** argv)
         << "\n"
         << "| Fault | What happens | Result |\n"
         << "|---|---|---|\n"
-        << "| the recorder killed -9 half-way through 200,000 events (SQLite; PostgreSQL) | the next start resumes after the last committed revision: each watch's resume revision commits in the transaction of its events | every event once, in order, equal to etcd's history |\n"
+        << "| the recorder killed -9 half-way through 200,000 events in 2,000 revisions (SQLite; PostgreSQL) | the next start resumes after the last committed revision: each watch's resume revision commits in the transaction of its events | every event once, in order, equal to etcd's history |\n"
         << "| PostgreSQL stopped under the recorder | one sentence, exit 5: \"recording stopped: Could not save N events to the event log: … The next start resumes after revision R.\"; PostgreSQL and the recorder started again, it resumes there | every event once, in order, equal to etcd's history |\n"
         << "| etcd compacted before the recorder first starts | a GAP below etcd's oldest revision, and the whole range read at the compaction revision into a snapshot, kept whole or not at all | history shows the keys last written before the compaction; restore puts them back (checked against etcdctl's read of that revision) |\n"
         << "| etcd compacted while the recorder is down | a GAP, then a snapshot at the gap's end | the state inside the gap is refused with one sentence; after the snapshot it is known again |\n"

@@ -2,7 +2,6 @@
 
 #include "decode/value_diff.h"
 #include "decode/value_text.h"
-#include "format/event_format.h"
 #include "get_command.h"
 #include "history_command.h"
 #include "range_read.h"
@@ -15,7 +14,6 @@ namespace etcdscope::cli {
 
 namespace {
 
-constexpr int kPreviewChars = 60;
 constexpr int kMaxDiffLines = 40;  // per changed key; the rest is counted
 
 // One side of the comparison: the range's keys and where they were read.
@@ -62,14 +60,6 @@ std::string describeEndpoints(const ConnectionOptions& connection)
     for (const std::string& endpoint : connection.endpoints)
         text += (text.empty() ? "" : ",") + endpoint;
     return text;
-}
-
-std::string shown(const std::string& key) { return escapeKey(QByteArray::fromStdString(key)).toStdString(); }
-
-std::string preview(const KeyValue& kv)
-{
-    return valuePreview(QByteArray::fromStdString(kv.key), QByteArray::fromStdString(kv.value), kPreviewChars)
-        .toStdString();
 }
 
 // A value as lines to compare: a Kubernetes object or JSON pretty-printed, text as it is; nullopt: binary.
@@ -120,30 +110,13 @@ void appendValueDiff(std::string& out, const KeyValue& before, const KeyValue& a
 // {"change":"added","key":…,"value":…,…} with the fields of watch's PUT line (old_ for the first side).
 void appendChangeJson(std::string& out, const char* change, const KeyValue* before, const KeyValue* after)
 {
-    const auto fields = [](const KeyValue& kv, const std::string& prefix) {
-        WatchEvent event;
-        event.kv = kv;
-        std::string line;
-        appendEventJson(line, 1, event);
-        line.erase(0, line.find(",\"key"));
-        line.resize(line.size() - 2);  // "}\n"
-        if (prefix.empty())
-            return line;
-        std::string renamed;
-        for (std::size_t i = 0; i < line.size(); ++i) {
-            renamed += line[i];
-            if ((line[i] == ',' || line[i] == '{') && i + 1 < line.size() && line[i + 1] == '"')
-                renamed += '"' + prefix, ++i;
-        }
-        return renamed;
-    };
     out += "{\"change\":\"";
     out += change;
     out += '"';
     if (after)
-        out += fields(*after, {});
+        out += keyValueJsonFields(*after);
     if (before)
-        out += after ? fields(*before, "old_") : fields(*before, {});
+        out += keyValueJsonFields(*before, after ? "old_" : "");
     out += "}\n";
 }
 
@@ -187,14 +160,14 @@ int runDiff(const WatchCommandOptions& options)
         if (b == after.keys.end() || (a != before.keys.end() && a->first < b->first)) {
             ++removed;
             if (text)
-                out += "removed " + shown(a->first) + "   (was " + preview(a->second) + ")\n";
+                out += "removed " + shownKey(a->first) + "   (was " + shortValue(a->second) + ")\n";
             else
                 appendChangeJson(out, "removed", &a->second, nullptr);
             ++a;
         } else if (a == before.keys.end() || b->first < a->first) {
             ++added;
             if (text)
-                out += "added   " + shown(b->first) + " = " + preview(b->second) + "\n";
+                out += "added   " + shownKey(b->first) + " = " + shortValue(b->second) + "\n";
             else
                 appendChangeJson(out, "added", nullptr, &b->second);
             ++b;
@@ -204,7 +177,7 @@ int runDiff(const WatchCommandOptions& options)
             } else {
                 ++changed;
                 if (text) {
-                    out += "changed " + shown(b->first) + "\n";
+                    out += "changed " + shownKey(b->first) + "\n";
                     appendValueDiff(out, a->second, b->second);
                 } else {
                     appendChangeJson(out, "changed", &a->second, &b->second);

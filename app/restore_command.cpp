@@ -3,7 +3,6 @@
 #include "admin/admin_connection.h"
 #include "admin/kv_requests.h"
 #include "decode/value_text.h"
-#include "format/event_format.h"
 #include "history_command.h"
 #include "range_read.h"
 #include "recording/event_store.h"
@@ -16,8 +15,6 @@
 namespace etcdscope::cli {
 
 namespace {
-
-constexpr int kPreviewChars = 60;
 
 enum class Step {
     Restore,        // existed then, absent now: put back if still absent
@@ -43,14 +40,6 @@ const char* stepName(Step step)
     case Step::KeepCreated: return "keep-created";
     }
     return "?";
-}
-
-std::string shown(const std::string& key) { return escapeKey(QByteArray::fromStdString(key)).toStdString(); }
-
-std::string preview(const KeyValue& kv)
-{
-    return valuePreview(QByteArray::fromStdString(kv.key), QByteArray::fromStdString(kv.value), kPreviewChars)
-        .toStdString();
 }
 
 std::vector<PlannedStep> plan(const std::map<std::string, KeyValue>& then, const std::map<std::string, KeyValue>& now,
@@ -82,22 +71,22 @@ void appendStepText(std::string& out, const PlannedStep& s, std::int64_t asOf)
     out += ' ';
     switch (s.step) {
     case Step::Restore:
-        out += shown(s.then.key) + " = " + preview(s.then) + "   (as at revision " + std::to_string(asOf)
+        out += shownKey(s.then.key) + " = " + shortValue(s.then) + "   (as at revision " + std::to_string(asOf)
             + "; absent now)";
         break;
     case Step::PutBack:
-        out += shown(s.then.key) + " = " + preview(s.then) + "   (changed at revision "
-            + std::to_string(s.now.modRevision) + ", now " + preview(s.now) + ")";
+        out += shownKey(s.then.key) + " = " + shortValue(s.then) + "   (changed at revision "
+            + std::to_string(s.now.modRevision) + ", now " + shortValue(s.now) + ")";
         break;
     case Step::Remove:
-        out += shown(s.now.key) + "   (created at revision " + std::to_string(s.now.createRevision) + ")";
+        out += shownKey(s.now.key) + "   (created at revision " + std::to_string(s.now.createRevision) + ")";
         break;
     case Step::KeepChanged:
-        out += shown(s.now.key) + "   (changed at revision " + std::to_string(s.now.modRevision)
+        out += shownKey(s.now.key) + "   (changed at revision " + std::to_string(s.now.modRevision)
             + "; --overwrite puts back its value as at revision " + std::to_string(asOf) + ")";
         break;
     case Step::KeepCreated:
-        out += shown(s.now.key) + "   (created at revision " + std::to_string(s.now.createRevision)
+        out += shownKey(s.now.key) + "   (created at revision " + std::to_string(s.now.createRevision)
             + "; --overwrite deletes it)";
         break;
     }
@@ -107,15 +96,10 @@ void appendStepText(std::string& out, const PlannedStep& s, std::int64_t asOf)
 void appendStepJson(std::string& out, const PlannedStep& s)
 {
     const KeyValue& kv = s.step == Step::Restore || s.step == Step::PutBack ? s.then : s.now;
-    WatchEvent event;
-    event.kv = kv;
-    std::string line;
-    appendEventJson(line, 1, event);  // key/value fields as the watch writes them (UTF-8 or _b64)
-    line.erase(0, line.find(",\"key"));
     out += "{\"action\":\"";
     out += stepName(s.step);
     out += '"';
-    out += line.substr(0, line.size() - 2);  // without "}\n"
+    out += keyValueJsonFields(kv);
     if (s.step != Step::Restore)
         out += ",\"mod_revision_now\":" + std::to_string(s.now.modRevision);
     out += "}\n";
@@ -194,7 +178,7 @@ int runRestore(const WatchCommandOptions& options)
         if (result.conflict) {
             ++refused;
             std::fprintf(stderr, "etcdscope-cli: left %s alone: it changed after the plan was read (%s).\n",
-                         shown(key).c_str(),
+                         shownKey(key).c_str(),
                          result.currentModRevision == 0
                              ? "now absent"
                              : ("now modified at revision " + std::to_string(result.currentModRevision)).c_str());

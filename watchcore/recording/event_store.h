@@ -172,6 +172,10 @@ private:
     // (0 when there is none).
     QString returningId(const QString& insertSql) const;
     qint64 insertedId(QSqlQuery& insert) const;
+    // A snapshot's row and its keys, inside the caller's transaction; 0 /
+    // false with `reason` on failure.
+    qint64 insertSnapshotRow(qint64 storeId, qint64 revision, qint64 keyCount, QString* reason);
+    bool insertSnapshotKeys(qint64 snapshotId, const std::vector<KeyValue>& keys, QString* reason);
     bool createSchema(QString* error);
     // The prepared statement for `sql`, prepared on first use and kept for
     // the life of the store; nullptr (logged) if it does not prepare.

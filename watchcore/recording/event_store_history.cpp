@@ -15,7 +15,7 @@ using namespace store_sql;
 Q_LOGGING_CATEGORY(lcHistory, "etcdscope.store.history", QtInfoMsg)
 
 const auto kInsertSnapshotSql =
-    QStringLiteral("INSERT INTO snapshots(watch, revision, taken_ms, key_count) VALUES(?, ?, ?, 0)");
+    QStringLiteral("INSERT INTO snapshots(watch, revision, taken_ms, key_count) VALUES(?, ?, ?, ?)");
 const auto kSetSnapshotKeysSql = QStringLiteral("UPDATE snapshots SET key_count = ? WHERE id = ?");
 const auto kInsertSnapshotKeySql = QStringLiteral(
     "INSERT INTO snapshot_keys(snapshot, key, value, mod_revision, create_revision, version, lease)"
@@ -66,65 +66,77 @@ std::optional<std::vector<T>> selectAll(QSqlQuery* select, const QVariantList& v
 
 }  // namespace
 
+qint64 EventStore::insertSnapshotRow(qint64 storeId, qint64 revision, qint64 keyCount, QString* reason)
+{
+    QSqlQuery* insert = statement(returningId(kInsertSnapshotSql));
+    if (!insert) {
+        *reason = QStringLiteral("the insert does not prepare");
+        return 0;
+    }
+    bindAll(*insert, {QVariant(storeId), QVariant(revision), QVariant(QDateTime::currentMSecsSinceEpoch()),
+                      QVariant(keyCount)});
+    const qint64 id = insert->exec() ? insertedId(*insert) : 0;
+    if (id == 0)
+        *reason = describe(insert->lastError());
+    return id;
+}
+
+bool EventStore::insertSnapshotKeys(qint64 snapshotId, const std::vector<KeyValue>& keys, QString* reason)
+{
+    QSqlQuery* insert = statement(kInsertSnapshotKeySql);
+    if (!insert) {
+        *reason = QStringLiteral("the insert does not prepare");
+        return false;
+    }
+    for (const KeyValue& kv : keys) {
+        bindAll(*insert, {QVariant(snapshotId), blob(kv.key), blob(kv.value), QVariant(qint64(kv.modRevision)),
+                          QVariant(qint64(kv.createRevision)), QVariant(qint64(kv.version)),
+                          QVariant(qint64(kv.lease))});
+        if (!insert->exec()) {
+            *reason = describe(insert->lastError());
+            m_statements.erase(kInsertSnapshotKeySql);  // prepare anew next time
+            return false;
+        }
+    }
+    return true;
+}
+
 bool EventStore::addSnapshot(qint64 storeId, qint64 revision,
                              const std::function<std::optional<std::vector<KeyValue>>(QString* error)>& nextPage,
                              QString* error, qint64* keys)
 {
     QString reason;
-    qint64 stored = 0;
     const auto fail = [&] {
         if (!m_db.rollback())
             qCDebug(lcHistory) << "rollback after a failed snapshot:" << describe(m_db.lastError());
-        m_statements.erase(kInsertSnapshotKeySql);
         qCWarning(lcHistory) << "snapshot of watch" << storeId << "at revision" << revision << "failed:" << reason;
         setError(error, QStringLiteral("Could not keep the snapshot at revision %1: %2.").arg(revision).arg(reason));
         return false;
     };
-    QSqlQuery* insertSnapshot = statement(returningId(kInsertSnapshotSql));
-    QSqlQuery* insertKey = statement(kInsertSnapshotKeySql);
-    QSqlQuery* setKeys = statement(kSetSnapshotKeysSql);
-    if (!insertSnapshot || !insertKey || !setKeys) {
-        setError(error, QStringLiteral("Could not keep the snapshot at revision %1: the statements do not prepare.")
-                            .arg(revision));
-        return false;
-    }
     if (!m_db.transaction()) {
         reason = describe(m_db.lastError());
         setError(error, QStringLiteral("Could not keep the snapshot at revision %1: %2.").arg(revision).arg(reason));
         return false;
     }
-    insertSnapshot->bindValue(0, storeId);
-    insertSnapshot->bindValue(1, revision);
-    insertSnapshot->bindValue(2, QDateTime::currentMSecsSinceEpoch());
-    if (!insertSnapshot->exec()) {
-        reason = describe(insertSnapshot->lastError());
+    // The key count is known at the end: set then, in the same transaction.
+    const qint64 snapshotId = insertSnapshotRow(storeId, revision, 0, &reason);
+    if (snapshotId == 0)
         return fail();
-    }
-    const qint64 snapshotId = insertedId(*insertSnapshot);
+    qint64 stored = 0;
     for (;;) {
         std::optional<std::vector<KeyValue>> page = nextPage(&reason);
-        if (!page)
+        if (!page || !insertSnapshotKeys(snapshotId, *page, &reason))
             return fail();
         if (page->empty())
             break;
-        for (const KeyValue& kv : *page) {
-            int parameter = 0;
-            insertKey->bindValue(parameter++, snapshotId);
-            insertKey->bindValue(parameter++, blob(kv.key));
-            insertKey->bindValue(parameter++, blob(kv.value));
-            insertKey->bindValue(parameter++, qint64(kv.modRevision));
-            insertKey->bindValue(parameter++, qint64(kv.createRevision));
-            insertKey->bindValue(parameter++, qint64(kv.version));
-            insertKey->bindValue(parameter++, qint64(kv.lease));
-            if (!insertKey->exec()) {
-                reason = describe(insertKey->lastError());
-                return fail();
-            }
-            ++stored;
-        }
+        stored += qint64(page->size());
     }
-    setKeys->bindValue(0, stored);
-    setKeys->bindValue(1, snapshotId);
+    QSqlQuery* setKeys = statement(kSetSnapshotKeysSql);
+    if (!setKeys) {
+        reason = QStringLiteral("the update does not prepare");
+        return fail();
+    }
+    bindAll(*setKeys, {QVariant(stored), QVariant(snapshotId)});
     if (!setKeys->exec()) {
         reason = describe(setKeys->lastError());
         return fail();

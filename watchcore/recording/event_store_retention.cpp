@@ -104,30 +104,9 @@ bool EventStore::pruneWatch(qint64 storeId, qint64 revision, const std::optional
     }
     qint64 snapshotId = 0;
     if (state) {
-        QSqlQuery* insert = statement(returningId(QStringLiteral(
-            "INSERT INTO snapshots(watch, revision, taken_ms, key_count) VALUES(?, ?, ?, ?)")));
-        QSqlQuery* key = statement(QStringLiteral(
-            "INSERT INTO snapshot_keys(snapshot, key, value, mod_revision, create_revision, version, lease)"
-            " VALUES(?, ?, ?, ?, ?, ?, ?)"));
-        if (!insert || !key) {
-            reason = QStringLiteral("the statements do not prepare");
+        snapshotId = insertSnapshotRow(storeId, revision, qint64(state->size()), &reason);
+        if (snapshotId == 0 || !insertSnapshotKeys(snapshotId, *state, &reason))
             return fail();
-        }
-        bindAll(*insert, {QVariant(storeId), QVariant(revision), QVariant(QDateTime::currentMSecsSinceEpoch()),
-                          QVariant(qint64(state->size()))});
-        if (!insert->exec() || (snapshotId = insertedId(*insert)) == 0) {
-            reason = describe(insert->lastError());
-            return fail();
-        }
-        for (const KeyValue& kv : *state) {
-            bindAll(*key, {QVariant(snapshotId), blob(kv.key), blob(kv.value), QVariant(qint64(kv.modRevision)),
-                           QVariant(qint64(kv.createRevision)), QVariant(qint64(kv.version)),
-                           QVariant(qint64(kv.lease))});
-            if (!key->exec()) {
-                reason = describe(key->lastError());
-                return fail();
-            }
-        }
     }
     // What the new snapshot (or nothing, when the state was not known) replaces.
     const QStringList deletes{

@@ -1,6 +1,5 @@
 #include "range_read.h"
 
-#include "admin/kv_requests.h"
 #include "decode/value_text.h"
 #include "format/event_format.h"
 
@@ -8,38 +7,9 @@ namespace etcdscope::cli {
 
 namespace {
 
-constexpr std::int64_t kPageKeys = 1000;
 constexpr int kPreviewChars = 60;
 
 }  // namespace
-
-WholeRange readWholeRange(AdminConnection& connection, const WatchSpec& range, std::int64_t revision)
-{
-    WholeRange whole;
-    RangeQuery query;
-    query.key = range.key;
-    query.rangeEnd = range.rangeEnd;
-    query.limit = range.rangeEnd.empty() ? 0 : kPageKeys;
-    query.revision = revision;
-    for (;;) {
-        RangeResult page = readRange(connection, query);
-        if (!page.error.empty()) {
-            whole.keys.clear();
-            whole.error = page.error;
-            whole.compacted = page.compacted;
-            return whole;
-        }
-        if (query.revision == 0)
-            query.revision = page.revision;
-        for (KeyValue& kv : page.kvs)
-            whole.keys.emplace(kv.key, std::move(kv));
-        if (!page.more || page.kvs.empty())
-            break;
-        query.key = whole.keys.rbegin()->first + '\0';  // the next key after the last one read
-    }
-    whole.revision = query.revision;
-    return whole;
-}
 
 std::string shownKey(const std::string& key) { return escapeKey(QByteArray::fromStdString(key)).toStdString(); }
 

@@ -1,25 +1,13 @@
-// A whole key range read from etcd at one revision, page by page (any
-// number of keys, one consistent view), and how restore and diff show keys.
+// How restore and diff show keys and values, and a whole range read from
+// etcd (restore/restore_plan.h).
 #pragma once
 
-#include "admin/admin_connection.h"
 #include "engine/watch_types.h"
+#include "restore/restore_plan.h"
 
-#include <cstdint>
-#include <map>
 #include <string>
 
 namespace etcdscope::cli {
-
-struct WholeRange {
-    std::map<std::string, KeyValue> keys;
-    std::int64_t revision = 0;  // the revision every page was read at
-    std::string error;          // one sentence; empty on success
-    bool compacted = false;     // the revision asked for is compacted
-};
-
-// `revision` 0: the newest.
-WholeRange readWholeRange(AdminConnection& connection, const WatchSpec& range, std::int64_t revision);
 
 // A key for a person's line (printable, \xNN for other bytes).
 std::string shownKey(const std::string& key);

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include <cstdio>
+#include <limits>
 
 namespace etcdscope::cli {
 
@@ -88,6 +89,7 @@ bool RecordCommand::start()
         const WatchHandle handle = session_.addWatch(spec);
         storeIds_[handle] = storeId;
         specs_[handle] = spec;
+        resumeRevision_[handle] = first ? 0 : spec.startRevision - 1;
         if (first)
             std::fprintf(stderr, "etcdscope-cli: recording %s from the oldest revision etcd keeps.\n",
                          describeRange(spec).c_str());
@@ -119,8 +121,11 @@ void RecordCommand::onUpdates(const UpdateBatchPtr& batch)
         !store_->append(records, [this](WatchHandle h) { return storeIds_[h]; }, &error)) {
         // Not acknowledged: nothing is lost, the next start resumes after the last commit.
         failed_ = true;
+        qint64 resume = std::numeric_limits<qint64>::max();
+        for (const auto& [handle, revision] : resumeRevision_)
+            resume = std::min(resume, revision);
         std::fprintf(stderr, "etcdscope-cli: recording stopped: %s The next start resumes after revision %lld.\n",
-                     qPrintable(error), (long long)lastRevision_);
+                     qPrintable(error), (long long)resume);
         emit finished(kExitOutput);
         return;
     }

@@ -2,12 +2,16 @@
 // on a compacted store keeps the range whole at the compaction point, the
 // history shows what was there before compaction, and restore puts keys
 // back as they were — checked against etcdctl's own read of that revision.
-// Into a SQLite file and into a throwaway PostgreSQL server alike.
+// Into a SQLite file and into a throwaway PostgreSQL server alike. And the
+// recorder's faults: itself killed -9, its database stopped, its disk full,
+// etcd restarted and its leader killed under it — each time the log ends up
+// holding etcd's own history, every event once.
 #include "etcd_process.h"
 #include "postgres_process.h"
 #include "recording/event_store.h"
 
 #include <csignal>
+#include <sys/resource.h>
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -79,6 +83,68 @@ LogState logState(const QString& db)
         state.lastRevision = std::max(state.lastRevision, w.lastRevision);
     }
     return state;
+}
+
+// Pauses the recorder (SIGSTOP) at a moment its log holds some revisions after `first` but not yet `last`:
+// stopped as soon as a look sees it there, and looked at again once stopped.
+bool pauseHalfWay(QProcess& recorder, const QString& db, std::int64_t first, std::int64_t last)
+{
+    QDeadlineTimer deadline(kWaitMs);
+    while (!deadline.hasExpired()) {
+        const qint64 at = logState(db).lastRevision;
+        if (at >= last)
+            return false;
+        if (at > first) {
+            ::kill(pid_t(recorder.processId()), SIGSTOP);
+            if (logState(db).lastRevision < last)
+                return true;
+            ::kill(pid_t(recorder.processId()), SIGCONT);
+            return false;
+        }
+        QTest::qWait(10);
+    }
+    return false;
+}
+
+// Every event the log holds, in the order it holds them.
+std::vector<HistoryEvent> recordedEvents(const QString& db)
+{
+    std::vector<HistoryEvent> recorded;
+    QString openError;
+    const auto store = EventStore::open(db, &openError);
+    if (!store) {
+        qWarning("cannot open %s: %s", qPrintable(db), qPrintable(openError));
+        return recorded;
+    }
+    qint64 after = 0;
+    for (;;) {
+        const std::vector<EventRecord> page = store->read({}, after, 50'000);
+        if (page.empty())
+            break;
+        after = page.back().id;
+        for (const EventRecord& r : page) {
+            if (r.kind == RecordKind::Put || r.kind == RecordKind::Delete)
+                recorded.push_back({r.kind == RecordKind::Put, r.key.toStdString(), r.value.toStdString(),
+                                    r.modRevision, false, {}});
+        }
+    }
+    return recorded;
+}
+
+// `count` transactions of ten puts under g/ (values of `valueBytes`), a delete after every tenth; the last revision.
+std::int64_t writeBatch(EtcdProcess& etcd, int round, int count, int valueBytes)
+{
+    std::int64_t last = 0;
+    for (int t = 0; t < count; ++t) {
+        std::vector<std::pair<std::string, std::string>> puts;
+        for (int k = 0; k < 10; ++k)
+            puts.emplace_back("g/" + std::to_string((t * 10 + k) * 37 % 500),
+                              std::to_string(round) + ":" + std::string(std::size_t(valueBytes), 'v'));
+        last = etcd.txnPuts(puts);
+        if (t % 10 == 9)
+            last = etcd.del("g/" + std::to_string(t * 53 % 500));
+    }
+    return last;
 }
 
 }  // namespace
@@ -277,10 +343,10 @@ private slots:
         QProcess recorder;
         recorder.start(kCli, args);
         QVERIFY(recorder.waitForStarted());
-        QTRY_VERIFY_WITH_TIMEOUT(logState(db).lastRevision > first, kWaitMs);
-        QVERIFY2(logState(db).lastRevision < last, "the recorder finished before it could be stopped half-way");
+        QVERIFY2(pauseHalfWay(recorder, db, first, last), "the recorder could not be stopped half-way");
         if (stopDatabase) {
             m_postgres.stop();
+            ::kill(pid_t(recorder.processId()), SIGCONT);
             // ... it stops by itself with one sentence, exit 5
             QVERIFY(recorder.waitForFinished(kWaitMs));
             const QByteArray said = recorder.readAllStandardError();
@@ -348,6 +414,106 @@ private slots:
         const ProcessResult history = runProcess(kCli, {"history", "--db", db, "--prefix", "f/"});
         QVERIFY2(history.exitCode == 0, history.err.constData());
         QVERIFY(parseCliJsonl(history.out) == withPrev);
+    }
+
+    void shouldKeepEtcdsHistoryWholeThroughEtcdFaultsAndAFullDisk_data()
+    {
+        QTest::addColumn<QString>("fault");
+        QTest::newRow("etcd killed -9 and restarted") << "restart";
+        QTest::newRow("the leader of three killed") << "failover";
+        QTest::newRow("the log's disk full") << "disk-full";
+    }
+
+    void shouldKeepEtcdsHistoryWholeThroughEtcdFaultsAndAFullDisk()
+    {
+        QFETCH(QString, fault);
+        // Given a recorder on a live range (one member, or three with the recorder's first endpoint the leader)
+        const int members = fault == "failover" ? 3 : 1;
+        EtcdCluster cluster(members, {"--experimental-watch-progress-notify-interval=1s"});
+        QVERIFY2(cluster.start().empty(), "etcd did not start");
+        if (members == 3) {
+            QVERIFY(cluster.waitForLeader() >= 0);
+            QVERIFY(cluster.moveLeader(0).empty());
+            QCOMPARE(cluster.waitForLeader(), 0);
+        }
+        EtcdProcess& writer = cluster.member(members - 1);  // survives the failover
+        QStringList endpoints;
+        for (const std::string& e : cluster.endpoints())
+            endpoints << QString::fromStdString(e);
+        QTemporaryDir dir;
+        const QString db = dir.filePath("faults.sqlite");
+        const QStringList args{"record", "--endpoints", endpoints.join(','), "--db", db, "--prefix", "g/"};
+        const std::int64_t first = writer.put("g/first", "x");
+        QProcess recorder;
+        const bool diskFull = fault == "disk-full";
+        if (diskFull) {
+            // A file may grow to 2 MiB, as on a disk with 2 MiB free: a write past it fails (EFBIG, SIGXFSZ ignored)
+            recorder.setChildProcessModifier([] {
+                ::signal(SIGXFSZ, SIG_IGN);
+                const rlimit limit{rlim_t(2) << 20, rlim_t(2) << 20};
+                ::setrlimit(RLIMIT_FSIZE, &limit);
+            });
+        }
+        recorder.start(kCli, args);
+        QVERIFY(recorder.waitForStarted());
+        QByteArray said;
+        QTRY_VERIFY_WITH_TIMEOUT((said += recorder.readAllStandardError()).contains("recording"), kWaitMs);
+        std::int64_t last = writeBatch(writer, 1, 300, 20);
+
+        // When the fault strikes while events flow
+        if (fault == "restart") {
+            QTRY_VERIFY_WITH_TIMEOUT(logState(db).lastRevision >= last, kWaitMs);
+            cluster.member(0).kill9();
+            QVERIFY(cluster.member(0).start().empty());
+        } else if (fault == "failover") {
+            cluster.member(0).kill9();
+            QVERIFY(cluster.waitForLeader() >= 1);
+        } else {
+            // ... values the size of Kubernetes objects, until the log cannot grow: it stops with one sentence
+            last = writeBatch(writer, 2, 300, 1000);
+            QVERIFY(recorder.waitForFinished(kWaitMs));
+            said += recorder.readAllStandardError();
+            QCOMPARE(recorder.exitCode(), 5);
+            QVERIFY2(said.contains("recording stopped") && said.contains("disk full")
+                         && said.contains("The next start resumes after revision") && said.count('\n') <= 3,
+                     said.constData());
+            // ... naming the revision the log ends at; started again on the still full disk, it says the same
+            const auto statedResume = [](const QByteArray& text) {
+                const QByteArray marker = "resumes after revision ";
+                const qsizetype at = text.lastIndexOf(marker);
+                return at < 0 ? qint64(-1) : text.mid(at + marker.size()).split('.').first().toLongLong();
+            };
+            const qint64 logEnd = logState(db).lastRevision;
+            QCOMPARE(statedResume(said), logEnd);
+            recorder.start(kCli, args);
+            QVERIFY(recorder.waitForFinished(kWaitMs));
+            const QByteArray again = recorder.readAllStandardError();
+            QCOMPARE(recorder.exitCode(), 5);
+            QCOMPARE(statedResume(again), logEnd);
+            QCOMPARE(logState(db).lastRevision, logEnd);
+            const std::vector<HistoryEvent> kept = recordedEvents(db);
+            const std::vector<HistoryEvent> etcds = writer.history("g/", "g0", first, last);
+            QVERIFY2(!kept.empty() && kept.size() < etcds.size(), "the disk did not fill up");
+            QVERIFY2(std::equal(kept.begin(), kept.end(), etcds.begin()), "what the log kept is not etcd's history");
+        }
+        // ... and writes go on
+        last = writeBatch(writer, 3, 300, 100);
+        if (diskFull) {
+            // ... and once there is space again, the recorder is started again
+            recorder.setChildProcessModifier({});
+            recorder.start(kCli, args);
+            QVERIFY(recorder.waitForStarted());
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(logState(db).lastRevision >= last, kWaitMs * 2);
+        ::kill(pid_t(recorder.processId()), SIGINT);
+        QVERIFY(recorder.waitForFinished(kWaitMs));
+        QVERIFY2(recorder.exitCode() == 0, recorder.readAllStandardError().constData());
+
+        // Then the log holds etcd's history: every event once, in order
+        const std::vector<HistoryEvent> expected = writer.history("g/", "g0", first, last);
+        const std::vector<HistoryEvent> recorded = recordedEvents(db);
+        QCOMPARE(recorded.size(), expected.size());
+        QVERIFY(recorded == expected);
     }
 
     void shouldSayInOneSentenceWhenThePostgresqlLogCannotBeUsed()

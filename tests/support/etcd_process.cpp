@@ -307,6 +307,21 @@ std::int64_t EtcdProcess::txnPuts(const std::vector<std::pair<std::string, std::
     return response.header().revision();
 }
 
+std::optional<std::string> EtcdProcess::get(const std::string& key)
+{
+    grpc::ClientContext context;
+    context.set_deadline(deadlineIn(kCallDeadline));
+    etcdserverpb::RangeRequest request;
+    request.set_key(key);
+    etcdserverpb::RangeResponse response;
+    const grpc::Status status = kv().Range(&context, request, &response);
+    if (!status.ok())
+        qFatal("get failed: %s", status.error_message().c_str());
+    if (response.kvs_size() == 0)
+        return std::nullopt;
+    return response.kvs(0).value();
+}
+
 std::int64_t EtcdProcess::currentRevision()
 {
     grpc::ClientContext context;

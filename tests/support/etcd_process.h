@@ -75,6 +75,8 @@ public:
     // One transaction of puts: all land at one revision, which is returned.
     std::int64_t txnPuts(const std::vector<std::pair<std::string, std::string>>& puts);
     std::int64_t currentRevision();
+    // The key's value now; nullopt when it does not exist.
+    std::optional<std::string> get(const std::string& key);
     void compact(std::int64_t revision);
     std::string defragment();  // empty on success
     // Every event of the range from `fromRevision` up to and including

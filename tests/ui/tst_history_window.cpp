@@ -2,12 +2,20 @@
 // version of a prefix oldest first (those from before the recording known
 // from its snapshot), the gap below it, the diff of a version against the
 // one before, the keys deleted under the prefix, a search in values; and a
-// log that cannot be read said in one sentence.
+// log that cannot be read said in one sentence. Restoring from the window
+// into the cluster: refused until Read-write is on, nothing written when the
+// confirmation is cancelled, the deleted key back after it, changed keys left
+// alone unless overwriting, and a key changed between the plan and its write
+// left alone and named.
 #include "etcd_process.h"
 #include "monitor/history_window.h"
+#include "shared/confirm_change.h"
 
 #include <QDir>
 #include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -41,6 +49,16 @@ int query(HistoryWindow& window, const QString& key, bool prefix, bool deleted, 
     if (!shown.wait(kWaitMs))
         return -2;
     return shown.takeFirst().at(0).toInt();
+}
+
+// Asks the window to restore and waits for it to end: the changes made, -1 when none was tried.
+int restore(HistoryWindow& window, qint64 revision, bool overwrite)
+{
+    QSignalSpy finished(&window, &HistoryWindow::restoreFinished);
+    window.restoreAsOf(revision, overwrite);
+    if (finished.isEmpty() && !finished.wait(kWaitMs))
+        return -2;
+    return finished.takeFirst().at(0).toInt();
 }
 
 }  // namespace
@@ -103,6 +121,109 @@ private slots:
         // ... and a search finds the versions whose value holds a text
         QCOMPARE(query(window, QString::fromStdString(prefix), true, false, "navy"), 1);
         Q_UNUSED(last);
+    }
+
+    void shouldRestoreIntoTheClusterOnlyWhenWritableAndConfirmedWithoutOverwritingLaterChanges()
+    {
+        // Given keys a, b, c recorded as they were at a revision
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        QTemporaryDir dir;
+        const QString db = dir.filePath("restore.sqlite");
+        QProcess recorder;
+        recorder.start(kCli, {"record", "--endpoints", QString::fromStdString(etcd.endpoint()), "--db", db,
+                              "--prefix", "app/"});
+        QVERIFY(recorder.waitForStarted());
+        QByteArray said;
+        QTRY_VERIFY_WITH_TIMEOUT((said += recorder.readAllStandardError()).contains("recording"), kWaitMs);
+        etcd.put("app/a", "alpha");
+        etcd.put("app/b", "bravo");
+        const std::int64_t asOf = etcd.put("app/c", "charlie");
+        // ... then a deleted, b changed and d created since
+        etcd.del("app/a");
+        etcd.put("app/b", "bravo-2");
+        etcd.put("app/d", "delta");
+        HistoryWindow window(db);
+        window.show();
+        QTRY_COMPARE_WITH_TIMEOUT(query(window, "app/d", false, false), 1, kWaitMs);
+        ::kill(pid_t(recorder.processId()), SIGINT);
+        QVERIFY(recorder.waitForFinished(kWaitMs));
+        QCOMPARE(query(window, "app/", true, false), 6);
+        QStringList asked;
+        bool answer = false;
+        window.setConfirm([&](const QString&, const QString& text) {
+            asked << text;
+            return answer;
+        });
+        auto* button = window.findChild<QPushButton*>("restoreButton");
+        QVERIFY(button);
+
+        // When there is no cluster, or it is not switched to read-write
+        QVERIFY(!button->isEnabled());
+        QCOMPARE(restore(window, asOf, false), -1);
+        ConnectionOptions options;
+        options.endpoints = {etcd.endpoint()};
+        window.setCluster(options, QString::fromStdString(etcd.endpoint()));
+        QVERIFY(!button->isEnabled());
+        QCOMPARE(restore(window, asOf, false), -1);
+        // Then nothing is asked or written, and the window says what is missing
+        QVERIFY(asked.isEmpty());
+        QVERIFY2(window.statusText().contains("Read-write"), qPrintable(window.statusText()));
+        const std::int64_t untouched = etcd.currentRevision();
+
+        // When it is writable, the person selects the delete of a (its revision to restore to is the one before),
+        // but cancels the confirmation
+        window.setWritable(true);
+        QVERIFY(button->isEnabled());
+        window.selectRow(3);
+        auto* revisionField = window.findChild<QLineEdit*>("restoreRevision");
+        QVERIFY(revisionField);
+        QCOMPARE(revisionField->text().toLongLong(), asOf);
+        QSignalSpy finished(&window, &HistoryWindow::restoreFinished);
+        button->click();
+        QVERIFY(finished.wait(kWaitMs));
+        QCOMPARE(finished.takeFirst().at(0).toInt(), -1);
+        // Then the confirmation named exactly the one change, and nothing was written
+        QCOMPARE(asked.size(), 1);
+        QVERIFY2(asked.last().contains("+ app/a = alpha") && asked.last().contains("1 change,")
+                     && asked.last().contains("Left alone: 2 keys") && !asked.last().contains("+ app/b")
+                     && !asked.last().contains("- app/d"),
+                 qPrintable(asked.last()));
+        QCOMPARE(etcd.currentRevision(), untouched);
+        QVERIFY2(window.statusText().contains("cancelled"), qPrintable(window.statusText()));
+        QMessageBox box(QMessageBox::Question, "Restore", confirmationHtml(asked.last()),
+                        QMessageBox::Yes | QMessageBox::Cancel);
+        box.setTextFormat(Qt::RichText);
+        box.show();
+        box.grab().save(QDir::temp().filePath("history-restore-confirm.png"));
+        box.hide();
+
+        // When the person confirms
+        answer = true;
+        QCOMPARE(restore(window, asOf, false), 1);
+        // Then a is back with its value then, and b and d are as they were changed since
+        QCOMPARE(etcd.get("app/a"), std::optional<std::string>("alpha"));
+        QCOMPARE(etcd.get("app/b"), std::optional<std::string>("bravo-2"));
+        QCOMPARE(etcd.get("app/d"), std::optional<std::string>("delta"));
+        QVERIFY2(window.statusText().contains("1 of 1 change made"), qPrintable(window.statusText()));
+        window.grab().save(QDir::temp().filePath("history-restore-done.png"));
+
+        // When undoing later changes too, while b is changed again between the plan and its write
+        window.setConfirm([&](const QString&, const QString& text) {
+            asked << text;
+            etcd.put("app/b", "bravo-3");
+            return true;
+        });
+        QCOMPARE(restore(window, asOf, true), 1);
+        // Then d, created since, is deleted; b is left alone and named
+        QVERIFY2(asked.last().contains("+ app/b = bravo") && asked.last().contains("- app/d = delta"),
+                 qPrintable(asked.last()));
+        QVERIFY(!etcd.get("app/d"));
+        QCOMPARE(etcd.get("app/b"), std::optional<std::string>("bravo-3"));
+        QVERIFY2(window.statusText().contains("1 of 2 changes made")
+                     && window.statusText().contains("changed after the plan was read: app/b"),
+                 qPrintable(window.statusText()));
     }
 
     void shouldSayInOneSentenceWhenTheLogCannotBeRead()

@@ -63,7 +63,8 @@ MonitorController::MonitorController(MonitorOptions options, QObject* parent)
     if (dir.isEmpty())
         dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     QDir().mkpath(dir);
-    store_ = new StoreWorker(QDir(dir).filePath(kEventLogFile));
+    logPath_ = QDir(dir).filePath(kEventLogFile);
+    store_ = new StoreWorker(logPath_);
     storeMailbox_ = new Mailbox(store_);  // moves with it
     store_->moveToThread(storeThread_);
     storeThread_->setObjectName("etcdscope-store");

@@ -68,6 +68,8 @@ public:
     const ConnectionStatus& status() const { return status_; }
     const MonitorCounters& counters() const { return counters_; }
     bool recording() const { return storeReady_; }
+    // The monitor's own event log (a SQLite file).
+    const QString& logPath() const { return logPath_; }
 
     // Watches: added to the session and the log, resumed after a restart.
     WatchHandle addWatch(const WatchSpec& spec, bool notify = false);
@@ -134,6 +136,7 @@ private:
     AdminClient* admin_;
     QThread* storeThread_;
     StoreWorker* store_;
+    QString logPath_;
     Mailbox* storeMailbox_;      // queued calls to the store's thread
     bool started_ = false;       // start() ran: the store thread was started
     bool storeReady_ = false;    // the log is open: events wait for it before they are acknowledged

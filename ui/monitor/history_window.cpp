@@ -3,22 +3,29 @@
 #include "decode/value_text.h"
 #include "monitor/event_timeline_model.h"
 #include "recording/event_store.h"
+#include "shared/confirm_change.h"
 #include "shared/detail_pane.h"
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QIntValidator>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTableView>
+#include <QUrl>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -31,6 +38,80 @@ constexpr int kMaxRows = 100'000;
 
 enum Mode { AllVersions = 0, DeletedKeys = 1 };
 
+// A confirmation lists at most this many changes (and says how many more).
+constexpr int kMaxConfirmLines = 40;
+constexpr int kPreviewChars = 60;
+
+QString shownKey(const std::string& key) { return escapeKey(QByteArray::fromStdString(key)); }
+
+QString shortValue(const KeyValue& kv)
+{
+    return valuePreview(QByteArray::fromStdString(kv.key), QByteArray::fromStdString(kv.value), kPreviewChars);
+}
+
+QString counted(int n, const QString& one, const QString& many)
+{
+    return QStringLiteral("%1 %2").arg(n).arg(n == 1 ? one : many);
+}
+
+// The confirmation of `plan`: a question, then each write as removed ("- ")
+// and added ("+ ") lines, then what is left alone.
+QString confirmationText(const RestorePlan& plan, const QString& range, const QString& cluster)
+{
+    QString text = QObject::tr("Put %1 back as it was at revision %2 on %3?")
+                       .arg(range)
+                       .arg(plan.asOf)
+                       .arg(cluster);
+    text += QStringLiteral("\n\n")
+        + QObject::tr("%1, each made only if the key is still as it was read at revision %2; a key changed "
+                      "meanwhile is left alone.")
+              .arg(counted(plan.writes(), QObject::tr("change"), QObject::tr("changes")))
+              .arg(plan.readAt);
+    QStringList lines;
+    int shown = 0;
+    for (const RestoreStep& step : plan.steps) {
+        if (!step.writes())
+            continue;
+        if (++shown > kMaxConfirmLines)
+            continue;
+        switch (step.action) {
+        case RestoreAction::Restore:
+            lines << QStringLiteral("+ %1 = %2").arg(shownKey(step.then.key), shortValue(step.then))
+                         + QObject::tr("   (absent now)");
+            break;
+        case RestoreAction::PutBack:
+            lines << QStringLiteral("- %1 = %2").arg(shownKey(step.now.key), shortValue(step.now))
+                         + QObject::tr("   (changed at revision %1)").arg(step.now.modRevision);
+            lines << QStringLiteral("+ %1 = %2").arg(shownKey(step.then.key), shortValue(step.then));
+            break;
+        case RestoreAction::Remove:
+            lines << QStringLiteral("- %1 = %2").arg(shownKey(step.now.key), shortValue(step.now))
+                         + QObject::tr("   (created at revision %1: deleted)").arg(step.now.createRevision);
+            break;
+        default: break;
+        }
+    }
+    text += QStringLiteral("\n\n") + lines.join('\n');
+    if (shown > kMaxConfirmLines)
+        text += QStringLiteral("\n\n") + QObject::tr("… and %1 more.").arg(shown - kMaxConfirmLines);
+    if (plan.kept() > 0) {
+        QStringList kept;
+        for (const RestoreStep& step : plan.steps) {
+            if (!step.writes() && kept.size() < 5)
+                kept << shownKey(step.key());
+        }
+        if (plan.kept() > kept.size())
+            kept << QObject::tr("…");
+        text += QStringLiteral("\n\n")
+            + QObject::tr("Left alone: %1 changed or created since revision %2 (%3). Tick “Also undo later changes” "
+                          "to put them back as well.")
+                  .arg(counted(plan.kept(), QObject::tr("key"), QObject::tr("keys")))
+                  .arg(plan.asOf)
+                  .arg(kept.join(QStringLiteral(", ")));
+    }
+    return text;
+}
+
 }  // namespace
 
 HistoryWindow::HistoryWindow(QString location, QWidget* parent)
@@ -39,7 +120,8 @@ HistoryWindow::HistoryWindow(QString location, QWidget* parent)
 {
     setObjectName("historyWindow");
     setAttribute(Qt::WA_DeleteOnClose);
-    logName_ = EventStore::isDatabaseUrl(location_) ? location_ : QFileInfo(location_).fileName();
+    logName_ = EventStore::isDatabaseUrl(location_) ? QUrl(location_).toString(QUrl::RemovePassword)
+                                                    : QFileInfo(location_).fileName();
     setWindowTitle(tr("%1 — history").arg(logName_));
 
     key_ = new QLineEdit;
@@ -87,12 +169,34 @@ HistoryWindow::HistoryWindow(QString location, QWidget* parent)
     splitter->setStretchFactor(1, 2);
     splitter->setSizes({760, 500});
 
+    restoreRevision_ = new QLineEdit;
+    restoreRevision_->setObjectName("restoreRevision");
+    restoreRevision_->setPlaceholderText(tr("revision"));
+    restoreRevision_->setValidator(new QIntValidator(1, INT_MAX, restoreRevision_));
+    restoreRevision_->setMaximumWidth(110);
+    restoreRevision_->setToolTip(tr("Selecting a version fills in its revision (for a delete, the one just before)"));
+    overwrite_ = new QCheckBox(tr("Also &undo later changes"));
+    overwrite_->setObjectName("restoreOverwrite");
+    overwrite_->setToolTip(tr("Also put back keys changed since, and delete keys created since"));
+    restore_ = new QPushButton(tr("&Restore…"));
+    restore_->setObjectName("restoreButton");
+    restoreHint_ = new QLabel;
+    restoreHint_->setObjectName("restoreHint");
+    restoreHint_->setEnabled(false);  // drawn in the muted text colour
+    auto* restoreRow = new QHBoxLayout;
+    restoreRow->addWidget(new QLabel(tr("Put the key or range back as it was at revision")));
+    restoreRow->addWidget(restoreRevision_);
+    restoreRow->addWidget(overwrite_);
+    restoreRow->addWidget(restore_);
+    restoreRow->addWidget(restoreHint_, 1);
+
     status_ = new QLabel(tr("Give a key or a prefix and press Show."));
     status_->setObjectName("historyStatus");
     status_->setWordWrap(true);
     auto* central = new QWidget;
     auto* layout = new QVBoxLayout(central);
     layout->addLayout(form);
+    layout->addLayout(restoreRow);
     layout->addWidget(status_);
     layout->addWidget(splitter, 1);
     setCentralWidget(central);
@@ -105,15 +209,40 @@ HistoryWindow::HistoryWindow(QString location, QWidget* parent)
         if (!current.isValid())
             return;
         const EventRecord& r = model_->record(current.row());
+        if (r.kind == RecordKind::Put && r.note.isEmpty())
+            restoreRevision_->setText(QString::number(r.modRevision));
+        else if (r.kind == RecordKind::Delete && r.modRevision > 1)
+            restoreRevision_->setText(QString::number(r.modRevision - 1));
         if (r.kind == RecordKind::Gap) {
-            detail_->showMessage(tr("Revisions %1 to %2 were compacted before the recording saw them: what changed "
-                                    "then is not known.")
+            detail_->showMessage(tr("Revisions %1 to %2 were %3: what changed then is not known.")
                                      .arg(r.gapFrom)
-                                     .arg(r.gapTo));
+                                     .arg(r.gapTo)
+                                     .arg(r.note.isEmpty() ? tr("compacted before the recording saw them") : r.note));
             return;
         }
         detail_->showRecord(r, r.note.isEmpty() ? logName_ : r.note);
     });
+    view_->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(view_, &QWidget::customContextMenuRequested, this, [this](const QPoint& at) {
+        const QModelIndex index = view_->indexAt(at);
+        if (!index.isValid())
+            return;
+        selectRow(index.row());
+        const qint64 revision = restoreRevision_->text().toLongLong();
+        if (revision <= 0)
+            return;
+        QMenu menu;
+        QAction* restore = menu.addAction(tr("Restore as it was at revision %1…").arg(revision));
+        restore->setEnabled(restore_->isEnabled());
+        if (menu.exec(view_->viewport()->mapToGlobal(at)) == restore)
+            restoreAsOf(revision, overwrite_->isChecked());
+    });
+    connect(restore_, &QPushButton::clicked, this, [this] {
+        restoreAsOf(restoreRevision_->text().toLongLong(), overwrite_->isChecked());
+    });
+    connect(&planWatcher_, &QFutureWatcher<RestorePlan>::finished, this, &HistoryWindow::confirmRestore);
+    connect(&applyWatcher_, &QFutureWatcher<RestoreOutcome>::finished, this, &HistoryWindow::showRestoreOutcome);
+    updateRestoreControls();
     resize(1280, 780);
 }
 
@@ -129,24 +258,34 @@ void HistoryWindow::setQuery(const QString& key, bool prefix, bool deletedOnly, 
     grep_->setText(grep);
 }
 
-void HistoryWindow::runQuery()
+std::optional<WatchSpec> HistoryWindow::formRange()
 {
     const std::optional<QByteArray> key = unescapeKey(key_->text());
     if (!key) {
         status_->setText(tr("The key has a malformed escape: write other bytes as \\xNN and a backslash as \\\\."));
-        emit resultsShown(-1);
-        return;
+        return std::nullopt;
     }
     if (key->isEmpty() && !prefix_->isChecked()) {
         status_->setText(tr("Give a key, or tick Prefix to see every key."));
+        return std::nullopt;
+    }
+    WatchSpec range;
+    range.key = key->toStdString();
+    range.rangeEnd = prefix_->isChecked() ? prefixRangeEnd(range.key) : std::string();
+    return range;
+}
+
+void HistoryWindow::runQuery()
+{
+    const std::optional<WatchSpec> range = formRange();
+    if (!range) {
         emit resultsShown(-1);
         return;
     }
     if (watcher_.isRunning())
         return;  // one query at a time; the button shows it
     HistoryQuery query;
-    query.range.key = key->toStdString();
-    query.range.rangeEnd = prefix_->isChecked() ? prefixRangeEnd(query.range.key) : std::string();
+    query.range = *range;
     query.deletedOnly = mode_->currentIndex() == DeletedKeys;
     query.grep = grep_->text().toUtf8();
     show_->setEnabled(false);
@@ -216,14 +355,186 @@ int HistoryWindow::rowCount() const { return model_->rowCount(); }
 
 void HistoryWindow::selectRow(int row) { view_->selectRow(row); }
 
-void openHistory(QWidget* parent)
+QString HistoryWindow::statusText() const { return status_->text(); }
+
+// --- restore ----------------------------------------------------------------------------
+
+void HistoryWindow::setCluster(std::optional<ConnectionOptions> options, const QString& name)
 {
-    const QString path = QFileDialog::getOpenFileName(parent, QObject::tr("Open a recorded history"), QDir::homePath(),
-                                                      QObject::tr("Recorded logs (*.sqlite);;All files (*)"));
-    if (path.isEmpty())
+    cluster_ = std::move(options);
+    clusterName_ = name;
+    writable_ = false;  // switched on per connection, as in the Keys tab
+    updateRestoreControls();
+}
+
+void HistoryWindow::setWritable(bool writable)
+{
+    writable_ = writable;
+    updateRestoreControls();
+}
+
+void HistoryWindow::updateRestoreControls()
+{
+    const bool busy = planWatcher_.isRunning() || applyWatcher_.isRunning();
+    const bool allowed = cluster_ && writable_;
+    restore_->setEnabled(allowed && !busy);
+    restoreRevision_->setEnabled(cluster_.has_value());
+    overwrite_->setEnabled(cluster_.has_value());
+    restoreHint_->setText(!cluster_ ? tr("Connect to a cluster to restore into it.")
+                          : !writable_ ? tr("Switch on Read-write in the Keys tab to restore into %1.").arg(clusterName_)
+                          : busy ? tr("Restoring…")
+                                 : tr("Into %1; you confirm every change first.").arg(clusterName_));
+}
+
+void HistoryWindow::finishRestore(const QString& sentence, int written)
+{
+    status_->setText(sentence);
+    updateRestoreControls();
+    emit restoreFinished(written);
+}
+
+void HistoryWindow::restoreAsOf(qint64 revision, bool overwrite)
+{
+    if (!cluster_ || !writable_) {
+        finishRestore(restoreHint_->text(), -1);
         return;
-    auto* window = new HistoryWindow(path, parent);
+    }
+    if (planWatcher_.isRunning() || applyWatcher_.isRunning())
+        return;  // one restore at a time; the button shows it
+    const std::optional<WatchSpec> range = formRange();
+    if (!range) {
+        finishRestore(status_->text(), -1);
+        return;
+    }
+    if (revision <= 0) {
+        finishRestore(tr("Give the revision to restore to (select a version to take its revision)."), -1);
+        return;
+    }
+    status_->setText(tr("Reading %1 as recorded at revision %2 and as it is now in %3…")
+                         .arg(describeSpec(*range))
+                         .arg(revision)
+                         .arg(clusterName_));
+    // The log and etcd on a pooled thread, each with a connection of its own.
+    planWatcher_.setFuture(QtConcurrent::run([location = location_, options = *cluster_, range = *range, revision,
+                                              overwrite] {
+        RestorePlan plan;
+        plan.asOf = revision;
+        QString error;
+        auto store = EventStore::open(location, &error);
+        if (!store) {
+            plan.error = error;
+            return plan;
+        }
+        AdminConnection connection;
+        connection.reset(options);
+        plan = planRestore(*store, connection, range, revision, overwrite);
+        return plan;
+    }));
+    updateRestoreControls();
+}
+
+void HistoryWindow::confirmRestore()
+{
+    RestorePlan plan = planWatcher_.result();
+    const std::optional<WatchSpec> range = formRange();
+    const QString what = range ? describeSpec(*range) : key_->text();
+    if (!plan.error.isEmpty()) {
+        finishRestore(plan.error + QLatin1Char(' ') + tr("Nothing was written."), -1);
+        return;
+    }
+    if (plan.writes() == 0) {
+        finishRestore(plan.kept() == 0
+                          ? tr("Nothing to restore: %1 is now as it was at revision %2.").arg(what).arg(plan.asOf)
+                          : tr("Nothing written: %1 of %2 changed or created since revision %3; tick “Also undo "
+                               "later changes” to put them back.")
+                                .arg(counted(plan.kept(), tr("key"), tr("keys")), what)
+                                .arg(plan.asOf),
+                      -1);
+        return;
+    }
+    const QString text = confirmationText(plan, what, clusterName_);
+    const bool yes = confirm_ ? confirm_(tr("Restore"), text) : confirmChange(this, tr("Restore"), text);
+    if (!yes || !cluster_ || !writable_) {
+        finishRestore(tr("Restore cancelled; nothing was written."), -1);
+        return;
+    }
+    plan_ = std::move(plan);
+    status_->setText(tr("Writing %1 into %2…")
+                         .arg(counted(plan_.writes(), tr("change"), tr("changes")), clusterName_));
+    applyWatcher_.setFuture(QtConcurrent::run([options = *cluster_, plan = plan_] {
+        AdminConnection connection;
+        connection.reset(options);
+        return applyRestore(connection, plan);
+    }));
+    updateRestoreControls();
+}
+
+void HistoryWindow::showRestoreOutcome()
+{
+    const RestoreOutcome outcome = applyWatcher_.result();
+    const int writes = plan_.writes();
+    QString text = tr("Restored as at revision %1: %2 of %3 made.")
+                       .arg(plan_.asOf)
+                       .arg(outcome.written)
+                       .arg(counted(writes, tr("change"), tr("changes")));
+    if (!outcome.changedMeanwhile.empty()) {
+        QStringList keys;
+        for (const auto& [key, modRevision] : outcome.changedMeanwhile)
+            keys << shownKey(key);
+        text += QLatin1Char(' ')
+            + tr("Left alone because they changed after the plan was read: %1.").arg(keys.join(QStringLiteral(", ")));
+    }
+    if (!outcome.error.empty())
+        text += QLatin1Char(' ') + tr("Stopped: %1.").arg(QString::fromStdString(outcome.error));
+    plan_ = {};
+    finishRestore(text, outcome.written);
+}
+
+// --- opening ----------------------------------------------------------------------------
+
+HistoryWindow* openHistory(QWidget* parent, const QString& suggested)
+{
+    QDialog dialog(parent);
+    dialog.setObjectName("openHistoryDialog");
+    dialog.setWindowTitle(QObject::tr("Open a recorded history"));
+    auto* location = new QLineEdit;
+    location->setObjectName("historyLocation");
+    location->setPlaceholderText(QObject::tr("A recorded log (.sqlite file) or postgresql://user@host:port/database"));
+    location->setText(QSettings().value("history/location", suggested).toString());
+    location->setMinimumWidth(520);
+    auto* browse = new QPushButton(QObject::tr("&File…"));
+    QObject::connect(browse, &QPushButton::clicked, &dialog, [&dialog, location] {
+        const QString path = QFileDialog::getOpenFileName(
+            &dialog, QObject::tr("Open a recorded history"),
+            EventStore::isDatabaseUrl(location->text()) || location->text().isEmpty()
+                ? QDir::homePath()
+                : QFileInfo(location->text()).absolutePath(),
+            QObject::tr("Recorded logs (*.sqlite);;All files (*)"));
+        if (!path.isEmpty())
+            location->setText(path);
+    });
+    auto* hint = new QLabel(QObject::tr("What etcdscope-cli record or the monitor wrote. A PostgreSQL password is "
+                                        "taken from the address, PGPASSWORD or ~/.pgpass, and never remembered."));
+    hint->setWordWrap(true);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Open | QDialogButtonBox::Cancel);
+    QObject::connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    QObject::connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    auto* row = new QHBoxLayout;
+    row->addWidget(location, 1);
+    row->addWidget(browse);
+    auto* layout = new QVBoxLayout(&dialog);
+    layout->addLayout(row);
+    layout->addWidget(hint);
+    layout->addWidget(buttons);
+    if (dialog.exec() != QDialog::Accepted || location->text().trimmed().isEmpty())
+        return nullptr;
+    const QString chosen = location->text().trimmed();
+    QSettings().setValue("history/location", EventStore::isDatabaseUrl(chosen)
+                                                  ? QUrl(chosen).toString(QUrl::RemovePassword)
+                                                  : chosen);
+    auto* window = new HistoryWindow(chosen, parent);
     window->show();
+    return window;
 }
 
 }  // namespace etcdscope::ui

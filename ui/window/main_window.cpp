@@ -88,7 +88,7 @@ void MainWindow::buildActions()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open log…"), QKeySequence::Open, this, [this] { openOfflineLog(this); });
-    file->addAction(tr("Open &history…"), QKeySequence(tr("Ctrl+H")), this, [this] { openHistory(this); });
+    file->addAction(tr("Open &history…"), QKeySequence(tr("Ctrl+H")), this, &MainWindow::openHistoryWindow);
     file->addAction(tr("&Export events…"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::exportEvents);
     file->addAction(tr("&Kubernetes encryption keys…"), this, [this] { chooseEncryptionKeys(this, statusBar()); });
     file->addSeparator();
@@ -366,6 +366,8 @@ void MainWindow::connectWith(const ConnectionOptions& options, const QString& en
 {
     QSettings().setValue("connection/endpoints", endpoints);
     controller_->connectWith(options, endpoints, afresh);
+    cluster_ = options;
+    clusterName_ = endpoints;
     // Keys and members of the cluster before must not stay on show, and
     // writing is switched on per connection.
     keyBrowser_->setWritable(false);
@@ -373,6 +375,7 @@ void MainWindow::connectWith(const ConnectionOptions& options, const QString& en
     clusterView_->reset();
     clusterView_->refresh();
     clusterView_->setRefreshInterval(kClusterRefreshMs);
+    emit clusterChanged();
 }
 
 void MainWindow::showTab(int tab) { tabs_->setCurrentIndex(tab); }
@@ -386,6 +389,24 @@ void MainWindow::toggleConnection()
     }
     controller_->disconnectFromCluster();
     clusterView_->setRefreshInterval(0);
+}
+
+// --- history ----------------------------------------------------------------------------------
+
+void MainWindow::openHistoryWindow()
+{
+    HistoryWindow* window = openHistory(this, controller_->logPath());
+    if (!window)
+        return;
+    // Restores go to the cluster connected to, once Read-write is switched on
+    // in the Keys tab, and follow it when it changes.
+    auto follow = [this, window] {
+        window->setCluster(cluster_, clusterName_);
+        window->setWritable(keyBrowser_->writable());
+    };
+    follow();
+    connect(this, &MainWindow::clusterChanged, window, follow);
+    connect(keyBrowser_, &KeyBrowser::writableChanged, window, &HistoryWindow::setWritable);
 }
 
 // --- export ------------------------------------------------------------------------------------

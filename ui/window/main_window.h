@@ -11,6 +11,8 @@
 #include <QMainWindow>
 #include <QTimer>
 
+#include <optional>
+
 class QAction;
 class QLabel;
 class QLineEdit;
@@ -60,6 +62,10 @@ public:
     WatchHandle addWatch(const WatchSpec& spec, bool notify = false) { return controller_->addWatch(spec, notify); }
     void connectToCluster(const QString& endpoints);
 
+signals:
+    // Another cluster is connected to (History windows restore into it).
+    void clusterChanged();
+
 protected:
     void closeEvent(QCloseEvent* event) override;
 
@@ -78,6 +84,7 @@ private:
     void showAddWatchDialog(const QByteArray& key = {}, bool prefix = false);
     void cancelSelectedWatch();
     void exportEvents();
+    void openHistoryWindow();
     void notifyIfWanted(const std::vector<EventRecord>& records);
     void toggleConnection();
     void connectWith(const ConnectionOptions& options, const QString& endpoints, bool afresh = false);
@@ -110,6 +117,9 @@ private:
     QElapsedTimer lastNotification_;
     MonitorCounters counters_;  // the latest, shown by countersTimer_
     QTimer countersTimer_;
+    // The cluster connected to (History windows restore into it).
+    std::optional<ConnectionOptions> cluster_;
+    QString clusterName_;
 };
 
 }  // namespace etcdscope::ui

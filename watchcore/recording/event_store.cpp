@@ -27,6 +27,11 @@ namespace etcdscope {
 
 namespace {
 
+QString eventCount(std::size_t n)
+{
+    return n == 1 ? QStringLiteral("1 event") : QStringLiteral("%1 events").arg(n);
+}
+
 using namespace store_sql;
 
 Q_LOGGING_CATEGORY(lcStore, "etcdscope.store", QtInfoMsg)
@@ -372,6 +377,18 @@ bool EventStore::createSchema(QString* error)
         setError(error, QStringLiteral("Could not prepare the event log %1: %2.").arg(m_path, reason));
         return false;
     };
+    // A log already at this schema needs nothing: no lock, no DDL, so that a
+    // reader (history, the History window) never waits for a recorder's
+    // transaction in progress.
+    {
+        QSqlQuery current(m_db);
+        if (current.exec(kSelectSchemaVersionSql) && current.next()) {
+            const int version = current.value(0).toInt();
+            current.finish();
+            if (version == kSchemaVersion)
+                return true;
+        }
+    }
     // IMMEDIATE: the write lock first, so that two processes creating one
     // new log wait for each other (busy timeout) instead of one failing.
     // PostgreSQL: a lock of the transaction, for the same reason.
@@ -453,8 +470,8 @@ bool EventStore::append(const std::vector<EventRecord>& records, const std::func
     if (records.empty())
         return true;
     if (!m_db.transaction()) {
-        setError(error, QStringLiteral("Could not save %1 events to the event log: %2.")
-                            .arg(records.size())
+        setError(error, QStringLiteral("Could not save %1 to the event log: %2.")
+                            .arg(eventCount(records.size()))
                             .arg(describe(m_db.lastError())));
         return false;
     }
@@ -528,7 +545,7 @@ bool EventStore::append(const std::vector<EventRecord>& records, const std::func
     if (ids)
         ids->assign(records.size(), 0);
     qCWarning(lcStore) << "append of" << records.size() << "records failed:" << reason;
-    setError(error, QStringLiteral("Could not save %1 events to the event log: %2.").arg(records.size()).arg(reason));
+    setError(error, QStringLiteral("Could not save %1 to the event log: %2.").arg(eventCount(records.size())).arg(reason));
     return false;
 }
 

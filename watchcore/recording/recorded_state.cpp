@@ -58,12 +58,12 @@ QString whyUnknown(const EventStore& store, const WatchDefinition& watch, qint64
             .arg(revision);
     for (const EventRecord& gap : *gaps) {
         if (gap.gapTo > base.revision && gap.gapFrom <= revision)
-            return QStringLiteral("Revisions %1 to %2 of %3 were compacted before they were recorded, so the "
-                                  "recording does not know revision %4.")
+            return QStringLiteral("Revisions %1 to %2 of %3 were %5, so the recording does not know revision %4.")
                 .arg(gap.gapFrom)
                 .arg(gap.gapTo)
                 .arg(range)
-                .arg(revision);
+                .arg(revision)
+                .arg(gap.note.isEmpty() ? QStringLiteral("compacted before they were recorded") : gap.note);
     }
     return {};
 }

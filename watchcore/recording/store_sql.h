@@ -34,7 +34,15 @@ inline QString describe(const QSqlError& error)
     text = text.section(QLatin1Char('\n'), 0, 0).trimmed();
     if (text.endsWith(QLatin1Char('.')))
         text.chop(1);
-    return text.isEmpty() ? QStringLiteral("unknown database error") : text;
+    if (text.isEmpty())
+        return QStringLiteral("unknown database error");
+    // What a write past a full disk gives: SQLite's I/O error (its "full" error says so itself; a failed
+    // commit carries no code, only the text) and PostgreSQL's disk_full (53100).
+    if (text == QLatin1String("disk I/O error"))
+        text += QStringLiteral(" (is the log's disk full, or its file-size limit reached?)");
+    else if (error.nativeErrorCode() == QLatin1String("53100"))
+        text += QStringLiteral(" (the database server's disk is full)");
+    return text;
 }
 
 // Qt binds a null QByteArray as SQL NULL, but an empty key or value is still

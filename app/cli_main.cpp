@@ -1,6 +1,7 @@
 // etcdscope-cli: the headless twin of the monitor, for scripts, CI and
 // benchmarks. See usageText() for the command line.
 #include "cli_options.h"
+#include "census_command.h"
 #include "diff_command.h"
 #include "get_command.h"
 #include "prune_command.h"
@@ -125,6 +126,8 @@ int main(int argc, char** argv)
         return runDiff(options);
     if (options.command == Command::Prune)
         return runPrune(options);
+    if (options.command == Command::Census)
+        return runCensus(options);
 
     if (::pipe(quitSignalPipe) == 0) {
         std::signal(SIGINT, onQuitSignal);

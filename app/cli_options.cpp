@@ -12,6 +12,8 @@ namespace etcdscope::cli {
 
 namespace {
 
+constexpr const char* kCommandList = "watch, get, record, history, restore, diff, prune and census";
+
 constexpr std::int64_t kMaxDialTimeoutMs = 10 * 60 * 1000;
 
 bool parseInt(const std::string& text, std::int64_t& value)
@@ -112,6 +114,7 @@ std::string usageText()
        etcdscope-cli diff [--db PATH] [options] KEY REV1 REV2
        etcdscope-cli diff --against H:P[,H:P...] [options] KEY
        etcdscope-cli prune --db PATH --older-than AGE | --max-size SIZE
+       etcdscope-cli census [--prefix] [KEY] [--depth N] [--rev N] [options]
 
 watch: watch keys, prefixes or ranges of an etcd v3 cluster and print every
 change. Several KEYs become several watches on one stream; each output line
@@ -142,6 +145,12 @@ prune: retention for an event log: the events received longer ago than AGE
 (30d, 12h, 90m) or the oldest beyond SIZE (500MB, 5GiB) go, each watch's
 state at the new start is kept as a snapshot, the pruned revisions become a
 GAP, and the space is given back.
+census: what takes the space: keys and bytes (key + value lengths) per group
+of keys — a key up to and including its N-th '/' (--depth N; default one level
+below KEY, so --prefix /registry/ groups by resource) — with each group's
+largest key, largest group first, over KEY, the range, or the whole key space
+(no KEY), at one revision (--rev N, default now). Read in pages; Ctrl-C prints
+what was counted so far, marked partial.
 
 Range:
   --prefix                 watch every key that starts with KEY
@@ -213,11 +222,11 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         {"--encryption-config", &options.encryptionConfig}, {"--db", &options.database}, {"--grep", &options.grep},
         {"--against", &against},
     };
-    std::string rev, untilRev, maxEvents, output, dialTimeout, decode, since, until, asOf, olderThan, maxSize;
+    std::string rev, untilRev, maxEvents, output, dialTimeout, decode, since, until, asOf, olderThan, maxSize, depth;
     const std::map<std::string, std::string*> numberOptions = {
         {"--rev", &rev}, {"--until-rev", &untilRev}, {"--max-events", &maxEvents}, {"--decode", &decode},
         {"--since", &since}, {"--until", &until}, {"--as-of", &asOf},
-        {"--older-than", &olderThan}, {"--max-size", &maxSize},
+        {"--older-than", &olderThan}, {"--max-size", &maxSize}, {"--depth", &depth},
         {"--output", &output}, {"-w", &output}, {"--dial-timeout", &dialTimeout},
     };
     const std::map<std::string, bool*> flags = {
@@ -234,10 +243,10 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
                 static const std::map<std::string, Command> commands = {
                     {"watch", Command::Watch}, {"get", Command::Get}, {"record", Command::Record},
                     {"history", Command::History}, {"restore", Command::Restore}, {"diff", Command::Diff},
-                    {"prune", Command::Prune}};
+                    {"prune", Command::Prune}, {"census", Command::Census}};
                 const auto command = commands.find(arg);
                 if (command == commands.end())
-                    return fail("unknown command \"" + arg + "\"; the commands are watch, get, record, history, restore, diff and prune");
+                    return fail("unknown command \"" + arg + "\"; the commands are " + kCommandList);
                 options.command = command->second;
                 sawCommand = true;
             } else {
@@ -275,7 +284,7 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     }
 
     if (!sawCommand)
-        return fail("no command given; the commands are watch, get, record, history, restore, diff and prune");
+        return fail(std::string("no command given; the commands are ") + kCommandList);
     const bool prune = options.command == Command::Prune;
     if (prune) {
         if (options.database.empty())
@@ -299,6 +308,33 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     }
     if (!olderThan.empty() || !maxSize.empty())
         return fail("--older-than and --max-size are for prune");
+    const bool census = options.command == Command::Census;
+    if (!census && !depth.empty())
+        return fail("--depth is for census");
+    if (census) {
+        if (keys.size() > 1)
+            return fail("census counts one KEY or range (with --prefix, --from-key or --range-end), or the whole key "
+                        "space without KEY");
+        if (!untilRev.empty() || !maxEvents.empty() || common.prevKv || common.progressNotify || common.noPut ||
+            common.noDelete || options.keysOnly || !options.database.empty() || !since.empty() || !until.empty() ||
+            !asOf.empty() || options.deletedOnly || !options.grep.empty() || !against.empty() || options.overwrite ||
+            options.apply)
+            return fail("census takes KEY, --prefix/--from-key/--range-end, --depth N, --rev N, --output jsonl|text "
+                        "and the connection options");
+        if (!depth.empty()) {
+            std::int64_t n = 0;
+            if (!parseInt(depth, n) || n < 1 || n > 1000)
+                return fail("--depth needs a whole number from 1 to 1000: how many '/' a group's prefix ends at");
+            options.depth = n;
+        }
+        if (keys.empty()) {  // the whole key space
+            keys.emplace_back();
+            if (rangeFlags == 0) {
+                range = Range::Prefix;
+                ++rangeFlags;
+            }
+        }
+    }
     if (keys.empty())
         return fail("no KEY given");
     const bool get = options.command == Command::Get;
@@ -418,9 +454,10 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     if (output.empty() && (restore || diff)) options.output = OutputFormat::Text;  // for a person first
     else if (output.empty() || output == "jsonl" || output == "json") options.output = OutputFormat::Jsonl;
     else if (output == "text" || output == "simple") options.output = OutputFormat::Text;
-    else if (output == "count" && !get && !history && !restore && !diff) options.output = OutputFormat::Count;
-    else return fail(get || history || restore || diff ? "--output must be jsonl or text"
-                                                       : "--output must be jsonl, text or count");
+    else if (output == "count" && !get && !history && !restore && !diff && !census)
+        options.output = OutputFormat::Count;
+    else return fail(get || history || restore || diff || census ? "--output must be jsonl or text"
+                                                                 : "--output must be jsonl, text or count");
     if (!dialTimeout.empty() && !parseDuration(dialTimeout, options.connection.dialTimeout))
         return fail("--dial-timeout needs a duration such as 5s or 500ms (at most 10m)");
     if (endpointsGiven) {

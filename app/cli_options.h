@@ -15,7 +15,7 @@
 namespace etcdscope::cli {
 
 enum class OutputFormat { Jsonl, Text, Count };
-enum class Command { Watch, Get, Record, History, Restore, Diff, Prune };
+enum class Command { Watch, Get, Record, History, Restore, Diff, Prune, Census };
 // What to decode values as: what is recognisably Kubernetes (auto), nothing, or Kubernetes.
 enum class Decode { Auto, None, Kubernetes };
 
@@ -49,6 +49,8 @@ struct WatchCommandOptions {
     // prune: events received longer ago than this, or the oldest beyond a size.
     std::optional<std::chrono::milliseconds> pruneOlderThan;
     std::optional<std::int64_t> pruneMaxBytes;
+    // census: keys are grouped up to their N-th '/' (default: one level below KEY).
+    std::optional<std::int64_t> depth;
 };
 
 struct ParseOutcome {

@@ -86,22 +86,21 @@ LogState logState(const QString& db)
 }
 
 // Pauses the recorder (SIGSTOP) at a moment its log holds some revisions after `first` but not yet `last`:
-// stopped as soon as a look sees it there, and looked at again once stopped.
+// it runs in slices of 50 ms and is looked at while stopped (a reader takes no lock), so that what is seen is
+// where it stands, however large its transactions.
 bool pauseHalfWay(QProcess& recorder, const QString& db, std::int64_t first, std::int64_t last)
 {
-    QDeadlineTimer deadline(kWaitMs);
+    const pid_t pid = pid_t(recorder.processId());
+    QDeadlineTimer deadline(kWaitMs * 2);
     while (!deadline.hasExpired()) {
+        ::kill(pid, SIGSTOP);
         const qint64 at = logState(db).lastRevision;
+        if (at > first && at < last)
+            return true;
+        ::kill(pid, SIGCONT);
         if (at >= last)
             return false;
-        if (at > first) {
-            ::kill(pid_t(recorder.processId()), SIGSTOP);
-            if (logState(db).lastRevision < last)
-                return true;
-            ::kill(pid_t(recorder.processId()), SIGCONT);
-            return false;
-        }
-        QTest::qWait(10);
+        QTest::qWait(50);
     }
     return false;
 }

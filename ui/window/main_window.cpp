@@ -8,6 +8,7 @@
 #include "keys/key_tree_model.h"
 #include "monitor/add_watch_dialog.h"
 #include "monitor/monitor_view.h"
+#include "insight/insight_view.h"
 #include "monitor/history_window.h"
 #include "monitor/offline_log_window.h"
 #include "shared/encryption_keys.h"
@@ -183,6 +184,9 @@ void MainWindow::buildTabs()
     tabs_->addTab(keyBrowser_, tr("&Keys"));
     tabs_->addTab(clusterView_, tr("C&luster"));
     tabs_->addTab(leasesView_, tr("L&eases"));
+    insightView_ = new InsightView;
+    insightView_->setObjectName("insightView");
+    tabs_->addTab(insightView_, tr("&Insight"));
     connect(tabs_, &QTabWidget::currentChanged, this, [this](int tab) {
         // Leases tick down: refreshed while on show.
         leasesView_->setRefreshInterval(tab == LeasesTab ? kClusterRefreshMs : 0);
@@ -368,6 +372,7 @@ void MainWindow::connectWith(const ConnectionOptions& options, const QString& en
     controller_->connectWith(options, endpoints, afresh);
     cluster_ = options;
     clusterName_ = endpoints;
+    insightView_->setCluster(cluster_, clusterName_);
     // Keys and members of the cluster before must not stay on show, and
     // writing is switched on per connection.
     keyBrowser_->setWritable(false);

@@ -26,6 +26,7 @@ namespace etcdscope::ui {
 class ClusterView;
 class ConnectionFlow;
 class EventTimelineModel;
+class InsightView;
 class KeyBrowser;
 class LeasesView;
 class MonitorView;
@@ -44,7 +45,7 @@ class MainWindow : public QMainWindow {
 
 public:
     // The tabs, in order.
-    enum Tab { WatchesTab, KeysTab, ClusterTab, LeasesTab };
+    enum Tab { WatchesTab, KeysTab, ClusterTab, LeasesTab, InsightTab };
 
     explicit MainWindow(MainWindowOptions options, QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -56,6 +57,7 @@ public:
     RevisionChart* chart() const;
     KeyBrowser* keyBrowser() const { return keyBrowser_; }
     ClusterView* clusterView() const { return clusterView_; }
+    InsightView* insightView() const { return insightView_; }
     void showTab(int tab);
     qint64 eventsRecorded() const { return controller_->counters().eventsRecorded; }
     // Adds a watch as the dialog would; returns its handle.
@@ -100,6 +102,7 @@ private:
     KeyBrowser* keyBrowser_ = nullptr;
     ClusterView* clusterView_ = nullptr;
     LeasesView* leasesView_ = nullptr;
+    InsightView* insightView_ = nullptr;
 
     QLineEdit* endpointsEdit_ = nullptr;
     QPushButton* connectButton_ = nullptr;

@@ -20,21 +20,6 @@ std::atomic<bool> g_stop{false};
 
 void onSignal(int) { g_stop.store(true); }
 
-// `name` (or `name`_b64 for bytes that are not UTF-8) with the value: ,"name":"…"
-void appendBytesField(std::string& out, const char* name, const std::string& bytes)
-{
-    out += ",\"";
-    out += name;
-    if (isValidUtf8(bytes)) {
-        out += "\":";
-        appendJsonString(out, bytes);
-    } else {
-        out += "_b64\":\"";
-        appendBase64(out, bytes);
-        out += '"';
-    }
-}
-
 std::string groupJson(const CensusGroup& group, bool partial)
 {
     std::string line = "{";

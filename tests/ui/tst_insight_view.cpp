@@ -70,6 +70,15 @@ class TestInsightView : public QObject {
         }
     }
 
+    void showOnTheCluster(InsightView& view)
+    {
+        view.resize(1280, 520);
+        view.show();
+        ConnectionOptions options;
+        options.endpoints = {etcd_.endpoint()};
+        view.setCluster(options, QString::fromStdString(etcd_.endpoint()));
+    }
+
     static QByteArray expected(const std::map<std::string, std::pair<qint64, qint64>>& groups)
     {
         QByteArray text;
@@ -99,11 +108,7 @@ private slots:
     {
         // Given the tab on the cluster
         InsightView view;
-        view.resize(1280, 520);
-        view.show();
-        ConnectionOptions options;
-        options.endpoints = {etcd_.endpoint()};
-        view.setCluster(options, QString::fromStdString(etcd_.endpoint()));
+        showOnTheCluster(view);
 
         // When /registry/ is counted
         QVERIFY(count(view, "/registry/"));
@@ -193,11 +198,7 @@ private slots:
         dark.setColor(QPalette::PlaceholderText, QColor(150, 150, 150));
         QApplication::setPalette(dark);
         InsightView view;
-        view.resize(1280, 520);
-        view.show();
-        ConnectionOptions options;
-        options.endpoints = {etcd_.endpoint()};
-        view.setCluster(options, QString::fromStdString(etcd_.endpoint()));
+        showOnTheCluster(view);
         // When /registry/ is counted
         QVERIFY(count(view, "/registry/"));
         // Then the same rows (the picture is looked at)

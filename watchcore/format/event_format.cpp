@@ -22,21 +22,6 @@ void appendField(std::string& out, std::string_view name, std::int64_t value)
     appendInt(out, value);
 }
 
-// "name":"text" or "name_b64":"base64" depending on the bytes.
-void appendBytesField(std::string& out, std::string_view name, std::string_view bytes)
-{
-    out += ",\"";
-    out += name;
-    if (isValidUtf8(bytes)) {
-        out += "\":";
-        appendJsonString(out, bytes);
-    } else {
-        out += "_b64\":\"";
-        appendBase64(out, bytes);
-        out += '"';
-    }
-}
-
 void appendEscapedText(std::string& out, std::string_view bytes)
 {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -56,6 +41,21 @@ void appendEscapedText(std::string& out, std::string_view bytes)
 const char* typeName(EventType type) { return type == EventType::Put ? "PUT" : "DELETE"; }
 
 }  // namespace
+
+// "name":"text" or "name_b64":"base64" depending on the bytes.
+void appendBytesField(std::string& out, std::string_view name, std::string_view bytes)
+{
+    out += ",\"";
+    out += name;
+    if (isValidUtf8(bytes)) {
+        out += "\":";
+        appendJsonString(out, bytes);
+    } else {
+        out += "_b64\":\"";
+        appendBase64(out, bytes);
+        out += '"';
+    }
+}
 
 bool isValidUtf8(std::string_view bytes)
 {

@@ -18,6 +18,8 @@ void appendBase64(std::string& out, std::string_view bytes);
 
 // A JSON string literal, quotes included.
 void appendJsonString(std::string& out, std::string_view text);
+// ,"name":"text" — or ,"name_b64":"base64" when the bytes are not UTF-8.
+void appendBytesField(std::string& out, std::string_view name, std::string_view bytes);
 
 // One JSON object and a newline. Fields: watch, type (PUT/DELETE), key,
 // value, mod_revision, create_revision, version, lease, and prev_value when

@@ -1,10 +1,16 @@
 // The Insight tab's census against a real etcd: the groups shown (keys and
 // bytes) equal what the test wrote, Kubernetes resources named; a double
 // click counts inside a group and Up goes back; a cancelled census is marked
-// partial; the CSV holds what is shown. Screenshots in light and dark.
+// partial; the CSV holds what is shown. The churn fed by a real watch
+// session: events, bytes, revisions and deletes per resource and per
+// namespace equal what the test wrote, an event two watches deliver counts
+// once, and a watch's replay of history is not churn. Screenshots in light
+// and dark.
 #include "etcd_process.h"
 #include "insight/census_model.h"
+#include "insight/churn_view.h"
 #include "insight/insight_view.h"
+#include "session/watch_session.h"
 
 #include <QApplication>
 #include <QDir>
@@ -57,22 +63,152 @@ class TestInsightView : public QObject {
     std::map<std::string, std::pair<qint64, qint64>> byResource_;
     std::map<std::string, std::pair<qint64, qint64>> podsByNamespace_;
 
+    int churnRuns_ = 0;
+
     void write(const std::string& key, std::size_t valueBytes, const std::string& resource, const std::string& ns)
     {
         etcd_.put(key, std::string(valueBytes, 'v'));
+        account(key, valueBytes, resource, ns, +1);
+    }
+
+    // A key of `resource` (in `ns`) put (+1) or deleted (-1), for the census.
+    void account(const std::string& key, std::size_t valueBytes, const std::string& resource, const std::string& ns,
+                 int sign)
+    {
         auto& r = byResource_[resource];
-        ++r.first;
-        r.second += qint64(key.size() + valueBytes);
+        r.first += sign;
+        r.second += sign * qint64(key.size() + valueBytes);
         if (resource == "/registry/pods/") {
             auto& n = podsByNamespace_["/registry/pods/" + ns + "/"];
-            ++n.first;
-            n.second += qint64(key.size() + valueBytes);
+            n.first += sign;
+            n.second += sign * qint64(key.size() + valueBytes);
         }
+    }
+
+    // What writeChurn wrote, per group: events, bytes, revisions, deletes.
+    struct Written {
+        qint64 events = 0, bytes = 0, revisions = 0, deletes = 0;
+        friend bool operator==(const Written&, const Written&) = default;
+    };
+    using WrittenByGroup = std::map<std::string, Written>;
+
+    static WrittenByGroup shownChurn(const ChurnView& churn)
+    {
+        WrittenByGroup shown;
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        for (const ChurnGroup& g : churn.tally().top(ChurnTally::Window::Minute, now))
+            shown[g.prefix] = {g.counts.events, g.counts.bytes, g.counts.revisions, g.counts.deletes};
+        return shown;
+    }
+
+    static QByteArray describe(const WrittenByGroup& groups)
+    {
+        QByteArray text;
+        for (const auto& [prefix, w] : groups)
+            text += QByteArray::fromStdString(prefix) + " " + QByteArray::number(w.events) + " "
+                + QByteArray::number(w.bytes) + " " + QByteArray::number(w.revisions) + " "
+                + QByteArray::number(w.deletes) + "\n";
+        return text;
+    }
+
+    // Runs a watch session whose batches feed `views`: a watch of /registry/
+    // from now, one of /registry/pods/ from now (overlapping it), and one of
+    // /registry/ from revision 1 (replaying everything initTestCase wrote);
+    // once all three are live, writes pods (transactions of three), a
+    // deployment now and then and some deletes, and waits until the views
+    // have counted every event. Returns what was written, per resource and
+    // per namespace; empty when the watches did not come up.
+    std::pair<WrittenByGroup, WrittenByGroup> writeChurn(const std::vector<ChurnView*>& views)
+    {
+        WatchSession session;
+        std::map<WatchHandle, WatchState> states;
+        QObject::connect(&session, &WatchSession::updatesReady, &session, [&](const UpdateBatchPtr& batch) {
+            for (ChurnView* view : views)
+                view->addBatch(*batch, QDateTime::currentMSecsSinceEpoch());
+            for (const WatchUpdate& u : batch->updates)
+                if (u.kind == WatchUpdate::Kind::State)
+                    states[u.watch] = u.state;
+            session.acknowledge(batch->eventCount);
+        });
+        ConnectionOptions options;
+        options.endpoints = {etcd_.endpoint()};
+        session.connectToCluster(options);
+        const auto watch = [&](const std::string& prefix, std::int64_t from) {
+            WatchSpec spec;
+            spec.key = prefix;
+            spec.rangeEnd = prefixRangeEnd(prefix);
+            spec.startRevision = from;
+            return session.addWatch(spec);
+        };
+        const std::vector<WatchHandle> handles = {watch("/registry/", 0), watch("/registry/pods/", 0),
+                                                  watch("/registry/", 1)};
+        for (ChurnView* view : views)
+            view->setWatchCount(int(handles.size()));
+        const auto allLive = [&] {
+            for (WatchHandle h : handles)
+                if (!states.contains(h) || states[h] != WatchState::Live)
+                    return false;
+            return true;
+        };
+        if (!QTest::qWaitFor(allLive, kWaitMs))
+            return {};
+
+        WrittenByGroup byResource, byNamespace;
+        const auto wrote = [&](const std::string& resource, const std::string& ns, qint64 bytes, qint64 events,
+                               bool isDelete) {
+            for (WrittenByGroup* groups : {&byResource, &byNamespace}) {
+                Written& w = (*groups)[groups == &byResource ? resource : resource + ns + "/"];
+                w.events += events;
+                w.bytes += bytes;
+                w.revisions += 1;
+                w.deletes += isDelete ? events : 0;
+            }
+        };
+        const std::string run = std::to_string(++churnRuns_);
+        for (int i = 0; i < 30; ++i) {
+            const std::string ns = i % 3 == 0 ? "kube-system" : "shop";
+            std::vector<std::pair<std::string, std::string>> puts;
+            qint64 bytes = 0;
+            for (int k = 0; k < 3; ++k) {
+                puts.emplace_back("/registry/pods/" + ns + "/churn-" + run + "-" + std::to_string(i) + "-"
+                                      + std::to_string(k),
+                                  std::string(100 + std::size_t(k), 'p'));
+                bytes += qint64(puts.back().first.size() + puts.back().second.size());
+                account(puts.back().first, puts.back().second.size(), "/registry/pods/", ns, +1);
+            }
+            etcd_.txnPuts(puts);
+            wrote("/registry/pods/", ns, bytes, 3, false);
+            if (i % 5 == 0) {
+                const std::string key = "/registry/deployments/shop/web-" + run + "-" + std::to_string(i);
+                etcd_.put(key, std::string(500, 'd'));
+                account(key, 500, "/registry/deployments/", "shop", +1);
+                wrote("/registry/deployments/", "shop", qint64(key.size() + 500), 1, false);
+            }
+            if (i % 10 == 9) {
+                const std::string key = "/registry/pods/" + ns + "/churn-" + run + "-" + std::to_string(i) + "-0";
+                etcd_.del(key);
+                account(key, 100, "/registry/pods/", ns, -1);
+                wrote("/registry/pods/", ns, qint64(key.size()), 1, true);
+            }
+        }
+        qint64 total = 0;
+        for (const auto& [prefix, w] : byResource)
+            total += w.events;
+        // The comparisons after say what is missing when this deadline passes.
+        (void)QTest::qWaitFor([&] {
+            for (ChurnView* view : views)
+                if (view->tally().total(ChurnTally::Window::Minute, QDateTime::currentMSecsSinceEpoch()).events < total)
+                    return false;
+            return true;
+        }, kWaitMs);
+        for (ChurnView* view : views)
+            view->refresh();
+        return {byResource, byNamespace};
     }
 
     void showOnTheCluster(InsightView& view)
     {
-        view.resize(1280, 520);
+        view.resize(1280, 860);
         view.show();
         ConnectionOptions options;
         options.endpoints = {etcd_.endpoint()};
@@ -184,6 +320,57 @@ private slots:
         QVERIFY(view.model()->rowCount() > 0);
     }
 
+    void shouldCountWhoIsWritingFromTheWatches()
+    {
+        // Given the tab, and a second churn grouped by namespace, fed by the same watches
+        InsightView view;
+        showOnTheCluster(view);
+        ChurnView byNamespace;
+        byNamespace.setGrouping(ChurnGrouping::KubernetesNamespace, 2);
+        QVERIFY(count(view, "/registry/"));
+
+        // When the test writes while three watches run (two overlapping, one replaying history)
+        const auto [resources, namespaces] = writeChurn({view.churn(), &byNamespace});
+        QVERIFY2(!resources.empty(), "the watches did not become live");
+
+        // Then each resource's and each namespace's events, bytes, revisions and
+        // deletes are what was written: the overlap counted once, the replayed
+        // history (591 keys) not at all
+        QCOMPARE(describe(shownChurn(*view.churn())), describe(resources));
+        QCOMPARE(describe(shownChurn(byNamespace)), describe(namespaces));
+        // ... the busiest first, named as Kubernetes does, and charted
+        const ChurnModel* model = view.churn()->model();
+        QCOMPARE(model->groups().at(0).prefix, std::string("/registry/pods/"));
+        const QString firstRow = model->index(0, ChurnModel::GroupColumn).data().toString();
+        QVERIFY2(firstRow.contains("(pods)"), qPrintable(firstRow));
+        const auto lines = view.churn()->chartedLines();
+        QCOMPARE(lines.size(), std::size_t(2));
+        QCOMPARE(lines[0].first, QString("pods"));
+        qreal charted = 0;
+        for (const QPointF& p : lines[0].second)
+            charted += p.y();
+        QCOMPARE(qint64(charted), resources.at("/registry/pods/").events);  // a point a second, events/s
+        QVERIFY2(view.churn()->statusText().contains("from what 3 watches see"),
+                 qPrintable(view.churn()->statusText()));
+        QApplication::processEvents();  // the chart lays its legend out on the next turn
+        view.grab().save(QDir::temp().filePath("insight-churn.png"));
+        byNamespace.resize(1100, 380);
+        byNamespace.show();
+        QApplication::processEvents();
+        byNamespace.grab().save(QDir::temp().filePath("insight-churn-namespaces.png"));
+
+        // When the hour is asked for
+        view.churn()->setWindow(ChurnTally::Window::Hour);
+        // Then the same events (all of them within the hour)
+        qint64 inHour = 0;
+        for (const ChurnGroup& g : view.churn()->model()->groups())
+            inHour += g.counts.events;
+        qint64 written = 0;
+        for (const auto& [prefix, w] : resources)
+            written += w.events;
+        QCOMPARE(inHour, written);
+    }
+
     void shouldLookRightInTheDark()
     {
         // Given the dark palette of a desktop in dark mode
@@ -203,6 +390,8 @@ private slots:
         QVERIFY(count(view, "/registry/"));
         // Then the same rows (the picture is looked at)
         QCOMPARE(shown(*view.model()), expected(byResource_));
+        QVERIFY(!writeChurn({view.churn()}).first.empty());
+        QApplication::processEvents();
         view.grab().save(QDir::temp().filePath("insight-census-dark.png"));
     }
 };

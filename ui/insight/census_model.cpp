@@ -15,10 +15,10 @@ QString resourceName(const kubernetes::RegistryKey& key)
     return QString::fromStdString(key.group.empty() ? key.resource : key.resource + "." + key.group);
 }
 
-// What Kubernetes calls a group under /registry/: "pods", "pods in kube-system",
-// or an object's own name for a whole key. Made-up names complete the path, so
-// that the parser sees an object of the group.
-QString kubernetesName(const std::string& prefix)
+}  // namespace
+
+// Made-up names complete the path, so that the parser sees an object of the group.
+QString kubernetesGroupName(const std::string& prefix)
 {
     if (prefix.rfind("/registry/", 0) != 0 || prefix.size() <= 10)
         return {};
@@ -35,8 +35,6 @@ QString kubernetesName(const std::string& prefix)
         return resourceName(*key);  // a namespaced resource
     return {};
 }
-
-}  // namespace
 
 QString byteSize(qint64 bytes)
 {
@@ -74,7 +72,7 @@ QVariant CensusModel::data(const QModelIndex& index, int role) const
     if (role == Qt::TextAlignmentRole && index.column() != GroupColumn && index.column() != LargestColumn)
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::ToolTipRole && index.column() == GroupColumn) {
-        const QString name = kubernetesName(g.prefix);
+        const QString name = kubernetesGroupName(g.prefix);
         return name.isEmpty() ? escapeKey(QByteArray::fromStdString(g.prefix))
                               : escapeKey(QByteArray::fromStdString(g.prefix)) + "\n" + name;
     }
@@ -83,7 +81,7 @@ QVariant CensusModel::data(const QModelIndex& index, int role) const
     switch (index.column()) {
     case GroupColumn: {
         const QString shown = escapeKey(QByteArray::fromStdString(g.prefix));
-        const QString name = kubernetesName(g.prefix);
+        const QString name = kubernetesGroupName(g.prefix);
         return name.isEmpty() ? shown : QStringLiteral("%1   (%2)").arg(shown, name);
     }
     case SizeColumn: return byteSize(g.bytes);

@@ -46,6 +46,10 @@ public:
     void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override;
 };
 
+// What Kubernetes calls a group of keys under /registry/: "pods", "pods in
+// kube-system", or an object's own name for a whole key; empty elsewhere.
+QString kubernetesGroupName(const std::string& prefix);
+
 // "1.2 MiB" and the like.
 QString byteSize(qint64 bytes);
 

@@ -2,9 +2,11 @@
 
 #include "decode/value_text.h"
 #include "insight/census_model.h"
+#include "insight/churn_view.h"
 
 #include <QFile>
 #include <QFileDialog>
+#include <QGroupBox>
 #include <QDir>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -14,6 +16,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -104,11 +107,31 @@ InsightView::InsightView(QWidget* parent)
     view_->setColumnWidth(CensusModel::LargestColumn, 300);
     view_->setColumnWidth(CensusModel::LargestSizeColumn, 80);
 
+    auto* census = new QGroupBox(tr("What fills etcd"));
+    census->setObjectName("censusBox");
+    auto* censusLayout = new QVBoxLayout(census);
+    censusLayout->setContentsMargins(6, 6, 6, 6);
+    censusLayout->addLayout(bar);
+    censusLayout->addWidget(status_);
+    censusLayout->addWidget(view_, 1);
+
+    churn_ = new ChurnView;
+    churn_->setObjectName("churnView");
+    auto* churnBox = new QGroupBox(tr("Who is writing"));
+    churnBox->setObjectName("churnBox");
+    auto* churnLayout = new QVBoxLayout(churnBox);
+    churnLayout->setContentsMargins(6, 6, 6, 6);
+    churnLayout->addWidget(churn_);
+
+    auto* split = new QSplitter(Qt::Vertical);
+    split->setChildrenCollapsible(false);
+    split->addWidget(census);
+    split->addWidget(churnBox);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
-    layout->addLayout(bar);
-    layout->addWidget(status_);
-    layout->addWidget(view_, 1);
+    layout->addWidget(split);
 
     const auto fromControls = [this] {
         const auto prefix = unescapeKey(prefixEdit_->text());

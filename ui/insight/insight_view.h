@@ -1,9 +1,11 @@
-// The Insight tab: what fills etcd. The census of a prefix (or the whole key
-// space) as bars, largest group first — keys, bytes, share and largest key
-// per group, Kubernetes resources and namespaces named — drilled into with a
-// double click and back with Up, exported as CSV. The census runs on a
-// pooled thread with a connection of its own; the tab shows its progress a
-// few times a second and can cancel it, and never waits on etcd.
+// The Insight tab: what fills etcd, and who is writing. The census of a
+// prefix (or the whole key space) as bars, largest group first — keys,
+// bytes, share and largest key per group, Kubernetes resources and
+// namespaces named — drilled into with a double click and back with Up,
+// exported as CSV. The census runs on a pooled thread with a connection of
+// its own; the tab shows its progress a few times a second and can cancel
+// it, and never waits on etcd. Below it the churn (ChurnView), fed by the
+// monitor's watches.
 #pragma once
 
 #include "insight/census.h"
@@ -27,6 +29,7 @@ class QTableView;
 namespace etcdscope::ui {
 
 class CensusModel;
+class ChurnView;
 
 class InsightView : public QWidget {
     Q_OBJECT
@@ -49,6 +52,7 @@ public:
     bool exportCsv(const QString& path, QString* error) const;
 
     CensusModel* model() const { return model_; }
+    ChurnView* churn() const { return churn_; }
     QString statusText() const;
     QByteArray prefix() const { return prefix_; }
 
@@ -80,6 +84,7 @@ private:
     QLabel* status_ = nullptr;
     QTableView* view_ = nullptr;
     CensusModel* model_ = nullptr;
+    ChurnView* churn_ = nullptr;
     std::shared_ptr<Progress> progress_;
     QFutureWatcher<CensusResult> watcher_;
     QTimer progressTimer_;

@@ -1,5 +1,7 @@
 #include "monitor/revision_chart.h"
 
+#include "shared/status_colours.h"
+
 #include <QChart>
 #include <QChartView>
 #include <QCursor>
@@ -39,20 +41,9 @@ constexpr double kFlagHeightFraction = 0.95;
 constexpr qreal kFlagSizePx = 11;
 constexpr qreal kMarkerLineWidthPx = 1.5;
 constexpr qreal kSeriesLineWidthPx = 2;
-constexpr int kDarkWindowLightness = 128;       // a window colour below this is a dark palette
 const QString kTimeFormat = QStringLiteral("hh:mm:ss");
 const QString kIntegerLabelFormat = QStringLiteral("%.0f");
 
-// Readable on both the light and the dark theme, and apart from the marker
-// colours below, so a watch line is never mistaken for a marker.
-const std::array<QColor, 6> kWatchColours = {
-    QColor(0x4e, 0x79, 0xa7),  // blue
-    QColor(0x59, 0xa1, 0x4f),  // green
-    QColor(0x76, 0xb7, 0xb2),  // teal
-    QColor(0xc4, 0x9a, 0x00),  // gold
-    QColor(0xff, 0x9d, 0xa7),  // pink
-    QColor(0x9c, 0x75, 0x5f),  // brown
-};
 
 // Times are ms since the epoch, never negative, so division floors.
 qint64 secondOf(qint64 ms) { return ms / kMsPerSecond; }
@@ -230,7 +221,7 @@ void RevisionChart::applyPaletteTheme()
 {
     if (!m_revisionSeries)
         return;  // a palette change during construction; the constructor applies it
-    const bool dark = palette().color(QPalette::Window).lightness() < kDarkWindowLightness;
+    const bool dark = isDarkPalette(palette());
     const QChart::ChartTheme theme = dark ? QChart::ChartThemeDark : QChart::ChartThemeLight;
     if (m_chart->theme() != theme)
         m_chart->setTheme(theme);
@@ -259,7 +250,7 @@ void RevisionChart::addWatch(qint64 watch, const QString& label)
         return;
     }
     WatchRate rate;
-    rate.colour = kWatchColours[std::size_t(m_watchesAdded++) % kWatchColours.size()];
+    rate.colour = seriesColour(std::size_t(m_watchesAdded++));
     rate.series = new QLineSeries;
     rate.series->setName(label);
     m_chart->addSeries(rate.series);

@@ -1,5 +1,7 @@
 #include "shared/status_colours.h"
 
+#include <array>
+
 namespace etcdscope::ui {
 
 namespace {
@@ -20,13 +22,27 @@ float hueOf(StatusTone tone)
     return 0.0f;
 }
 
-bool isDark(const QPalette& palette) { return palette.color(QPalette::Window).lightnessF() < kDarkWindowLightness; }
+const std::array<QColor, 6> kSeriesColours = {
+    QColor(0x4e, 0x79, 0xa7),  // blue
+    QColor(0x59, 0xa1, 0x4f),  // green
+    QColor(0x76, 0xb7, 0xb2),  // teal
+    QColor(0xc4, 0x9a, 0x00),  // gold
+    QColor(0xff, 0x9d, 0xa7),  // pink
+    QColor(0x9c, 0x75, 0x5f),  // brown
+};
 
 }  // namespace
 
+bool isDarkPalette(const QPalette& palette)
+{
+    return palette.color(QPalette::Window).lightnessF() < kDarkWindowLightness;
+}
+
+QColor seriesColour(std::size_t index) { return kSeriesColours[index % kSeriesColours.size()]; }
+
 QColor statusColour(StatusTone tone, const QPalette& palette)
 {
-    return QColor::fromHslF(hueOf(tone), kSaturation, isDark(palette) ? kTextLightnessOnDark : kTextLightnessOnLight);
+    return QColor::fromHslF(hueOf(tone), kSaturation, isDarkPalette(palette) ? kTextLightnessOnDark : kTextLightnessOnLight);
 }
 
 QColor statusBackground(StatusTone tone, const QPalette& palette)

@@ -7,6 +7,8 @@
 #include <QColor>
 #include <QPalette>
 
+#include <cstddef>
+
 namespace etcdscope::ui {
 
 enum class StatusTone { Good, Warning, Bad };
@@ -15,5 +17,12 @@ enum class StatusTone { Good, Warning, Bad };
 QColor statusColour(StatusTone tone, const QPalette& palette);
 // A faint background in `tone` that keeps the palette's text readable.
 QColor statusBackground(StatusTone tone, const QPalette& palette);
+
+// Whether `palette` is a dark theme (its window colour is dark).
+bool isDarkPalette(const QPalette& palette);
+// The colour of a chart's index-th data line: readable on the light and the
+// dark theme, and apart from the status and marker colours (red, orange,
+// purple), so a data line is never mistaken for a marker.
+QColor seriesColour(std::size_t index);
 
 }  // namespace etcdscope::ui

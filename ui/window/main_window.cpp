@@ -8,6 +8,7 @@
 #include "keys/key_tree_model.h"
 #include "monitor/add_watch_dialog.h"
 #include "monitor/monitor_view.h"
+#include "insight/churn_view.h"
 #include "insight/insight_view.h"
 #include "monitor/history_window.h"
 #include "monitor/offline_log_window.h"
@@ -235,10 +236,20 @@ void MainWindow::bindController()
     });
     connect(c, &MonitorController::watchAdded, monitor_, &MonitorView::addWatch);
     connect(c, &MonitorController::watchRemoved, monitor_, &MonitorView::removeWatch);
+    const auto countWatches = [this] { insightView_->churn()->setWatchCount(int(controller_->watches().size())); };
+    connect(c, &MonitorController::watchAdded, this, countWatches);
+    connect(c, &MonitorController::watchRemoved, this, countWatches);
+    connect(insightView_->churn(), &ChurnView::watchEverythingRequested, this, [this] {
+        WatchSpec everything;
+        everything.key = std::string(1, '\0');
+        everything.rangeEnd = fromKeyRangeEnd();
+        controller_->addWatch(everything);
+    });
     connect(c, &MonitorController::watchStateChanged, monitor_, &MonitorView::setWatchState);
     connect(c, &MonitorController::watchInfoChanged, monitor_, &MonitorView::setWatchInfo);
     connect(c, &MonitorController::batchArrived, this, [this](const UpdateBatchPtr& batch) {
         monitor_->chartUpdates(batch->updates, controller_->counters().serverRevision, nowMs());
+        insightView_->churn()->addBatch(*batch, nowMs());
     });
     connect(c, &MonitorController::recordsArrived, this, &MainWindow::showRecords);
     connect(c, &MonitorController::noteAdded, monitor_, &MonitorView::addNote);
@@ -373,6 +384,7 @@ void MainWindow::connectWith(const ConnectionOptions& options, const QString& en
     cluster_ = options;
     clusterName_ = endpoints;
     insightView_->setCluster(cluster_, clusterName_);
+    insightView_->churn()->clear();
     // Keys and members of the cluster before must not stay on show, and
     // writing is switched on per connection.
     keyBrowser_->setWritable(false);

@@ -360,6 +360,18 @@ std::string EtcdProcess::defragment()
     return status.ok() ? std::string() : status.error_message();
 }
 
+void EtcdProcess::commitBackend()
+{
+    auto stub = etcdserverpb::Maintenance::NewStub(channel());
+    grpc::ClientContext context;
+    context.set_deadline(deadlineIn(kCallDeadline));
+    etcdserverpb::HashRequest request;
+    etcdserverpb::HashResponse response;
+    const grpc::Status status = stub->Hash(&context, request, &response);
+    if (!status.ok())
+        qFatal("hash failed: %s", status.error_message().c_str());
+}
+
 std::vector<HistoryEvent> EtcdProcess::history(const std::string& key, const std::string& rangeEnd,
                                                std::int64_t fromRevision, std::int64_t untilRevision, bool prevKv)
 {

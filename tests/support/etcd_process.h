@@ -79,6 +79,9 @@ public:
     std::optional<std::string> get(const std::string& key);
     void compact(std::int64_t revision);
     std::string defragment();  // empty on success
+    // Maintenance.Hash, which makes etcd commit its pending backend batch
+    // (otherwise committed every 100 ms): Status then counts every write so far.
+    void commitBackend();
     // Every event of the range from `fromRevision` up to and including
     // `untilRevision` (which must be the revision of an event in the range),
     // read with a plain watch of its own.

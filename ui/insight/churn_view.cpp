@@ -348,4 +348,11 @@ std::vector<std::pair<QString, QList<QPointF>>> ChurnView::chartedLines() const
     return shown;
 }
 
+void ChurnView::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (chart_ && (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange))
+        refresh();
+}
+
 }  // namespace etcdscope::ui

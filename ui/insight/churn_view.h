@@ -92,6 +92,9 @@ signals:
     // "Watch the whole key space" was clicked.
     void watchEverythingRequested();
 
+protected:
+    void changeEvent(QEvent* event) override;  // a palette change re-themes the chart
+
 private:
     qint64 now() const;
 

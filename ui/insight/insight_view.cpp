@@ -3,6 +3,7 @@
 #include "decode/value_text.h"
 #include "insight/census_model.h"
 #include "insight/churn_view.h"
+#include "insight/db_growth_view.h"
 
 #include <QFile>
 #include <QFileDialog>
@@ -123,10 +124,24 @@ InsightView::InsightView(QWidget* parent)
     churnLayout->setContentsMargins(6, 6, 6, 6);
     churnLayout->addWidget(churn_);
 
+    growth_ = new DbGrowthView;
+    growth_->setObjectName("growthView");
+    auto* growthBox = new QGroupBox(tr("Database growth"));
+    growthBox->setObjectName("growthBox");
+    auto* growthLayout = new QVBoxLayout(growthBox);
+    growthLayout->setContentsMargins(6, 6, 6, 6);
+    growthLayout->addWidget(growth_);
+
+    auto* lower = new QSplitter(Qt::Horizontal);
+    lower->setChildrenCollapsible(false);
+    lower->addWidget(churnBox);
+    lower->addWidget(growthBox);
+    lower->setStretchFactor(0, 3);
+    lower->setStretchFactor(1, 2);
     auto* split = new QSplitter(Qt::Vertical);
     split->setChildrenCollapsible(false);
     split->addWidget(census);
-    split->addWidget(churnBox);
+    split->addWidget(lower);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 1);
     auto* layout = new QVBoxLayout(this);

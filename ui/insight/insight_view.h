@@ -5,7 +5,8 @@
 // exported as CSV. The census runs on a pooled thread with a connection of
 // its own; the tab shows its progress a few times a second and can cancel
 // it, and never waits on etcd. Below it the churn (ChurnView), fed by the
-// monitor's watches.
+// monitor's watches, and the database growth (DbGrowthView), fed by the
+// Cluster tab's status reads.
 #pragma once
 
 #include "insight/census.h"
@@ -30,6 +31,7 @@ namespace etcdscope::ui {
 
 class CensusModel;
 class ChurnView;
+class DbGrowthView;
 
 class InsightView : public QWidget {
     Q_OBJECT
@@ -53,6 +55,7 @@ public:
 
     CensusModel* model() const { return model_; }
     ChurnView* churn() const { return churn_; }
+    DbGrowthView* growth() const { return growth_; }
     QString statusText() const;
     QByteArray prefix() const { return prefix_; }
 
@@ -85,6 +88,7 @@ private:
     QTableView* view_ = nullptr;
     CensusModel* model_ = nullptr;
     ChurnView* churn_ = nullptr;
+    DbGrowthView* growth_ = nullptr;
     std::shared_ptr<Progress> progress_;
     QFutureWatcher<CensusResult> watcher_;
     QTimer progressTimer_;

@@ -9,6 +9,7 @@
 #include "monitor/add_watch_dialog.h"
 #include "monitor/monitor_view.h"
 #include "insight/churn_view.h"
+#include "insight/db_growth_view.h"
 #include "insight/insight_view.h"
 #include "monitor/history_window.h"
 #include "monitor/offline_log_window.h"
@@ -175,6 +176,10 @@ void MainWindow::buildTabs()
     });
     connect(keyBrowser_, &KeyBrowser::writableChanged, clusterView_, &ClusterView::setWritable);
     connect(clusterView_, &ClusterView::maintenanceDone, this, &MainWindow::showMessage);
+    connect(clusterView_, &ClusterView::refreshed, this, [this] {
+        if (const ClusterStatusPtr status = clusterView_->lastStatus())
+            insightView_->growth()->addStatus(*status, nowMs());
+    });
     leasesView_ = new LeasesView(controller_->admin());
     leasesView_->setObjectName("leasesView");
 
@@ -385,6 +390,7 @@ void MainWindow::connectWith(const ConnectionOptions& options, const QString& en
     clusterName_ = endpoints;
     insightView_->setCluster(cluster_, clusterName_);
     insightView_->churn()->clear();
+    insightView_->growth()->clear();
     // Keys and members of the cluster before must not stay on show, and
     // writing is switched on per connection.
     keyBrowser_->setWritable(false);

@@ -19,6 +19,8 @@ namespace {
 constexpr int kProgressIntervalMs = 1000;
 // Keys read a request while taking a snapshot.
 constexpr std::int64_t kSnapshotPageKeys = 1000;
+// Events a transaction of the log holds, about (it ends at a whole revision).
+constexpr std::size_t kEventsPerTransaction = 8192;
 
 bool sameRange(const WatchSpec& a, const WatchSpec& b) { return a.key == b.key && a.rangeEnd == b.rangeEnd; }
 
@@ -29,6 +31,20 @@ std::string describeRange(const WatchSpec& spec)
     range.key = spec.key;
     range.rangeEnd = spec.rangeEnd;
     return describeSpec(range).toStdString();
+}
+
+// Where the transaction that starts at `begin` ends: after about kEventsPerTransaction records, never
+// between two records of one watch's revision (the log resumes after its last whole revision).
+std::size_t transactionEnd(const std::vector<EventRecord>& records, std::size_t begin)
+{
+    std::size_t end = std::min(records.size(), begin + kEventsPerTransaction);
+    const auto sameRevision = [](const EventRecord& a, const EventRecord& b) {
+        return a.kind != RecordKind::Gap && b.kind != RecordKind::Gap && a.watch == b.watch &&
+               a.modRevision == b.modRevision;
+    };
+    while (end < records.size() && sameRevision(records[end - 1], records[end]))
+        ++end;
+    return end;
 }
 
 }  // namespace
@@ -116,24 +132,32 @@ void RecordCommand::onUpdates(const UpdateBatchPtr& batch)
         if (update.kind == WatchUpdate::Kind::Gap)
             takeSnapshot(update.watch, update.toRevision);
     }
-    QString error;
-    if (!records.empty() &&
-        !store_->append(records, [this](WatchHandle h) { return storeIds_[h]; }, &error)) {
-        // Not acknowledged: nothing is lost, the next start resumes after the last commit.
-        failed_ = true;
-        qint64 resume = std::numeric_limits<qint64>::max();
-        for (const auto& [handle, revision] : resumeRevision_)
-            resume = std::min(resume, revision);
-        std::fprintf(stderr, "etcdscope-cli: recording stopped: %s The next start resumes after revision %lld.\n",
-                     qPrintable(error), (long long)resume);
-        emit finished(kExitOutput);
-        return;
-    }
-    for (const EventRecord& r : records) {
-        const qint64 revision = r.kind == RecordKind::Gap ? r.gapTo : r.modRevision;
-        lastRevision_ = std::max(lastRevision_, revision);
-        qint64& resume = resumeRevision_[r.watch];
-        resume = std::max(resume, revision);
+    // Committed in transactions of about kEventsPerTransaction, each ending at a whole revision of a watch
+    // (a transaction carries the revision the watch resumes after): a backfill of 100,000 events a message
+    // holds no transaction for long, and a failure keeps everything before it.
+    for (std::size_t begin = 0; begin < records.size();) {
+        const std::size_t end = transactionEnd(records, begin);
+        std::vector<EventRecord> part(std::make_move_iterator(records.begin() + std::ptrdiff_t(begin)),
+                                      std::make_move_iterator(records.begin() + std::ptrdiff_t(end)));
+        begin = end;
+        QString error;
+        if (!store_->append(part, [this](WatchHandle h) { return storeIds_[h]; }, &error)) {
+            // Not acknowledged: nothing is lost, the next start resumes after the last commit.
+            failed_ = true;
+            qint64 resume = std::numeric_limits<qint64>::max();
+            for (const auto& [handle, revision] : resumeRevision_)
+                resume = std::min(resume, revision);
+            std::fprintf(stderr, "etcdscope-cli: recording stopped: %s The next start resumes after revision %lld.\n",
+                         qPrintable(error), (long long)resume);
+            emit finished(kExitOutput);
+            return;
+        }
+        for (const EventRecord& r : part) {
+            const qint64 revision = r.kind == RecordKind::Gap ? r.gapTo : r.modRevision;
+            lastRevision_ = std::max(lastRevision_, revision);
+            qint64& resume = resumeRevision_[r.watch];
+            resume = std::max(resume, revision);
+        }
     }
     recorded_ += batch->eventCount;
     session_.acknowledge(batch->eventCount);

@@ -88,21 +88,24 @@ LogState logState(const QString& db)
 // Pauses the recorder (SIGSTOP) at a moment its log holds some revisions after `first` but not yet `last`:
 // it runs in slices of 50 ms and is looked at while stopped (a reader takes no lock), so that what is seen is
 // where it stands, however large its transactions.
-bool pauseHalfWay(QProcess& recorder, const QString& db, std::int64_t first, std::int64_t last)
+// The empty string when paused, else what was seen.
+std::string pauseHalfWay(QProcess& recorder, const QString& db, std::int64_t first, std::int64_t last)
 {
     const pid_t pid = pid_t(recorder.processId());
     QDeadlineTimer deadline(kWaitMs * 2);
+    qint64 at = 0;
     while (!deadline.hasExpired()) {
         ::kill(pid, SIGSTOP);
-        const qint64 at = logState(db).lastRevision;
+        at = logState(db).lastRevision;
         if (at > first && at < last)
-            return true;
+            return {};
         ::kill(pid, SIGCONT);
         if (at >= last)
-            return false;
+            break;
         QTest::qWait(50);
     }
-    return false;
+    return "the recorder could not be stopped half-way: its log was at revision " + std::to_string(at) +
+           ", the history spans " + std::to_string(first) + "-" + std::to_string(last);
 }
 
 // Every event the log holds, in the order it holds them.
@@ -316,8 +319,8 @@ private slots:
     {
         QFETCH(bool, postgres);
         QFETCH(bool, stopDatabase);
-        // Given a history of 200,000 events in 2,000 revisions (etcd replays up to 1,000 revisions a message:
-        // the recorder commits each in about a second, time to stop it between two)
+        // Given a history of 200,000 events in 2,000 revisions (etcd replays up to 1,000 revisions a message;
+        // the recorder commits them in transactions of some thousand events, time to stop it between two)
         EtcdProcess etcd;
         const std::string error = etcd.start();
         QVERIFY2(error.empty(), error.c_str());
@@ -342,7 +345,8 @@ private slots:
         QProcess recorder;
         recorder.start(kCli, args);
         QVERIFY(recorder.waitForStarted());
-        QVERIFY2(pauseHalfWay(recorder, db, first, last), "the recorder could not be stopped half-way");
+        const std::string paused = pauseHalfWay(recorder, db, first, last);
+        QVERIFY2(paused.empty(), paused.c_str());
         if (stopDatabase) {
             m_postgres.stop();
             ::kill(pid_t(recorder.processId()), SIGCONT);

@@ -351,7 +351,7 @@ std::vector<std::pair<QString, QList<QPointF>>> ChurnView::chartedLines() const
 void ChurnView::changeEvent(QEvent* event)
 {
     QWidget::changeEvent(event);
-    if (chart_ && (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange))
+    if (chart_ && isPaletteChange(event))
         refresh();
 }
 

@@ -259,7 +259,7 @@ QStringList DbGrowthView::chartedNames() const
 void DbGrowthView::changeEvent(QEvent* event)
 {
     QWidget::changeEvent(event);
-    if (chart_ && (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange))
+    if (chart_ && isPaletteChange(event))
         redraw();
 }
 

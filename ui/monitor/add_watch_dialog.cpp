@@ -300,7 +300,7 @@ void AddWatchDialog::accept()
 void AddWatchDialog::changeEvent(QEvent* event)
 {
     QDialog::changeEvent(event);
-    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange)
+    if (isPaletteChange(event))
         applyErrorColour();
 }
 

@@ -531,7 +531,7 @@ void RevisionChart::hideEvent(QHideEvent* event)
 void RevisionChart::changeEvent(QEvent* event)
 {
     QWidget::changeEvent(event);
-    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange)
+    if (isPaletteChange(event))
         applyPaletteTheme();
 }
 

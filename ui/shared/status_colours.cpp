@@ -38,6 +38,11 @@ bool isDarkPalette(const QPalette& palette)
     return palette.color(QPalette::Window).lightnessF() < kDarkWindowLightness;
 }
 
+bool isPaletteChange(const QEvent* event)
+{
+    return event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange;
+}
+
 QColor seriesColour(std::size_t index) { return kSeriesColours[index % kSeriesColours.size()]; }
 
 QColor statusColour(StatusTone tone, const QPalette& palette)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <QColor>
+#include <QEvent>
 #include <QPalette>
 
 #include <cstddef>
@@ -20,6 +21,9 @@ QColor statusBackground(StatusTone tone, const QPalette& palette);
 
 // Whether `palette` is a dark theme (its window colour is dark).
 bool isDarkPalette(const QPalette& palette);
+// Whether `event` changes the palette a widget paints with (its own or the
+// application's): a widget with colours of its own then picks them again.
+bool isPaletteChange(const QEvent* event);
 // The colour of a chart's index-th data line: readable on the light and the
 // dark theme, and apart from the status and marker colours (red, orange,
 // purple), so a data line is never mistaken for a marker.

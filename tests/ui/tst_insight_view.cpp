@@ -11,6 +11,7 @@
 #include "insight/churn_view.h"
 #include "insight/db_growth_view.h"
 #include "insight/insight_view.h"
+#include "insight/watch_health_view.h"
 #include "session/watch_session.h"
 
 #include <QApplication>
@@ -18,10 +19,13 @@
 #include <QFile>
 #include <QSignalSpy>
 #include <QStyleFactory>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <map>
+#include <set>
 
 using namespace etcdscope;
 using namespace etcdscope::testing;
@@ -52,6 +56,65 @@ QByteArray shown(const CensusModel& model)
         text += QByteArray::fromStdString(prefix) + " " + QByteArray::number(counts.first) + " "
             + QByteArray::number(counts.second) + "\n";
     return text;
+}
+
+// Reads the health view's members until `done` holds or the deadline passes.
+template <typename Done>
+bool readUntil(WatchHealthView& health, Done done)
+{
+    QDeadlineTimer deadline(kWaitMs);
+    while (!deadline.hasExpired()) {
+        QSignalSpy read(&health, &WatchHealthView::read);
+        health.readNow();
+        if (read.isEmpty() && !read.wait(kWaitMs))
+            return false;
+        if (done())
+            return true;
+        QTest::qWait(100);
+    }
+    return false;
+}
+
+// An HTTP server on a free loopback port that answers every request with `body` (text/plain): a
+// /metrics that is not etcd's.
+class HttpAnswer : public QTcpServer {
+public:
+    explicit HttpAnswer(QByteArray body)
+        : body_(std::move(body))
+    {
+        listen(QHostAddress::LocalHost, 0);
+        connect(this, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket* socket = nextPendingConnection()) {
+                connect(socket, &QTcpSocket::readyRead, socket, [this, socket] {
+                    if (!socket->readAll().contains("\r\n\r\n"))
+                        return;
+                    socket->write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+                                  "Content-Length: " + QByteArray::number(body_.size()) + "\r\n\r\n" + body_);
+                    socket->disconnectFromHost();
+                });
+                connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            }
+        });
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(serverPort()); }
+
+private:
+    QByteArray body_;
+};
+
+ClusterStatus membersAt(const std::vector<std::pair<std::string, std::string>>& namesAndUrls)
+{
+    ClusterStatus cluster;
+    std::uint64_t id = 0;
+    for (const auto& [name, url] : namesAndUrls) {
+        MemberStatus m;
+        m.id = ++id;
+        m.name = name;
+        m.clientUrls = {url};
+        m.reachable = true;
+        cluster.members.push_back(m);
+    }
+    return cluster;
 }
 
 }  // namespace
@@ -487,6 +550,104 @@ private slots:
         growth->setQuotaBytes(size);
         // Then it says what etcd does then, and what to do
         QVERIFY2(growth->statusText().contains("NOSPACE"), qPrintable(growth->statusText()));
+    }
+
+    void shouldChartEtcdsOwnAccountOfItsWatchesFromItsMetrics()
+    {
+        // Given a member of its own (only this test's watchers) with a quota that is not etcd's default
+        constexpr qint64 kQuotaBytes = 300LL << 20;
+        EtcdProcess etcd({QStringLiteral("--quota-backend-bytes=%1").arg(kQuotaBytes)});
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        InsightView view;
+        showOnTheCluster(view);
+        view.resize(1600, 900);
+        QVERIFY(count(view, "/registry/"));
+        QVERIFY(!writeChurn({view.churn()}).first.empty());
+        WatchHealthView* health = view.health();
+        health->setMembers(membersAt({{"default", "http://" + etcd.endpoint()}}));
+        // Then before any watch, etcd counts none; the quota is the one it serves
+        QVERIFY(readUntil(*health, [&] { return health->health().latest(1, EtcdMetric::Watchers) == 0.0; }));
+        QCOMPARE(view.growth()->quotaBytes(), kQuotaBytes);
+        QVERIFY2(health->statusText().contains("/metrics") && health->statusText().contains("No slow watchers"),
+                 qPrintable(health->statusText()));
+
+        // When a session opens three watches on its one stream
+        {
+            WatchSession session;
+            std::set<WatchHandle> live;
+            QObject::connect(&session, &WatchSession::updatesReady, &session, [&](const UpdateBatchPtr& batch) {
+                for (const WatchUpdate& u : batch->updates)
+                    if (u.kind == WatchUpdate::Kind::State && u.state == WatchState::Live)
+                        live.insert(u.watch);
+                session.acknowledge(batch->eventCount);
+            });
+            ConnectionOptions options;
+            options.endpoints = {etcd.endpoint()};
+            session.connectToCluster(options);
+            for (const char* prefix : {"a/", "b/", "c/"}) {
+                WatchSpec spec;
+                spec.key = prefix;
+                spec.rangeEnd = prefixRangeEnd(prefix);
+                session.addWatch(spec);
+            }
+            QTRY_COMPARE_WITH_TIMEOUT(live.size(), std::size_t(3), kWaitMs);
+            // Then etcd's metrics say three watchers on one stream, and the charts say so
+            QVERIFY2(readUntil(*health,
+                               [&] {
+                                   return health->health().latest(1, EtcdMetric::Watchers) == 3.0 &&
+                                       health->health().latest(1, EtcdMetric::WatchStreams) == 1.0;
+                               }),
+                     qPrintable(health->chartTitles().join(" | ")));
+            QVERIFY2(health->chartTitles().contains("Watchers: 3") && health->chartTitles().contains("Watch streams: 1"),
+                     qPrintable(health->chartTitles().join(" | ")));
+            for (int i = 0; i < 50; ++i)
+                etcd.put("b/" + std::to_string(i), std::string(100, 'x'));
+            QVERIFY(readUntil(*health, [&] { return true; }));
+            QApplication::setPalette(QApplication::style()->standardPalette());
+            QApplication::processEvents();
+            view.grab().save(QDir::temp().filePath("insight-health.png"));
+            QApplication::setPalette(darkPalette());
+            QApplication::processEvents();
+            view.grab().save(QDir::temp().filePath("insight-health-dark.png"));
+            QApplication::setPalette(QApplication::style()->standardPalette());
+        }
+        // When the session ends, etcd's count goes back to none
+        QVERIFY(readUntil(*health, [&] { return health->health().latest(1, EtcdMetric::Watchers) == 0.0; }));
+        QCOMPARE(health->health().members().at(1).series[EtcdMetric::Watchers].back().value, 0.0);
+    }
+
+    void shouldSayWhenAMembersMetricsCannotBeRead()
+    {
+        // Given a port nobody listens on, a server answering HTML, and one serving other metrics
+        QTcpServer closed;
+        QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+        const std::string closedUrl = "http://127.0.0.1:" + std::to_string(closed.serverPort());
+        closed.close();
+        HttpAnswer html("<!DOCTYPE html>\n<html><body>Welcome</body></html>\n");
+        HttpAnswer other("# TYPE up gauge\nup 1\nprocess_open_fds 12\n");
+        QVERIFY(html.isListening() && other.isListening());
+        WatchHealthView health;
+        health.resize(700, 420);
+        health.show();
+        // When the view reads them
+        health.setMembers(membersAt({{"gone", closedUrl}, {"web", html.url()}, {"other", other.url()}}));
+        QVERIFY(readUntil(health, [&] { return health.health().members().size() == 3; }));
+        // Then each says why, in a sentence, and nothing is drawn for them
+        const QString said = health.statusText();
+        QVERIFY2(said.contains("gone's metrics at " + QString::fromStdString(closedUrl) + "/metrics: It could not be "
+                                                                                           "read"),
+                 qPrintable(said));
+        QVERIFY2(said.contains("web's metrics") && said.contains("not Prometheus text: line 1 reads \"<!DOCTYPE"),
+                 qPrintable(said));
+        QVERIFY(!health.health().latest(1, EtcdMetric::Watchers) && !health.health().latest(2, EtcdMetric::Watchers));
+        // ... and what the third does not serve is named, not drawn as zero
+        QVERIFY2(said.contains("other does not serve: Watch streams (etcd_debugging_mvcc_watch_stream_total)"),
+                 qPrintable(said));
+        QVERIFY2(health.chartTitles().contains("Slow watchers: not served"), qPrintable(health.chartTitles().join("|")));
+        QVERIFY2(!said.contains("No slow watchers"), qPrintable(said));
+        QApplication::processEvents();
+        health.grab().save(QDir::temp().filePath("insight-health-errors.png"));
     }
 };
 

@@ -58,8 +58,8 @@ DbGrowthView::DbGrowthView(QWidget* parent)
     quotaSpin_->setRange(1, 1024 * 1024);
     quotaSpin_->setValue(kDefaultQuotaMiB);
     quotaSpin_->setSuffix(tr(" MiB"));
-    quotaSpin_->setToolTip(tr("The members' --quota-backend-bytes (etcd's default: 2 GiB); etcd does not report it "
-                              "in its status"));
+    quotaSpin_->setToolTip(tr("The members' --quota-backend-bytes (etcd's default: 2 GiB): read from their /metrics "
+                              "where they serve it (etcd_server_quota_backend_bytes), else set it here"));
     auto* bar = new QHBoxLayout;
     bar->setContentsMargins(0, 0, 0, 0);
     bar->addWidget(new QLabel(tr("Each member's database file and the part of it in use; quota")));

@@ -4,6 +4,7 @@
 #include "insight/census_model.h"
 #include "insight/churn_view.h"
 #include "insight/db_growth_view.h"
+#include "insight/watch_health_view.h"
 
 #include <QFile>
 #include <QFileDialog>
@@ -132,12 +133,27 @@ InsightView::InsightView(QWidget* parent)
     growthLayout->setContentsMargins(6, 6, 6, 6);
     growthLayout->addWidget(growth_);
 
+    health_ = new WatchHealthView;
+    health_->setObjectName("healthView");
+    auto* healthBox = new QGroupBox(tr("Watch health"));
+    healthBox->setObjectName("healthBox");
+    auto* healthLayout = new QVBoxLayout(healthBox);
+    healthLayout->setContentsMargins(6, 6, 6, 6);
+    healthLayout->addWidget(health_);
+    // The quota etcd serves is the one the growth estimate uses.
+    connect(health_, &WatchHealthView::quotaRead, growth_, [this](qint64 bytes) {
+        if (bytes != growth_->quotaBytes())
+            growth_->setQuotaBytes(bytes);
+    });
+
     auto* lower = new QSplitter(Qt::Horizontal);
     lower->setChildrenCollapsible(false);
     lower->addWidget(churnBox);
     lower->addWidget(growthBox);
+    lower->addWidget(healthBox);
     lower->setStretchFactor(0, 3);
     lower->setStretchFactor(1, 2);
+    lower->setStretchFactor(2, 2);
     auto* split = new QSplitter(Qt::Vertical);
     split->setChildrenCollapsible(false);
     split->addWidget(census);
@@ -186,6 +202,7 @@ void InsightView::setCluster(std::optional<ConnectionOptions> options, const QSt
 {
     cluster_ = std::move(options);
     clusterName_ = name;
+    health_->setTls(cluster_ ? cluster_->tls : TlsFiles{});
     const bool running = watcher_.isRunning();
     countButton_->setEnabled(cluster_.has_value() && !running);
     upButton_->setEnabled(cluster_.has_value() && !running && !prefix_.isEmpty());

@@ -5,8 +5,9 @@
 // exported as CSV. The census runs on a pooled thread with a connection of
 // its own; the tab shows its progress a few times a second and can cancel
 // it, and never waits on etcd. Below it the churn (ChurnView), fed by the
-// monitor's watches, and the database growth (DbGrowthView), fed by the
-// Cluster tab's status reads.
+// monitor's watches, the database growth (DbGrowthView), fed by the
+// Cluster tab's status reads, and the watch health (WatchHealthView) from
+// the members' /metrics.
 #pragma once
 
 #include "insight/census.h"
@@ -32,6 +33,7 @@ namespace etcdscope::ui {
 class CensusModel;
 class ChurnView;
 class DbGrowthView;
+class WatchHealthView;
 
 class InsightView : public QWidget {
     Q_OBJECT
@@ -56,6 +58,7 @@ public:
     CensusModel* model() const { return model_; }
     ChurnView* churn() const { return churn_; }
     DbGrowthView* growth() const { return growth_; }
+    WatchHealthView* health() const { return health_; }
     QString statusText() const;
     QByteArray prefix() const { return prefix_; }
 
@@ -89,6 +92,7 @@ private:
     CensusModel* model_ = nullptr;
     ChurnView* churn_ = nullptr;
     DbGrowthView* growth_ = nullptr;
+    WatchHealthView* health_ = nullptr;
     std::shared_ptr<Progress> progress_;
     QFutureWatcher<CensusResult> watcher_;
     QTimer progressTimer_;

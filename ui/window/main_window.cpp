@@ -11,6 +11,7 @@
 #include "insight/churn_view.h"
 #include "insight/db_growth_view.h"
 #include "insight/insight_view.h"
+#include "insight/watch_health_view.h"
 #include "monitor/history_window.h"
 #include "monitor/offline_log_window.h"
 #include "shared/encryption_keys.h"
@@ -177,8 +178,10 @@ void MainWindow::buildTabs()
     connect(keyBrowser_, &KeyBrowser::writableChanged, clusterView_, &ClusterView::setWritable);
     connect(clusterView_, &ClusterView::maintenanceDone, this, &MainWindow::showMessage);
     connect(clusterView_, &ClusterView::refreshed, this, [this] {
-        if (const ClusterStatusPtr status = clusterView_->lastStatus())
+        if (const ClusterStatusPtr status = clusterView_->lastStatus()) {
             insightView_->growth()->addStatus(*status, nowMs());
+            insightView_->health()->setMembers(*status);
+        }
     });
     leasesView_ = new LeasesView(controller_->admin());
     leasesView_->setObjectName("leasesView");
@@ -391,6 +394,7 @@ void MainWindow::connectWith(const ConnectionOptions& options, const QString& en
     insightView_->setCluster(cluster_, clusterName_);
     insightView_->churn()->clear();
     insightView_->growth()->clear();
+    insightView_->health()->clear();
     // Keys and members of the cluster before must not stay on show, and
     // writing is switched on per connection.
     keyBrowser_->setWritable(false);

@@ -1,0 +1,335 @@
+#include "insight/watch_health_view.h"
+
+#include "shared/status_colours.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QDateTime>
+#include <QDateTimeAxis>
+#include <QFile>
+#include <QGridLayout>
+#include <QLabel>
+#include <QLegend>
+#include <QLineSeries>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QVBoxLayout>
+#include <QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+
+namespace etcdscope::ui {
+
+namespace {
+
+constexpr qreal kLineWidthPx = 2;
+constexpr qint64 kMinShownSpanMs = 60'000;
+constexpr std::array<EtcdMetric::Id, 4> kCharted{EtcdMetric::WatchStreams, EtcdMetric::Watchers,
+                                                 EtcdMetric::SlowWatchers, EtcdMetric::PendingEvents};
+
+QString titleOf(EtcdMetric::Id id) { return QString::fromLatin1(etcdMetrics()[id].title); }
+
+// The private key of a client certificate, whatever its algorithm.
+QSslKey readKey(const QString& path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    const QByteArray pem = file.readAll();
+    for (const QSsl::KeyAlgorithm algorithm : {QSsl::Rsa, QSsl::Ec, QSsl::Dsa}) {
+        QSslKey key(pem, algorithm);
+        if (!key.isNull())
+            return key;
+    }
+    return {};
+}
+
+}  // namespace
+
+WatchHealthView::WatchHealthView(QWidget* parent)
+    : QWidget(parent)
+    , network_(new QNetworkAccessManager(this))
+{
+    auto* intro = new QLabel(tr("etcd's own account of its watches, from each member's /metrics"));
+    status_ = new QLabel;
+    status_->setObjectName("healthStatus");
+    status_->setWordWrap(true);
+    status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto* grid = new QGridLayout;
+    grid->setContentsMargins(0, 0, 0, 0);
+    grid->setSpacing(4);
+    for (const EtcdMetric::Id metric : kCharted) {
+        Chart c;
+        c.metric = metric;
+        c.chart = new QChart;
+        c.chart->setMargins(QMargins(2, 2, 2, 2));
+        c.chart->legend()->setAlignment(Qt::AlignBottom);
+        c.timeAxis = new QDateTimeAxis;
+        c.timeAxis->setTickCount(3);
+        c.chart->addAxis(c.timeAxis, Qt::AlignBottom);
+        c.valueAxis = new QValueAxis;
+        c.valueAxis->setLabelFormat(QStringLiteral("%.0f"));
+        c.chart->addAxis(c.valueAxis, Qt::AlignLeft);
+        auto* view = new QChartView(c.chart);
+        view->setObjectName(QStringLiteral("healthChart%1").arg(int(metric)));
+        view->setRenderHint(QPainter::Antialiasing);
+        view->setMinimumSize(220, 170);
+        view->setToolTip(tr("%1, as %2").arg(titleOf(metric), QString::fromLatin1(etcdMetrics()[metric].names.front())));
+        const int index = int(charts_.size());
+        grid->addWidget(view, index / 2, index % 2);
+        charts_.push_back(c);
+    }
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(intro);
+    layout->addWidget(status_);
+    layout->addLayout(grid, 1);
+
+    timer_.setInterval(kReadIntervalMs);
+    connect(&timer_, &QTimer::timeout, this, &WatchHealthView::readNow);
+    redraw();
+}
+
+WatchHealthView::~WatchHealthView() = default;
+
+void WatchHealthView::setTls(const TlsFiles& tls) { tls_ = tls; }
+
+void WatchHealthView::setMembers(const ClusterStatus& status)
+{
+    const bool first = targets_.empty();
+    std::map<std::uint64_t, Target> targets;
+    for (const MemberStatus& m : status.members) {
+        if (m.clientUrls.empty())
+            continue;
+        QString url = QString::fromStdString(m.clientUrls.front());
+        if (tls_.enabled() && url.startsWith(QLatin1String("http://")))
+            url.replace(0, 4, QStringLiteral("https"));
+        targets[m.id] = {m.name, m.version, url + QStringLiteral("/metrics")};
+    }
+    targets_ = std::move(targets);
+    if (targets_.empty()) {
+        timer_.stop();
+        return;
+    }
+    if (!timer_.isActive())
+        timer_.start();
+    if (first)
+        readNow();
+}
+
+void WatchHealthView::clear()
+{
+    timer_.stop();
+    targets_.clear();
+    health_.clear();
+    redraw();
+}
+
+void WatchHealthView::readNow()
+{
+    if (pending_ > 0)
+        return;  // the last read is still under way: no pile-up behind a slow member
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    if (!tls_.caFile.empty())
+        ssl.setCaCertificates(QSslCertificate::fromPath(QString::fromStdString(tls_.caFile)));
+    if (!tls_.certFile.empty()) {
+        const QList<QSslCertificate> certificates = QSslCertificate::fromPath(QString::fromStdString(tls_.certFile));
+        if (!certificates.isEmpty())
+            ssl.setLocalCertificate(certificates.front());
+        ssl.setPrivateKey(readKey(QString::fromStdString(tls_.keyFile)));
+    }
+    for (const auto& [id, target] : targets_) {
+        QNetworkRequest request{QUrl(target.url)};
+        request.setTransferTimeout(kReadTimeoutMs);
+        if (request.url().scheme() == QLatin1String("https"))
+            request.setSslConfiguration(ssl);
+        QNetworkReply* reply = network_->get(request);
+        ++pending_;
+        connect(reply, &QNetworkReply::downloadProgress, reply, [reply](qint64 received, qint64) {
+            if (received > kMaxBodyBytes) {
+                reply->setProperty("tooLarge", true);
+                reply->abort();
+            }
+        });
+        const std::uint64_t member = id;
+        connect(reply, &QNetworkReply::finished, this, [this, reply, member] { finishRead(reply, member); });
+    }
+}
+
+void WatchHealthView::finishRead(QNetworkReply* reply, std::uint64_t member)
+{
+    reply->deleteLater();
+    --pending_;
+    const auto target = targets_.find(member);
+    if (target != targets_.end()) {
+        const QString url = target->second.url;
+        const int http = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        MetricsText metrics;
+        if (reply->property("tooLarge").toBool()) {
+            metrics.error = tr("It answered more than %1 MiB: not etcd's metrics.").arg(kMaxBodyBytes >> 20).toStdString();
+        } else if (reply->error() == QNetworkReply::OperationCanceledError) {
+            metrics.error = tr("It did not answer within %1 s.").arg(kReadTimeoutMs / 1000).toStdString();
+        } else if (reply->error() != QNetworkReply::NoError && http == 0) {
+            metrics.error = tr("It could not be read: %1.").arg(reply->errorString()).toStdString();
+        } else if (http != 200) {
+            metrics.error = tr("It answered HTTP %1 %2.")
+                                .arg(http)
+                                .arg(reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString())
+                                .toStdString();
+        } else {
+            const QByteArray body = reply->readAll();
+            metrics = parsePrometheusText(std::string_view(body.constData(), std::size_t(body.size())));
+        }
+        if (!metrics.error.empty())
+            qWarning("metrics of member %llx at %s not read: %s", static_cast<unsigned long long>(member),
+                     qPrintable(url), metrics.error.c_str());
+        health_.add(member, target->second.name, url.toStdString(), QDateTime::currentMSecsSinceEpoch(), metrics);
+        if (const std::optional<double> quota = metrics.value(etcdMetrics()[EtcdMetric::Quota].names.front());
+            quota && std::isfinite(*quota) && *quota > 0)
+            emit quotaRead(qint64(*quota));
+    }
+    if (pending_ == 0) {
+        redraw();
+        emit read();
+    }
+}
+
+void WatchHealthView::redraw()
+{
+    const bool dark = isDarkPalette(palette());
+    const QChart::ChartTheme theme = dark ? QChart::ChartThemeDark : QChart::ChartThemeLight;
+    const auto& members = health_.members();
+    qint64 last = QDateTime::currentMSecsSinceEpoch();
+    qint64 first = last;
+    for (const auto& [id, member] : members)
+        for (const auto& series : member.series)
+            if (!series.empty())
+                first = std::min<qint64>(first, series.front().atMs);
+    if (last - first < kMinShownSpanMs)
+        first = last - kMinShownSpanMs;
+
+    for (Chart& c : charts_) {
+        if (c.chart->theme() != theme) {
+            c.chart->setTheme(theme);
+            c.chart->setMargins(QMargins(2, 2, 2, 2));
+        }
+        while (c.lines.size() < members.size()) {
+            auto* line = new QLineSeries;
+            c.chart->addSeries(line);
+            line->attachAxis(c.timeAxis);
+            line->attachAxis(c.valueAxis);
+            c.lines.push_back(line);
+        }
+        double highest = 0;
+        bool served = false;
+        QStringList latest;
+        std::size_t index = 0;
+        for (const auto& [id, member] : members) {
+            QList<QPointF> points;
+            for (const MetricPoint& p : member.series[c.metric]) {
+                points.append(QPointF(qreal(p.atMs), p.value));
+                highest = std::max(highest, p.value);
+            }
+            QLineSeries* line = c.lines[index];
+            line->replace(points);
+            line->setName(QString::fromStdString(member.name));
+            line->setPen(QPen(seriesColour(index), kLineWidthPx));
+            line->setVisible(!points.isEmpty());
+            if (const std::optional<double> value = health_.latest(id, c.metric)) {
+                served = true;
+                latest << QString::number(*value, 'f', 0);
+            }
+            ++index;
+        }
+        for (std::size_t i = members.size(); i < c.lines.size(); ++i) {
+            c.lines[i]->clear();
+            c.lines[i]->setVisible(false);
+        }
+        const bool anyRead = std::any_of(members.begin(), members.end(),
+                                         [](const auto& m) { return m.second.lastReadMs > 0; });
+        c.chart->setTitle(!anyRead   ? titleOf(c.metric)
+                          : served   ? tr("%1: %2").arg(titleOf(c.metric), latest.join(QStringLiteral(" · ")))
+                                     : tr("%1: not served").arg(titleOf(c.metric)));
+        c.chart->legend()->setVisible(members.size() > 1);
+        c.timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(first), QDateTime::fromMSecsSinceEpoch(last));
+        c.timeAxis->setFormat(last - first < 20 * 60'000 ? QStringLiteral("hh:mm:ss") : QStringLiteral("hh:mm"));
+        c.valueAxis->setRange(0, std::max(4.0, highest * 1.2));
+        c.valueAxis->applyNiceNumbers();
+    }
+
+    // The sentences: where from, what is wrong, what is not served.
+    if (members.empty()) {
+        status_->setText(targets_.empty() ? tr("Connect to read the members' metrics.")
+                                          : tr("Reading the members' metrics…"));
+        return;
+    }
+    QStringList read, failed, answers;
+    bool slowServed = true;
+    for (const auto& [id, member] : members) {
+        const auto target = targets_.find(id);
+        const QString version = target != targets_.end() && !target->second.version.empty()
+            ? tr(", etcd %1").arg(QString::fromStdString(target->second.version))
+            : QString();
+        const QString name = QString::fromStdString(member.name);
+        if (!member.error.empty()) {
+            failed << tr("%1's metrics at %2: %3").arg(name, QString::fromStdString(member.url),
+                                                        QString::fromStdString(member.error));
+            continue;
+        }
+        read << tr("%1 (%2%3)").arg(name, QString::fromStdString(member.url), version);
+        slowServed = slowServed && health_.latest(id, EtcdMetric::SlowWatchers).has_value();
+        const double slow = health_.latest(id, EtcdMetric::SlowWatchers).value_or(0);
+        const double pending = health_.latest(id, EtcdMetric::PendingEvents).value_or(0);
+        if (slow > 0)
+            answers << tr("%1 has %2 slow watcher(s): events wait for watchers that do not read them as fast as "
+                          "they come (%3 pending).")
+                           .arg(name)
+                           .arg(slow, 0, 'f', 0)
+                           .arg(pending, 0, 'f', 0);
+    }
+    QStringList lines;
+    if (!read.isEmpty())
+        lines << tr("Read every %1 s from %2, last at %3.")
+                     .arg(kReadIntervalMs / 1000)
+                     .arg(read.join(QStringLiteral("; ")))
+                     .arg(QLocale().toString(QTime::currentTime(), QStringLiteral("hh:mm:ss")));
+    if (answers.isEmpty() && !read.isEmpty() && slowServed)
+        lines << tr("No slow watchers: every watcher keeps up.");
+    lines << answers << failed;
+    // What a member does not serve (etcd versions differ), named per member.
+    for (const auto& [id, member] : members) {
+        if (member.lastReadMs == 0 || !member.error.empty())
+            continue;
+        QStringList missing;
+        for (const EtcdMetric& metric : etcdMetrics())
+            if (!member.servedAs[metric.id])
+                missing << tr("%1 (%2)").arg(QString::fromLatin1(metric.title), QString::fromLatin1(metric.names.front()));
+        if (!missing.isEmpty())
+            lines << tr("%1 does not serve: %2.").arg(QString::fromStdString(member.name), missing.join(QStringLiteral(", ")));
+    }
+    status_->setText(lines.join(QLatin1Char('\n')));
+}
+
+QString WatchHealthView::statusText() const { return status_->text(); }
+
+QStringList WatchHealthView::chartTitles() const
+{
+    QStringList titles;
+    for (const Chart& c : charts_)
+        titles << c.chart->title();
+    return titles;
+}
+
+void WatchHealthView::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (!charts_.empty() && isPaletteChange(event))
+        redraw();
+}
+
+}  // namespace etcdscope::ui

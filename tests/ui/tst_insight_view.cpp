@@ -7,6 +7,7 @@
 // once, and a watch's replay of history is not churn. Screenshots in light
 // and dark.
 #include "etcd_process.h"
+#include "insight/canary_probe.h"
 #include "insight/census_model.h"
 #include "insight/churn_view.h"
 #include "insight/db_growth_view.h"
@@ -648,6 +649,61 @@ private slots:
         QVERIFY2(!said.contains("No slow watchers"), qPrintable(said));
         QApplication::processEvents();
         health.grab().save(QDir::temp().filePath("insight-health-errors.png"));
+    }
+
+    void shouldTimeTheCanaryOnEachMemberAndStopWhenReadOnly()
+    {
+        // Given a member, the view on it, writable, the canary writing every 200 ms
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        WatchHealthView health;
+        health.resize(700, 640);
+        health.show();
+        ConnectionOptions options;
+        options.endpoints = {etcd.endpoint()};
+        health.setConnection(options);
+        health.setMembers(membersAt({{"default", "http://" + etcd.endpoint()}}));
+        health.canary()->setIntervalMs(200);
+        // ... not while read-only
+        health.setCanary(true);
+        QVERIFY(!health.canary()->running());
+        QVERIFY2(health.statusText().contains("allow writing"), qPrintable(health.statusText()));
+        health.setWritable(true);
+        health.setCanary(true);
+        QVERIFY(health.canary()->running());
+        // Then its writes come back as events on the member, each timed
+        const auto latencies = [&]() -> std::size_t {
+            const auto m = health.health().members().find(1);
+            return m == health.health().members().end() ? 0 : m->second.canaryMs.size();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(latencies() >= 5, kWaitMs);
+        for (const MetricPoint& p : health.health().members().at(1).canaryMs)
+            QVERIFY(p.value >= 0);
+        const std::optional<std::string> value = etcd.get(CanaryProbe::canaryKey());
+        QVERIFY(value && std::stoll(*value) >= 1 && std::stoll(*value) <= health.canary()->writes());
+        QVERIFY2(health.chartTitles().last().contains(" ms"), qPrintable(health.chartTitles().last()));
+        QApplication::processEvents();
+        health.grab().save(QDir::temp().filePath("insight-canary.png"));
+
+        // When the connection is made read-only
+        health.setWritable(false);
+        // Then the canary stops writing (five intervals go by with no write) and says why
+        QVERIFY(!health.canary()->running());
+        const std::int64_t revision = etcd.currentRevision();
+        const std::size_t seen = latencies();
+        QTest::qWait(1000);
+        QCOMPARE(etcd.currentRevision(), revision);
+        QCOMPARE(latencies(), seen);
+        QVERIFY2(health.statusText().contains("read-only"), qPrintable(health.statusText()));
+        QVERIFY2(health.chartTitles().last().endsWith("off"), qPrintable(health.chartTitles().last()));
+
+        // When it runs again and is switched off while writable, its key is deleted
+        health.setWritable(true);
+        health.setCanary(true);
+        QTRY_VERIFY_WITH_TIMEOUT(latencies() > seen, kWaitMs);
+        health.setCanary(false);
+        QTRY_VERIFY_WITH_TIMEOUT(!etcd.get(CanaryProbe::canaryKey()), kWaitMs);
     }
 };
 

@@ -202,7 +202,7 @@ void InsightView::setCluster(std::optional<ConnectionOptions> options, const QSt
 {
     cluster_ = std::move(options);
     clusterName_ = name;
-    health_->setTls(cluster_ ? cluster_->tls : TlsFiles{});
+    health_->setConnection(cluster_);
     const bool running = watcher_.isRunning();
     countButton_->setEnabled(cluster_.has_value() && !running);
     upButton_->setEnabled(cluster_.has_value() && !running && !prefix_.isEmpty());

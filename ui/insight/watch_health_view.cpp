@@ -1,7 +1,9 @@
 #include "insight/watch_health_view.h"
 
+#include "insight/canary_probe.h"
 #include "shared/status_colours.h"
 
+#include <QCheckBox>
 #include <QChart>
 #include <QChartView>
 #include <QDateTime>
@@ -63,9 +65,12 @@ WatchHealthView::WatchHealthView(QWidget* parent)
     auto* grid = new QGridLayout;
     grid->setContentsMargins(0, 0, 0, 0);
     grid->setSpacing(4);
-    for (const EtcdMetric::Id metric : kCharted) {
+    for (std::size_t i = 0; i <= kCharted.size(); ++i) {
+        const bool canary = i == kCharted.size();
+        const EtcdMetric::Id metric = canary ? EtcdMetric::Count : kCharted[i];
         Chart c;
         c.metric = metric;
+        c.canary = canary;
         c.chart = new QChart;
         c.chart->setMargins(QMargins(2, 2, 2, 2));
         c.chart->legend()->setAlignment(Qt::AlignBottom);
@@ -79,16 +84,46 @@ WatchHealthView::WatchHealthView(QWidget* parent)
         view->setObjectName(QStringLiteral("healthChart%1").arg(int(metric)));
         view->setRenderHint(QPainter::Antialiasing);
         view->setMinimumSize(220, 170);
-        view->setToolTip(tr("%1, as %2").arg(titleOf(metric), QString::fromLatin1(etcdMetrics()[metric].names.front())));
+        view->setToolTip(canary ? tr("How long after the canary's write each member's watch delivered it")
+                                : tr("%1, as %2").arg(titleOf(metric),
+                                                      QString::fromLatin1(etcdMetrics()[metric].names.front())));
         const int index = int(charts_.size());
-        grid->addWidget(view, index / 2, index % 2);
+        if (canary)
+            grid->addWidget(view, index / 2, 0, 1, 2);
+        else
+            grid->addWidget(view, index / 2, index % 2);
         charts_.push_back(c);
     }
+    canaryCheck_ = new QCheckBox(tr("Canary: write %1 every %2 s and time its event on each member")
+                                     .arg(QString::fromStdString(CanaryProbe::canaryKey()))
+                                     .arg(CanaryProbe::kDefaultIntervalMs / 1000));
+    canaryCheck_->setObjectName("canaryCheck");
+    canaryCheck_->setToolTip(tr("Writes one key of etcdscope's own (deleted when switched off); only on a connection "
+                                "made writable in the Keys tab"));
+    canary_ = new CanaryProbe(this);
+    connect(canaryCheck_, &QCheckBox::toggled, this, &WatchHealthView::setCanary);
+    connect(canary_, &CanaryProbe::latency, this, [this](std::uint64_t member, qint64 atMs, double ms) {
+        std::string name;
+        for (const MemberStatus& m : members_.members)
+            if (m.id == member)
+                name = m.name;
+        health_.addCanaryLatency(member, name, atMs, ms);
+        redraw();
+    });
+    connect(canary_, &CanaryProbe::failed, this, [this](const QString& sentence) {
+        canaryNote_ = sentence;
+        const QSignalBlocker quiet(canaryCheck_);
+        canaryCheck_->setChecked(false);
+        redraw();
+    });
+
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(intro);
     layout->addWidget(status_);
     layout->addLayout(grid, 1);
+    layout->addWidget(canaryCheck_);
+    setWritable(false);
 
     timer_.setInterval(kReadIntervalMs);
     connect(&timer_, &QTimer::timeout, this, &WatchHealthView::readNow);
@@ -97,7 +132,47 @@ WatchHealthView::WatchHealthView(QWidget* parent)
 
 WatchHealthView::~WatchHealthView() = default;
 
-void WatchHealthView::setTls(const TlsFiles& tls) { tls_ = tls; }
+void WatchHealthView::setConnection(std::optional<ConnectionOptions> options)
+{
+    connection_ = std::move(options);
+    tls_ = connection_ ? connection_->tls : TlsFiles{};
+}
+
+void WatchHealthView::setWritable(bool writable)
+{
+    writable_ = writable;
+    canaryCheck_->setEnabled(writable);
+    if (!writable && canary_->running()) {
+        canary_->stop(false);
+        canaryNote_ = tr("The canary stopped: the connection is read-only now (its key %1 stays until it runs again "
+                         "or you delete it).")
+                          .arg(QString::fromStdString(CanaryProbe::canaryKey()));
+    }
+    if (!writable) {
+        const QSignalBlocker quiet(canaryCheck_);
+        canaryCheck_->setChecked(false);
+    }
+    redraw();
+}
+
+void WatchHealthView::setCanary(bool on)
+{
+    if (on && writable_ && connection_ && !members_.members.empty()) {
+        canaryNote_.clear();
+        canary_->start(*connection_, members_);
+    } else if (!on && canary_->running()) {
+        canary_->stop(writable_);
+        canaryNote_ = tr("The canary is off; its key is deleted.");
+    } else if (on) {
+        canaryNote_ = writable_ ? tr("The canary starts once the members are known.")
+                                : tr("The canary writes: allow writing in the Keys tab first.");
+    }
+    {
+        const QSignalBlocker quiet(canaryCheck_);
+        canaryCheck_->setChecked(canary_->running() || (on && writable_));
+    }
+    redraw();
+}
 
 void WatchHealthView::setMembers(const ClusterStatus& status)
 {
@@ -112,6 +187,9 @@ void WatchHealthView::setMembers(const ClusterStatus& status)
         targets[m.id] = {m.name, m.version, url + QStringLiteral("/metrics")};
     }
     targets_ = std::move(targets);
+    members_ = status;
+    if (canaryCheck_->isChecked() && !canary_->running())
+        setCanary(true);
     if (targets_.empty()) {
         timer_.stop();
         return;
@@ -125,6 +203,8 @@ void WatchHealthView::setMembers(const ClusterStatus& status)
 void WatchHealthView::clear()
 {
     timer_.stop();
+    canary_->stop(false);
+    members_ = {};
     targets_.clear();
     health_.clear();
     redraw();
@@ -231,7 +311,7 @@ void WatchHealthView::redraw()
         std::size_t index = 0;
         for (const auto& [id, member] : members) {
             QList<QPointF> points;
-            for (const MetricPoint& p : member.series[c.metric]) {
+            for (const MetricPoint& p : c.canary ? member.canaryMs : member.series[c.metric]) {
                 points.append(QPointF(qreal(p.atMs), p.value));
                 highest = std::max(highest, p.value);
             }
@@ -240,7 +320,10 @@ void WatchHealthView::redraw()
             line->setName(QString::fromStdString(member.name));
             line->setPen(QPen(seriesColour(index), kLineWidthPx));
             line->setVisible(!points.isEmpty());
-            if (const std::optional<double> value = health_.latest(id, c.metric)) {
+            if (c.canary) {
+                if (!member.canaryMs.empty())
+                    latest << tr("%1 ms").arg(member.canaryMs.back().value, 0, 'f', 0);
+            } else if (const std::optional<double> value = health_.latest(id, c.metric)) {
                 served = true;
                 latest << QString::number(*value, 'f', 0);
             }
@@ -252,20 +335,28 @@ void WatchHealthView::redraw()
         }
         const bool anyRead = std::any_of(members.begin(), members.end(),
                                          [](const auto& m) { return m.second.lastReadMs > 0; });
-        c.chart->setTitle(!anyRead   ? titleOf(c.metric)
+        if (c.canary)
+            c.chart->setTitle(canary_->running()
+                                  ? tr("Canary, write to event: %1")
+                                        .arg(latest.isEmpty() ? tr("waiting") : latest.join(QStringLiteral(" · ")))
+                                  : tr("Canary, write to event: off"));
+        else
+            c.chart->setTitle(!anyRead   ? titleOf(c.metric)
                           : served   ? tr("%1: %2").arg(titleOf(c.metric), latest.join(QStringLiteral(" · ")))
                                      : tr("%1: not served").arg(titleOf(c.metric)));
         c.chart->legend()->setVisible(members.size() > 1);
         c.timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(first), QDateTime::fromMSecsSinceEpoch(last));
         c.timeAxis->setFormat(last - first < 20 * 60'000 ? QStringLiteral("hh:mm:ss") : QStringLiteral("hh:mm"));
-        c.valueAxis->setRange(0, std::max(4.0, highest * 1.2));
+        c.valueAxis->setRange(0, std::max(c.canary ? 10.0 : 4.0, highest * 1.2));
         c.valueAxis->applyNiceNumbers();
     }
 
     // The sentences: where from, what is wrong, what is not served.
     if (members.empty()) {
-        status_->setText(targets_.empty() ? tr("Connect to read the members' metrics.")
-                                          : tr("Reading the members' metrics…"));
+        QString text = targets_.empty() ? tr("Connect to read the members' metrics.") : tr("Reading the members' metrics…");
+        if (!canaryNote_.isEmpty())
+            text += QLatin1Char('\n') + canaryNote_;
+        status_->setText(text);
         return;
     }
     QStringList read, failed, answers;
@@ -301,6 +392,8 @@ void WatchHealthView::redraw()
     if (answers.isEmpty() && !read.isEmpty() && slowServed)
         lines << tr("No slow watchers: every watcher keeps up.");
     lines << answers << failed;
+    if (!canaryNote_.isEmpty())
+        lines << canaryNote_;
     // What a member does not serve (etcd versions differ), named per member.
     for (const auto& [id, member] : members) {
         if (member.lastReadMs == 0 || !member.error.empty())

@@ -5,7 +5,10 @@
 // passed on to the database growth. A member whose /metrics cannot be read,
 // or does not answer Prometheus text, is said in a sentence; a metric it
 // does not serve is named, never drawn as zero. The reads are asynchronous
-// (QNetworkAccessManager): the GUI thread never waits for them.
+// (QNetworkAccessManager): the GUI thread never waits for them. Below, the
+// opt-in canary (CanaryProbe): a write every few seconds and the time until
+// each member's watch sees it, charted per member — only while the
+// connection is writable; switching writing off stops it.
 #pragma once
 
 #include "admin/admin_types.h"
@@ -17,10 +20,12 @@
 
 #include <array>
 #include <map>
+#include <optional>
 #include <vector>
 
 QT_BEGIN_NAMESPACE
 class QChart;
+class QCheckBox;
 class QDateTimeAxis;
 class QLabel;
 class QLineSeries;
@@ -30,6 +35,8 @@ class QValueAxis;
 QT_END_NAMESPACE
 
 namespace etcdscope::ui {
+
+class CanaryProbe;
 
 class WatchHealthView : public QWidget {
     Q_OBJECT
@@ -42,8 +49,13 @@ public:
     explicit WatchHealthView(QWidget* parent = nullptr);
     ~WatchHealthView() override;
 
-    // The TLS files of the connection (the members' client URLs serve /metrics).
-    void setTls(const TlsFiles& tls);
+    // The connection (its TLS files for /metrics; the canary writes through it).
+    void setConnection(std::optional<ConnectionOptions> options);
+    // Whether the person allows writing on this connection; false stops the canary.
+    void setWritable(bool writable);
+    // Switches the canary on (when writable and the members are known) or off.
+    void setCanary(bool on);
+    CanaryProbe* canary() const { return canary_; }
     // The members to read, from the cluster's status (each one's first client
     // URL); reads start with the first call and go on every kReadIntervalMs.
     void setMembers(const ClusterStatus& status);
@@ -73,6 +85,7 @@ private:
     };
     struct Chart {
         EtcdMetric::Id metric;
+        bool canary = false;  // the canary's latency, not a metric
         QChart* chart = nullptr;
         QDateTimeAxis* timeAxis = nullptr;
         QValueAxis* valueAxis = nullptr;
@@ -83,7 +96,13 @@ private:
 
     WatchHealth health_;
     std::map<std::uint64_t, Target> targets_;
+    std::optional<ConnectionOptions> connection_;
     TlsFiles tls_;
+    ClusterStatus members_;
+    bool writable_ = false;
+    CanaryProbe* canary_ = nullptr;
+    QCheckBox* canaryCheck_ = nullptr;
+    QString canaryNote_;
     QNetworkAccessManager* network_ = nullptr;
     int pending_ = 0;
     QTimer timer_;

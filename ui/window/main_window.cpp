@@ -176,6 +176,8 @@ void MainWindow::buildTabs()
         monitor_->markLeaderChange(nowMs(), tr("Leader changed to %1 (%2)").arg(name, hexId(to)));
     });
     connect(keyBrowser_, &KeyBrowser::writableChanged, clusterView_, &ClusterView::setWritable);
+    connect(keyBrowser_, &KeyBrowser::writableChanged, this,
+            [this](bool writable) { insightView_->health()->setWritable(writable); });
     connect(clusterView_, &ClusterView::maintenanceDone, this, &MainWindow::showMessage);
     connect(clusterView_, &ClusterView::refreshed, this, [this] {
         if (const ClusterStatusPtr status = clusterView_->lastStatus()) {

@@ -44,6 +44,16 @@ void WatchHealth::add(std::uint64_t member, const std::string& name, const std::
     }
 }
 
+void WatchHealth::addCanaryLatency(std::uint64_t member, const std::string& name, std::int64_t atMs, double latencyMs)
+{
+    Member& m = members_[member];
+    if (m.name.empty())
+        m.name = name;
+    m.canaryMs.push_back({atMs, latencyMs});
+    while (!m.canaryMs.empty() && m.canaryMs.front().atMs < atMs - kKeepMs)
+        m.canaryMs.pop_front();
+}
+
 void WatchHealth::clear() { members_.clear(); }
 
 std::optional<double> WatchHealth::latest(std::uint64_t member, EtcdMetric::Id metric) const

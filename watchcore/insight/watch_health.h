@@ -44,11 +44,14 @@ public:
         std::int64_t lastReadMs = 0;     // the last read that gave metrics
         std::array<std::deque<MetricPoint>, EtcdMetric::Count> series;
         std::array<const char*, EtcdMetric::Count> servedAs{};  // the name it serves each under; null: not served
+        std::deque<MetricPoint> canaryMs;  // the canary's write-to-event latency seen on this member
     };
 
     // A read of `member`'s metrics at atMs from `url`: the text, or why there is none.
     void add(std::uint64_t member, const std::string& name, const std::string& url, std::int64_t atMs,
              const MetricsText& metrics);
+    // The canary's write seen as an event on `member` `latencyMs` after it was sent.
+    void addCanaryLatency(std::uint64_t member, const std::string& name, std::int64_t atMs, double latencyMs);
     void clear();
 
     const std::map<std::uint64_t, Member>& members() const { return members_; }

@@ -85,7 +85,7 @@ private slots:
         // ... a metric missing from the last read is not served (not zero)
         QVERIFY(!health.latest(1, EtcdMetric::DbSize));
         QVERIFY(!health.latest(1, EtcdMetric::SlowWatchers));
-        const std::vector<std::string> missing = health.notServed();
+        const std::vector<std::string> missing = health.notServed(1);
         QVERIFY(std::find(missing.begin(), missing.end(), "Slow watchers (etcd_debugging_mvcc_slow_watcher_total)") !=
                 missing.end());
         QVERIFY(std::find_if(missing.begin(), missing.end(), [](const std::string& m) {

@@ -38,6 +38,17 @@ QString csvField(const QString& text)
     return QLatin1Char('"') + quoted + QLatin1Char('"');
 }
 
+// `content` in a titled box of the dashboard.
+QGroupBox* boxed(const QString& title, const char* objectName, QWidget* content)
+{
+    auto* box = new QGroupBox(title);
+    box->setObjectName(QString::fromLatin1(objectName));
+    auto* layout = new QVBoxLayout(box);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addWidget(content);
+    return box;
+}
+
 }  // namespace
 
 InsightView::InsightView(QWidget* parent)
@@ -119,27 +130,13 @@ InsightView::InsightView(QWidget* parent)
 
     churn_ = new ChurnView;
     churn_->setObjectName("churnView");
-    auto* churnBox = new QGroupBox(tr("Who is writing"));
-    churnBox->setObjectName("churnBox");
-    auto* churnLayout = new QVBoxLayout(churnBox);
-    churnLayout->setContentsMargins(6, 6, 6, 6);
-    churnLayout->addWidget(churn_);
-
+    QGroupBox* churnBox = boxed(tr("Who is writing"), "churnBox", churn_);
     growth_ = new DbGrowthView;
     growth_->setObjectName("growthView");
-    auto* growthBox = new QGroupBox(tr("Database growth"));
-    growthBox->setObjectName("growthBox");
-    auto* growthLayout = new QVBoxLayout(growthBox);
-    growthLayout->setContentsMargins(6, 6, 6, 6);
-    growthLayout->addWidget(growth_);
-
+    QGroupBox* growthBox = boxed(tr("Database growth"), "growthBox", growth_);
     health_ = new WatchHealthView;
     health_->setObjectName("healthView");
-    auto* healthBox = new QGroupBox(tr("Watch health"));
-    healthBox->setObjectName("healthBox");
-    auto* healthLayout = new QVBoxLayout(healthBox);
-    healthLayout->setContentsMargins(6, 6, 6, 6);
-    healthLayout->addWidget(health_);
+    QGroupBox* healthBox = boxed(tr("Watch health"), "healthBox", health_);
     // The quota etcd serves is the one the growth estimate uses.
     connect(health_, &WatchHealthView::quotaRead, growth_, [this](qint64 bytes) {
         if (bytes != growth_->quotaBytes())

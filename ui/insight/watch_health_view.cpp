@@ -136,6 +136,16 @@ void WatchHealthView::setConnection(std::optional<ConnectionOptions> options)
 {
     connection_ = std::move(options);
     tls_ = connection_ ? connection_->tls : TlsFiles{};
+    // Read once per connection, not at every read of the metrics.
+    ssl_ = QSslConfiguration::defaultConfiguration();
+    if (!tls_.caFile.empty())
+        ssl_.setCaCertificates(QSslCertificate::fromPath(QString::fromStdString(tls_.caFile)));
+    if (!tls_.certFile.empty()) {
+        const QList<QSslCertificate> certificates = QSslCertificate::fromPath(QString::fromStdString(tls_.certFile));
+        if (!certificates.isEmpty())
+            ssl_.setLocalCertificate(certificates.front());
+        ssl_.setPrivateKey(readKey(QString::fromStdString(tls_.keyFile)));
+    }
 }
 
 void WatchHealthView::setWritable(bool writable)
@@ -214,20 +224,11 @@ void WatchHealthView::readNow()
 {
     if (pending_ > 0)
         return;  // the last read is still under way: no pile-up behind a slow member
-    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
-    if (!tls_.caFile.empty())
-        ssl.setCaCertificates(QSslCertificate::fromPath(QString::fromStdString(tls_.caFile)));
-    if (!tls_.certFile.empty()) {
-        const QList<QSslCertificate> certificates = QSslCertificate::fromPath(QString::fromStdString(tls_.certFile));
-        if (!certificates.isEmpty())
-            ssl.setLocalCertificate(certificates.front());
-        ssl.setPrivateKey(readKey(QString::fromStdString(tls_.keyFile)));
-    }
     for (const auto& [id, target] : targets_) {
         QNetworkRequest request{QUrl(target.url)};
         request.setTransferTimeout(kReadTimeoutMs);
         if (request.url().scheme() == QLatin1String("https"))
-            request.setSslConfiguration(ssl);
+            request.setSslConfiguration(ssl_);
         QNetworkReply* reply = network_->get(request);
         ++pending_;
         connect(reply, &QNetworkReply::downloadProgress, reply, [reply](qint64 received, qint64) {
@@ -396,12 +397,9 @@ void WatchHealthView::redraw()
         lines << canaryNote_;
     // What a member does not serve (etcd versions differ), named per member.
     for (const auto& [id, member] : members) {
-        if (member.lastReadMs == 0 || !member.error.empty())
-            continue;
         QStringList missing;
-        for (const EtcdMetric& metric : etcdMetrics())
-            if (!member.servedAs[metric.id])
-                missing << tr("%1 (%2)").arg(QString::fromLatin1(metric.title), QString::fromLatin1(metric.names.front()));
+        for (const std::string& m : health_.notServed(id))
+            missing << QString::fromStdString(m);
         if (!missing.isEmpty())
             lines << tr("%1 does not serve: %2.").arg(QString::fromStdString(member.name), missing.join(QStringLiteral(", ")));
     }

@@ -15,6 +15,7 @@
 #include "insight/watch_health.h"
 #include "transport/connection_options.h"
 
+#include <QSslConfiguration>
 #include <QTimer>
 #include <QWidget>
 
@@ -98,6 +99,7 @@ private:
     std::map<std::uint64_t, Target> targets_;
     std::optional<ConnectionOptions> connection_;
     TlsFiles tls_;
+    QSslConfiguration ssl_;  // built from tls_
     ClusterStatus members_;
     bool writable_ = false;
     CanaryProbe* canary_ = nullptr;

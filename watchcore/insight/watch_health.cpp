@@ -1,7 +1,5 @@
 #include "insight/watch_health.h"
 
-#include <algorithm>
-
 namespace etcdscope {
 
 const std::array<EtcdMetric, EtcdMetric::Count>& etcdMetrics()
@@ -64,16 +62,15 @@ std::optional<double> WatchHealth::latest(std::uint64_t member, EtcdMetric::Id m
     return found->second.series[metric].back().value;
 }
 
-std::vector<std::string> WatchHealth::notServed() const
+std::vector<std::string> WatchHealth::notServed(std::uint64_t member) const
 {
     std::vector<std::string> missing;
-    for (const EtcdMetric& metric : etcdMetrics()) {
-        const bool someMissing = std::any_of(members_.begin(), members_.end(), [&](const auto& entry) {
-            return entry.second.lastReadMs > 0 && !entry.second.servedAs[metric.id];
-        });
-        if (someMissing)
+    const auto found = members_.find(member);
+    if (found == members_.end() || found->second.lastReadMs == 0 || !found->second.error.empty())
+        return missing;
+    for (const EtcdMetric& metric : etcdMetrics())
+        if (!found->second.servedAs[metric.id])
             missing.push_back(std::string(metric.title) + " (" + metric.names.front() + ")");
-    }
     return missing;
 }
 

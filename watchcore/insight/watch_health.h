@@ -57,8 +57,9 @@ public:
     const std::map<std::uint64_t, Member>& members() const { return members_; }
     // The latest value of `metric` of `member`; nullopt when not served or never read.
     std::optional<double> latest(std::uint64_t member, EtcdMetric::Id metric) const;
-    // The metrics that some member read does not serve, by title ("Slow watchers (etcd_debugging_…)").
-    std::vector<std::string> notServed() const;
+    // The metrics `member`'s last read does not serve, by title ("Slow watchers (etcd_debugging_…)");
+    // none when it was never read or its read failed.
+    std::vector<std::string> notServed(std::uint64_t member) const;
 
 private:
     std::map<std::uint64_t, Member> members_;

@@ -7,7 +7,7 @@
 // once, and a watch's replay of history is not churn. Screenshots in light
 // and dark.
 #include "etcd_process.h"
-#include "insight/canary_probe.h"
+#include "insight/member_probe.h"
 #include "insight/census_model.h"
 #include "insight/churn_view.h"
 #include "insight/db_growth_view.h"
@@ -20,6 +20,7 @@
 #include <QFile>
 #include <QSignalSpy>
 #include <QStyleFactory>
+#include <QRegularExpression>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -567,8 +568,15 @@ private slots:
         QVERIFY(!writeChurn({view.churn()}).first.empty());
         WatchHealthView* health = view.health();
         health->setMembers(membersAt({{"default", "http://" + etcd.endpoint()}}));
-        // Then before any watch, etcd counts none; the quota is the one it serves
-        QVERIFY(readUntil(*health, [&] { return health->health().latest(1, EtcdMetric::Watchers) == 0.0; }));
+        // Then once the view's own probe watches the member (it answers a progress request),
+        // etcd counts that one watch on one stream; the quota is the one it serves
+        QTRY_VERIFY_WITH_TIMEOUT(health->health().members().count(1) &&
+                                     !health->health().members().at(1).progressMs.empty(),
+                                 kWaitMs);
+        QVERIFY(readUntil(*health, [&] {
+            return health->health().latest(1, EtcdMetric::Watchers) == 1.0 &&
+                health->health().latest(1, EtcdMetric::WatchStreams) == 1.0;
+        }));
         QCOMPARE(view.growth()->quotaBytes(), kQuotaBytes);
         QVERIFY2(health->statusText().contains("/metrics") && health->statusText().contains("No slow watchers"),
                  qPrintable(health->statusText()));
@@ -593,14 +601,14 @@ private slots:
                 session.addWatch(spec);
             }
             QTRY_COMPARE_WITH_TIMEOUT(live.size(), std::size_t(3), kWaitMs);
-            // Then etcd's metrics say three watchers on one stream, and the charts say so
+            // Then etcd's metrics say three more watchers on one more stream, and the charts say so
             QVERIFY2(readUntil(*health,
                                [&] {
-                                   return health->health().latest(1, EtcdMetric::Watchers) == 3.0 &&
-                                       health->health().latest(1, EtcdMetric::WatchStreams) == 1.0;
+                                   return health->health().latest(1, EtcdMetric::Watchers) == 4.0 &&
+                                       health->health().latest(1, EtcdMetric::WatchStreams) == 2.0;
                                }),
                      qPrintable(health->chartTitles().join(" | ")));
-            QVERIFY2(health->chartTitles().contains("Watchers: 3") && health->chartTitles().contains("Watch streams: 1"),
+            QVERIFY2(health->chartTitles().contains("Watchers: 4") && health->chartTitles().contains("Watch streams: 2"),
                      qPrintable(health->chartTitles().join(" | ")));
             for (int i = 0; i < 50; ++i)
                 etcd.put("b/" + std::to_string(i), std::string(100, 'x'));
@@ -613,9 +621,14 @@ private slots:
             view.grab().save(QDir::temp().filePath("insight-health-dark.png"));
             QApplication::setPalette(QApplication::style()->standardPalette());
         }
-        // When the session ends, etcd's count goes back to none
-        QVERIFY(readUntil(*health, [&] { return health->health().latest(1, EtcdMetric::Watchers) == 0.0; }));
-        QCOMPARE(health->health().members().at(1).series[EtcdMetric::Watchers].back().value, 0.0);
+        // When the session ends, etcd's count goes back to the probe's one
+        QVERIFY(readUntil(*health, [&] { return health->health().latest(1, EtcdMetric::Watchers) == 1.0; }));
+        QCOMPARE(health->health().members().at(1).series[EtcdMetric::Watchers].back().value, 1.0);
+        // ... and the database size charted is the one etcd serves
+        const std::optional<double> size = health->health().latest(1, EtcdMetric::DbSize);
+        QVERIFY(size && *size > 0);
+        QVERIFY2(health->chartTitles().contains(QStringLiteral("Database size: ") + QLocale().formattedDataSize(qint64(*size))),
+                 qPrintable(health->chartTitles().join(" | ")));
     }
 
     void shouldSayWhenAMembersMetricsCannotBeRead()
@@ -651,6 +664,59 @@ private slots:
         health.grab().save(QDir::temp().filePath("insight-health-errors.png"));
     }
 
+    void shouldTimeProgressAnswersOnEachMemberAndSayWhenOneStopsAnswering()
+    {
+        // Given two members, each probed directly, asked for progress every 200 ms
+        EtcdProcess first, second;
+        for (EtcdProcess* etcd : {&first, &second}) {
+            const std::string error = etcd->start();
+            QVERIFY2(error.empty(), error.c_str());
+        }
+        for (int i = 0; i < 7; ++i)
+            second.put("k" + std::to_string(i), "v");
+        WatchHealthView health;
+        health.resize(900, 520);
+        health.show();
+        health.probe()->setProgressIntervalMs(200);
+        ConnectionOptions options;
+        options.endpoints = {first.endpoint()};
+        health.setConnection(options);
+        health.setMembers(membersAt({{"one", "http://" + first.endpoint()}, {"two", "http://" + second.endpoint()}}));
+        const auto answers = [&](std::uint64_t member) -> std::size_t {
+            const auto m = health.health().members().find(member);
+            return m == health.health().members().end() ? 0 : m->second.progressMs.size();
+        };
+        // Then each answers with the revision its store stands at, timed
+        QTRY_VERIFY_WITH_TIMEOUT(answers(1) >= 3 && answers(2) >= 3, kWaitMs);
+        QCOMPARE(health.health().members().at(1).progressRevision, first.currentRevision());
+        QCOMPARE(health.health().members().at(2).progressRevision, second.currentRevision());
+        for (const MetricPoint& p : health.health().members().at(2).progressMs)
+            QVERIFY(p.value >= 0);
+        // ... and the one standing lower is said to be behind by the difference
+        const std::int64_t behind = second.currentRevision() - first.currentRevision();
+        QVERIFY(behind > 0);
+        QTRY_VERIFY2_WITH_TIMEOUT(health.statusText().contains(QStringLiteral("one at %1 (%2 behind)")
+                                                                    .arg(first.currentRevision())
+                                                                    .arg(behind)),
+                                  qPrintable(health.statusText()), kWaitMs);
+        QVERIFY2(health.chartTitles().contains(QRegularExpression("^Progress answer: \\d+ ms · \\d+ ms$")),
+                 qPrintable(health.chartTitles().join(" | ")));
+        QApplication::processEvents();
+        health.grab().save(QDir::temp().filePath("insight-progress.png"));
+
+        // When one member hangs (SIGSTOP: its sockets stay open, nothing answers)
+        first.pause();
+        // Then the view says it has stopped answering, while the other goes on
+        const std::size_t before = answers(2);
+        QTRY_VERIFY2_WITH_TIMEOUT(health.statusText().contains("one has not answered a progress request for"),
+                                  qPrintable(health.statusText()), kWaitMs);
+        QVERIFY(answers(2) > before);
+        first.resume();
+        // ... and once it is back it answers again
+        const std::size_t stalled = answers(1);
+        QTRY_VERIFY_WITH_TIMEOUT(answers(1) > stalled, kWaitMs);
+    }
+
     void shouldTimeTheCanaryOnEachMemberAndStopWhenReadOnly()
     {
         // Given a member, the view on it, writable, the canary writing every 200 ms
@@ -664,14 +730,14 @@ private slots:
         options.endpoints = {etcd.endpoint()};
         health.setConnection(options);
         health.setMembers(membersAt({{"default", "http://" + etcd.endpoint()}}));
-        health.canary()->setIntervalMs(200);
+        health.probe()->setCanaryIntervalMs(200);
         // ... not while read-only
         health.setCanary(true);
-        QVERIFY(!health.canary()->running());
+        QVERIFY(!health.probe()->canaryRunning());
         QVERIFY2(health.statusText().contains("allow writing"), qPrintable(health.statusText()));
         health.setWritable(true);
         health.setCanary(true);
-        QVERIFY(health.canary()->running());
+        QVERIFY(health.probe()->canaryRunning());
         // Then its writes come back as events on the member, each timed
         const auto latencies = [&]() -> std::size_t {
             const auto m = health.health().members().find(1);
@@ -680,8 +746,8 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(latencies() >= 5, kWaitMs);
         for (const MetricPoint& p : health.health().members().at(1).canaryMs)
             QVERIFY(p.value >= 0);
-        const std::optional<std::string> value = etcd.get(CanaryProbe::canaryKey());
-        QVERIFY(value && std::stoll(*value) >= 1 && std::stoll(*value) <= health.canary()->writes());
+        const std::optional<std::string> value = etcd.get(MemberProbe::canaryKey());
+        QVERIFY(value && std::stoll(*value) >= 1 && std::stoll(*value) <= health.probe()->canaryWrites());
         QVERIFY2(health.chartTitles().last().contains(" ms"), qPrintable(health.chartTitles().last()));
         QApplication::processEvents();
         health.grab().save(QDir::temp().filePath("insight-canary.png"));
@@ -689,7 +755,7 @@ private slots:
         // When the connection is made read-only
         health.setWritable(false);
         // Then the canary stops writing (five intervals go by with no write) and says why
-        QVERIFY(!health.canary()->running());
+        QVERIFY(!health.probe()->canaryRunning());
         const std::int64_t revision = etcd.currentRevision();
         const std::size_t seen = latencies();
         QTest::qWait(1000);
@@ -703,7 +769,7 @@ private slots:
         health.setCanary(true);
         QTRY_VERIFY_WITH_TIMEOUT(latencies() > seen, kWaitMs);
         health.setCanary(false);
-        QTRY_VERIFY_WITH_TIMEOUT(!etcd.get(CanaryProbe::canaryKey()), kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(!etcd.get(MemberProbe::canaryKey()), kWaitMs);
     }
 };
 

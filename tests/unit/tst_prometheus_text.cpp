@@ -101,6 +101,26 @@ private slots:
         QCOMPARE(kept.size(), std::size_t(2));
         QCOMPARE(kept.front().atMs, std::int64_t(2000));
     }
+
+    void progressAnswersAreKeptPerMemberAndComparedToTheNewest()
+    {
+        WatchHealth health;
+        QVERIFY(!health.progressBehind(1));
+        health.addProgress(1, "m1", 1000, 2.5, 120);
+        health.addProgress(2, "m2", 1003, 40.0, 112);
+        health.addProgress(3, "m3", 1001, 1.0, 120);
+        QCOMPARE(health.members().at(2).progressMs.back().value, 40.0);
+        QCOMPARE(health.progressBehind(1).value_or(-1), std::int64_t(0));
+        QCOMPARE(health.progressBehind(2).value_or(-1), std::int64_t(8));
+        // ... a member that never answered is not said to be behind
+        health.addCanaryLatency(4, "m4", 1000, 5.0);
+        QVERIFY(!health.progressBehind(4));
+        // ... and its later answer moves it
+        health.addProgress(2, "m2", 6000, 3.0, 121);
+        QCOMPARE(health.progressBehind(1).value_or(-1), std::int64_t(1));
+        QCOMPARE(health.progressBehind(2).value_or(-1), std::int64_t(0));
+        QCOMPARE(health.members().at(2).progressMs.size(), std::size_t(2));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestPrometheusText)

@@ -18,6 +18,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -143,23 +144,33 @@ InsightView::InsightView(QWidget* parent)
             growth_->setQuotaBytes(bytes);
     });
 
-    auto* lower = new QSplitter(Qt::Horizontal);
-    lower->setChildrenCollapsible(false);
-    lower->addWidget(churnBox);
-    lower->addWidget(growthBox);
-    lower->addWidget(healthBox);
-    lower->setStretchFactor(0, 3);
-    lower->setStretchFactor(1, 2);
-    lower->setStretchFactor(2, 2);
+    // Three rows: what fills etcd; who writes and how the database grows;
+    // the watch health across the whole width (its eight charts need it). A
+    // window too small for them scrolls rather than squeezing the charts.
+    auto* middle = new QSplitter(Qt::Horizontal);
+    middle->setChildrenCollapsible(false);
+    middle->addWidget(churnBox);
+    middle->addWidget(growthBox);
+    middle->setStretchFactor(0, 3);
+    middle->setStretchFactor(1, 2);
     auto* split = new QSplitter(Qt::Vertical);
     split->setChildrenCollapsible(false);
     split->addWidget(census);
-    split->addWidget(lower);
-    split->setStretchFactor(0, 1);
-    split->setStretchFactor(1, 1);
+    split->addWidget(middle);
+    split->addWidget(healthBox);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
+    split->setStretchFactor(2, 3);
+    census->setMinimumHeight(200);
+    middle->setMinimumHeight(260);
+    auto* scroll = new QScrollArea;
+    scroll->setObjectName("insightScroll");
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(split);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
-    layout->addWidget(split);
+    layout->addWidget(scroll);
 
     const auto fromControls = [this] {
         const auto prefix = unescapeKey(prefixEdit_->text());

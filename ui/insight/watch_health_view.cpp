@@ -1,6 +1,6 @@
 #include "insight/watch_health_view.h"
 
-#include "insight/canary_probe.h"
+#include "insight/member_probe.h"
 #include "shared/status_colours.h"
 
 #include <QCheckBox>
@@ -33,6 +33,22 @@ constexpr qint64 kMinShownSpanMs = 60'000;
 constexpr std::array<EtcdMetric::Id, 4> kCharted{EtcdMetric::WatchStreams, EtcdMetric::Watchers,
                                                  EtcdMetric::SlowWatchers, EtcdMetric::PendingEvents};
 
+// The top of a value axis with three ticks (0, half, top) whose labels are
+// whole numbers: twice 1, 2 or 5 times a power of ten, at least `value`.
+// Small charts elide labels that do not fit, so three are all they get.
+double roundTop(double value)
+{
+    double power = 1;
+    while (power * 10 <= value / 2)
+        power *= 10;
+    for (;;) {
+        for (const double step : {1.0, 2.0, 5.0})
+            if (2 * step * power >= value)
+                return 2 * step * power;
+        power *= 10;
+    }
+}
+
 QString titleOf(EtcdMetric::Id id) { return QString::fromLatin1(etcdMetrics()[id].title); }
 
 // The private key of a client certificate, whatever its algorithm.
@@ -62,15 +78,34 @@ WatchHealthView::WatchHealthView(QWidget* parent)
     status_->setWordWrap(true);
     status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
+    // Four columns: etcd's four watch metrics, then the database size, the
+    // progress lag and the canary (two columns wide).
     auto* grid = new QGridLayout;
     grid->setContentsMargins(0, 0, 0, 0);
     grid->setSpacing(4);
-    for (std::size_t i = 0; i <= kCharted.size(); ++i) {
-        const bool canary = i == kCharted.size();
-        const EtcdMetric::Id metric = canary ? EtcdMetric::Count : kCharted[i];
+    struct Placed {
+        Chart::Source source;
+        EtcdMetric::Id metric;
+        int row, column, span;
+        QString tip;
+    };
+    const QString asMetric = tr("%1, as %2");
+    std::vector<Placed> placed;
+    for (std::size_t i = 0; i < kCharted.size(); ++i)
+        placed.push_back({Chart::Source::Metric, kCharted[i], 0, int(i), 1,
+                          asMetric.arg(titleOf(kCharted[i]), QString::fromLatin1(etcdMetrics()[kCharted[i]].names.front()))});
+    placed.push_back({Chart::Source::Metric, EtcdMetric::DbSize, 1, 0, 1,
+                      asMetric.arg(titleOf(EtcdMetric::DbSize),
+                                   QString::fromLatin1(etcdMetrics()[EtcdMetric::DbSize].names.front()))});
+    placed.push_back({Chart::Source::Progress, EtcdMetric::Count, 1, 1, 1,
+                      tr("How long each member takes to answer a progress request on a watch stream of its own, "
+                         "asked every %1 s").arg(MemberProbe::kDefaultProgressIntervalMs / 1000)});
+    placed.push_back({Chart::Source::Canary, EtcdMetric::Count, 1, 2, 2,
+                      tr("How long after the canary's write each member's watch delivered it")});
+    for (const Placed& p : placed) {
         Chart c;
-        c.metric = metric;
-        c.canary = canary;
+        c.source = p.source;
+        c.metric = p.metric;
         c.chart = new QChart;
         c.chart->setMargins(QMargins(2, 2, 2, 2));
         c.chart->legend()->setAlignment(Qt::AlignBottom);
@@ -79,38 +114,41 @@ WatchHealthView::WatchHealthView(QWidget* parent)
         c.chart->addAxis(c.timeAxis, Qt::AlignBottom);
         c.valueAxis = new QValueAxis;
         c.valueAxis->setLabelFormat(QStringLiteral("%.0f"));
+        c.valueAxis->setTickCount(3);
         c.chart->addAxis(c.valueAxis, Qt::AlignLeft);
         auto* view = new QChartView(c.chart);
-        view->setObjectName(QStringLiteral("healthChart%1").arg(int(metric)));
+        view->setObjectName(p.source == Chart::Source::Metric ? QStringLiteral("healthChart%1").arg(int(p.metric))
+                            : p.source == Chart::Source::Progress ? QStringLiteral("healthProgressChart")
+                                                                  : QStringLiteral("healthCanaryChart"));
         view->setRenderHint(QPainter::Antialiasing);
-        view->setMinimumSize(220, 170);
-        view->setToolTip(canary ? tr("How long after the canary's write each member's watch delivered it")
-                                : tr("%1, as %2").arg(titleOf(metric),
-                                                      QString::fromLatin1(etcdMetrics()[metric].names.front())));
-        const int index = int(charts_.size());
-        if (canary)
-            grid->addWidget(view, index / 2, 0, 1, 2);
-        else
-            grid->addWidget(view, index / 2, index % 2);
+        view->setMinimumSize(200, 140);
+        view->setToolTip(p.tip);
+        grid->addWidget(view, p.row, p.column, 1, p.span);
         charts_.push_back(c);
     }
     canaryCheck_ = new QCheckBox(tr("Canary: write %1 every %2 s and time its event on each member")
-                                     .arg(QString::fromStdString(CanaryProbe::canaryKey()))
-                                     .arg(CanaryProbe::kDefaultIntervalMs / 1000));
+                                     .arg(QString::fromStdString(MemberProbe::canaryKey()))
+                                     .arg(MemberProbe::kDefaultCanaryIntervalMs / 1000));
     canaryCheck_->setObjectName("canaryCheck");
     canaryCheck_->setToolTip(tr("Writes one key of etcdscope's own (deleted when switched off); only on a connection "
                                 "made writable in the Keys tab"));
-    canary_ = new CanaryProbe(this);
+    probe_ = new MemberProbe(this);
     connect(canaryCheck_, &QCheckBox::toggled, this, &WatchHealthView::setCanary);
-    connect(canary_, &CanaryProbe::latency, this, [this](std::uint64_t member, qint64 atMs, double ms) {
-        std::string name;
-        for (const MemberStatus& m : members_.members)
-            if (m.id == member)
-                name = m.name;
-        health_.addCanaryLatency(member, name, atMs, ms);
+    connect(probe_, &MemberProbe::latency, this, [this](std::uint64_t member, qint64 atMs, double ms) {
+        health_.addCanaryLatency(member, memberName(member), atMs, ms);
         redraw();
     });
-    connect(canary_, &CanaryProbe::failed, this, [this](const QString& sentence) {
+    connect(probe_, &MemberProbe::progress, this, [this](std::uint64_t member, qint64 atMs, double ms, qint64 revision) {
+        probeErrors_.erase(member);
+        health_.addProgress(member, memberName(member), atMs, ms, revision);
+        redraw();
+    });
+    connect(probe_, &MemberProbe::memberFailed, this, [this](std::uint64_t member, const QString& sentence) {
+        qWarning("probe of member %llx: %s", static_cast<unsigned long long>(member), qPrintable(sentence));
+        probeErrors_[member] = sentence;
+        redraw();
+    });
+    connect(probe_, &MemberProbe::canaryFailed, this, [this](const QString& sentence) {
         canaryNote_ = sentence;
         const QSignalBlocker quiet(canaryCheck_);
         canaryCheck_->setChecked(false);
@@ -152,11 +190,11 @@ void WatchHealthView::setWritable(bool writable)
 {
     writable_ = writable;
     canaryCheck_->setEnabled(writable);
-    if (!writable && canary_->running()) {
-        canary_->stop(false);
+    if (!writable && probe_->canaryRunning()) {
+        probe_->stopCanary(false);
         canaryNote_ = tr("The canary stopped: the connection is read-only now (its key %1 stays until it runs again "
                          "or you delete it).")
-                          .arg(QString::fromStdString(CanaryProbe::canaryKey()));
+                          .arg(QString::fromStdString(MemberProbe::canaryKey()));
     }
     if (!writable) {
         const QSignalBlocker quiet(canaryCheck_);
@@ -167,11 +205,11 @@ void WatchHealthView::setWritable(bool writable)
 
 void WatchHealthView::setCanary(bool on)
 {
-    if (on && writable_ && connection_ && !members_.members.empty()) {
+    if (on && writable_ && probe_->watching()) {
         canaryNote_.clear();
-        canary_->start(*connection_, members_);
-    } else if (!on && canary_->running()) {
-        canary_->stop(writable_);
+        probe_->startCanary();
+    } else if (!on && probe_->canaryRunning()) {
+        probe_->stopCanary(writable_);
         canaryNote_ = tr("The canary is off; its key is deleted.");
     } else if (on) {
         canaryNote_ = writable_ ? tr("The canary starts once the members are known.")
@@ -179,7 +217,7 @@ void WatchHealthView::setCanary(bool on)
     }
     {
         const QSignalBlocker quiet(canaryCheck_);
-        canaryCheck_->setChecked(canary_->running() || (on && writable_));
+        canaryCheck_->setChecked(probe_->canaryRunning() || (on && writable_));
     }
     redraw();
 }
@@ -196,9 +234,24 @@ void WatchHealthView::setMembers(const ClusterStatus& status)
             url.replace(0, 4, QStringLiteral("https"));
         targets[m.id] = {m.name, m.version, url + QStringLiteral("/metrics")};
     }
+    // The probe's sessions are dialled again only when the members or their URLs change.
+    const auto urlsOf = [](const ClusterStatus& s) {
+        std::map<std::uint64_t, std::vector<std::string>> urls;
+        for (const MemberStatus& m : s.members)
+            urls[m.id] = m.clientUrls;
+        return urls;
+    };
+    const bool sameMembers = urlsOf(status) == urlsOf(members_);
     targets_ = std::move(targets);
     members_ = status;
-    if (canaryCheck_->isChecked() && !canary_->running())
+    if (connection_ && (!sameMembers || !probe_->watching())) {
+        const bool canary = probe_->canaryRunning();
+        probeErrors_.clear();
+        probe_->watch(*connection_, members_);
+        if (canary)
+            probe_->startCanary();
+    }
+    if (canaryCheck_->isChecked() && !probe_->canaryRunning())
         setCanary(true);
     if (targets_.empty()) {
         timer_.stop();
@@ -213,7 +266,8 @@ void WatchHealthView::setMembers(const ClusterStatus& status)
 void WatchHealthView::clear()
 {
     timer_.stop();
-    canary_->stop(false);
+    probe_->stopWatching();
+    probeErrors_.clear();
     members_ = {};
     targets_.clear();
     health_.clear();
@@ -306,27 +360,42 @@ void WatchHealthView::redraw()
             line->attachAxis(c.valueAxis);
             c.lines.push_back(line);
         }
+        // The database size in KiB while it is under a MiB, else in MiB.
+        bool kibibytes = false;
+        if (c.metric == EtcdMetric::DbSize) {
+            double largest = 0;
+            for (const auto& [id, member] : members)
+                for (const MetricPoint& p : member.series[EtcdMetric::DbSize])
+                    largest = std::max(largest, p.value);
+            kibibytes = largest < (1 << 20);
+            c.valueAxis->setLabelFormat(kibibytes ? QStringLiteral("%.0f KiB") : QStringLiteral("%.1f MiB"));
+        }
         double highest = 0;
         bool served = false;
         QStringList latest;
         std::size_t index = 0;
         for (const auto& [id, member] : members) {
             QList<QPointF> points;
-            for (const MetricPoint& p : c.canary ? member.canaryMs : member.series[c.metric]) {
-                points.append(QPointF(qreal(p.atMs), p.value));
-                highest = std::max(highest, p.value);
+            const double scale = c.metric != EtcdMetric::DbSize ? 1.0 : kibibytes ? 1.0 / 1024 : 1.0 / (1 << 20);
+            const std::deque<MetricPoint>& series = c.source == Chart::Source::Canary     ? member.canaryMs
+                                                    : c.source == Chart::Source::Progress ? member.progressMs
+                                                                                          : member.series[c.metric];
+            for (const MetricPoint& p : series) {
+                points.append(QPointF(qreal(p.atMs), p.value * scale));
+                highest = std::max(highest, p.value * scale);
             }
             QLineSeries* line = c.lines[index];
             line->replace(points);
             line->setName(QString::fromStdString(member.name));
             line->setPen(QPen(seriesColour(index), kLineWidthPx));
             line->setVisible(!points.isEmpty());
-            if (c.canary) {
-                if (!member.canaryMs.empty())
-                    latest << tr("%1 ms").arg(member.canaryMs.back().value, 0, 'f', 0);
+            if (c.source != Chart::Source::Metric) {
+                if (!series.empty())
+                    latest << tr("%1 ms").arg(series.back().value, 0, 'f', 0);
             } else if (const std::optional<double> value = health_.latest(id, c.metric)) {
                 served = true;
-                latest << QString::number(*value, 'f', 0);
+                latest << (c.metric == EtcdMetric::DbSize ? QLocale().formattedDataSize(qint64(*value))
+                                                          : QString::number(*value, 'f', 0));
             }
             ++index;
         }
@@ -336,8 +405,12 @@ void WatchHealthView::redraw()
         }
         const bool anyRead = std::any_of(members.begin(), members.end(),
                                          [](const auto& m) { return m.second.lastReadMs > 0; });
-        if (c.canary)
-            c.chart->setTitle(canary_->running()
+        if (c.source == Chart::Source::Progress)
+            c.chart->setTitle(tr("Progress answer: %1")
+                                  .arg(latest.isEmpty() ? (probe_->watching() ? tr("waiting") : tr("not asked"))
+                                                        : latest.join(QStringLiteral(" · "))));
+        else if (c.source == Chart::Source::Canary)
+            c.chart->setTitle(probe_->canaryRunning()
                                   ? tr("Canary, write to event: %1")
                                         .arg(latest.isEmpty() ? tr("waiting") : latest.join(QStringLiteral(" · ")))
                                   : tr("Canary, write to event: off"));
@@ -348,8 +421,8 @@ void WatchHealthView::redraw()
         c.chart->legend()->setVisible(members.size() > 1);
         c.timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(first), QDateTime::fromMSecsSinceEpoch(last));
         c.timeAxis->setFormat(last - first < 20 * 60'000 ? QStringLiteral("hh:mm:ss") : QStringLiteral("hh:mm"));
-        c.valueAxis->setRange(0, std::max(c.canary ? 10.0 : 4.0, highest * 1.2));
-        c.valueAxis->applyNiceNumbers();
+        const double floor = c.source != Chart::Source::Metric ? 10.0 : c.metric == EtcdMetric::DbSize ? 1.0 : 4.0;
+        c.valueAxis->setRange(0, roundTop(std::max(floor, highest * 1.1)));
     }
 
     // The sentences: where from, what is wrong, what is not served.
@@ -392,7 +465,7 @@ void WatchHealthView::redraw()
                      .arg(QLocale().toString(QTime::currentTime(), QStringLiteral("hh:mm:ss")));
     if (answers.isEmpty() && !read.isEmpty() && slowServed)
         lines << tr("No slow watchers: every watcher keeps up.");
-    lines << answers << failed;
+    lines << answers << failed << probeLines();
     if (!canaryNote_.isEmpty())
         lines << canaryNote_;
     // What a member does not serve (etcd versions differ), named per member.
@@ -404,6 +477,49 @@ void WatchHealthView::redraw()
             lines << tr("%1 does not serve: %2.").arg(QString::fromStdString(member.name), missing.join(QStringLiteral(", ")));
     }
     status_->setText(lines.join(QLatin1Char('\n')));
+}
+
+std::string WatchHealthView::memberName(std::uint64_t member) const
+{
+    for (const MemberStatus& m : members_.members)
+        if (m.id == member)
+            return m.name;
+    return {};
+}
+
+// What the progress requests found: the revision each member answered and
+// how far behind the newest answer it stood; a member that does not answer,
+// or cannot be watched, in a sentence.
+QStringList WatchHealthView::probeLines() const
+{
+    QStringList answered, lines;
+    for (const MemberStatus& m : members_.members) {
+        const QString name = QString::fromStdString(m.name);
+        if (const auto error = probeErrors_.find(m.id); error != probeErrors_.end()) {
+            lines << tr("Progress of %1 not measured: %2").arg(name, error->second);
+            continue;
+        }
+        const ConnectionStatus status = probe_->memberStatus(m.id);
+        if (status.state != StreamState::Open && status.everConnected && !status.lastError.empty()) {
+            lines << tr("%1 cannot be watched directly now: %2").arg(name, QString::fromStdString(status.lastError));
+            continue;
+        }
+        if (const std::optional<qint64> waiting = probe_->progressWaitingMs(m.id);
+            waiting && *waiting > 2 * probe_->progressIntervalMs())
+            lines << tr("%1 has not answered a progress request for %2 s: its watch streams are stuck or it is "
+                        "overloaded.")
+                         .arg(name)
+                         .arg(double(*waiting) / 1000, 0, 'f', 1);
+        const auto member = health_.members().find(m.id);
+        if (member == health_.members().end() || member->second.progressMs.empty())
+            continue;
+        const qint64 behind = health_.progressBehind(m.id).value_or(0);
+        answered << (behind > 0 ? tr("%1 at %2 (%3 behind)").arg(name).arg(member->second.progressRevision).arg(behind)
+                                : tr("%1 at %2").arg(name).arg(member->second.progressRevision));
+    }
+    if (!answered.isEmpty())
+        lines.prepend(tr("Progress answers: %1.").arg(answered.join(QStringLiteral(", "))));
+    return lines;
 }
 
 QString WatchHealthView::statusText() const { return status_->text(); }

@@ -2,12 +2,14 @@
 // /metrics (on its client URL, with the connection's TLS files) every few
 // seconds — watch streams, watchers, slow watchers and pending events per
 // member as four small charts, the source named — and the quota it serves,
-// passed on to the database growth. A member whose /metrics cannot be read,
-// or does not answer Prometheus text, is said in a sentence; a metric it
-// does not serve is named, never drawn as zero. The reads are asynchronous
-// (QNetworkAccessManager): the GUI thread never waits for them. Below, the
-// opt-in canary (CanaryProbe): a write every few seconds and the time until
-// each member's watch sees it, charted per member — only while the
+// passed on to the database growth, and the database size. A member whose
+// /metrics cannot be read, or does not answer Prometheus text, is said in a
+// sentence; a metric it does not serve is named, never drawn as zero. The
+// reads are asynchronous (QNetworkAccessManager): the GUI thread never waits
+// for them. Beside them, from a MemberProbe on each member: the progress-
+// notify lag (how long a member takes to answer a progress request, and the
+// revision it answers) and the opt-in canary (a write every few seconds and
+// the time until each member's watch sees it) — the canary only while the
 // connection is writable; switching writing off stops it.
 #pragma once
 
@@ -37,7 +39,7 @@ QT_END_NAMESPACE
 
 namespace etcdscope::ui {
 
-class CanaryProbe;
+class MemberProbe;
 
 class WatchHealthView : public QWidget {
     Q_OBJECT
@@ -56,7 +58,7 @@ public:
     void setWritable(bool writable);
     // Switches the canary on (when writable and the members are known) or off.
     void setCanary(bool on);
-    CanaryProbe* canary() const { return canary_; }
+    MemberProbe* probe() const { return probe_; }
     // The members to read, from the cluster's status (each one's first client
     // URL); reads start with the first call and go on every kReadIntervalMs.
     void setMembers(const ClusterStatus& status);
@@ -85,14 +87,17 @@ private:
         QString url;
     };
     struct Chart {
-        EtcdMetric::Id metric;
-        bool canary = false;  // the canary's latency, not a metric
+        enum class Source { Metric, Progress, Canary };
+        Source source = Source::Metric;
+        EtcdMetric::Id metric = EtcdMetric::Count;  // Source::Metric: which
         QChart* chart = nullptr;
         QDateTimeAxis* timeAxis = nullptr;
         QValueAxis* valueAxis = nullptr;
         std::vector<QLineSeries*> lines;  // per member, in member order
     };
     void finishRead(QNetworkReply* reply, std::uint64_t member);
+    std::string memberName(std::uint64_t member) const;
+    QStringList probeLines() const;
     void redraw();
 
     WatchHealth health_;
@@ -102,7 +107,8 @@ private:
     QSslConfiguration ssl_;  // built from tls_
     ClusterStatus members_;
     bool writable_ = false;
-    CanaryProbe* canary_ = nullptr;
+    MemberProbe* probe_ = nullptr;
+    std::map<std::uint64_t, QString> probeErrors_;  // a member the probe cannot watch: why
     QCheckBox* canaryCheck_ = nullptr;
     QString canaryNote_;
     QNetworkAccessManager* network_ = nullptr;

@@ -1,5 +1,7 @@
 #include "insight/watch_health.h"
 
+#include <algorithm>
+
 namespace etcdscope {
 
 const std::array<EtcdMetric, EtcdMetric::Count>& etcdMetrics()
@@ -32,24 +34,51 @@ void WatchHealth::add(std::uint64_t member, const std::string& name, const std::
         for (const char* candidate : metric.names) {
             if (const std::optional<double> value = metrics.value(candidate)) {
                 m.servedAs[metric.id] = candidate;
-                std::deque<MetricPoint>& series = m.series[metric.id];
-                series.push_back({atMs, *value});
-                while (!series.empty() && series.front().atMs < atMs - kKeepMs)
-                    series.pop_front();
+                append(m.series[metric.id], atMs, *value);
                 break;
             }
         }
     }
 }
 
-void WatchHealth::addCanaryLatency(std::uint64_t member, const std::string& name, std::int64_t atMs, double latencyMs)
+WatchHealth::Member& WatchHealth::named(std::uint64_t member, const std::string& name)
 {
     Member& m = members_[member];
     if (m.name.empty())
         m.name = name;
-    m.canaryMs.push_back({atMs, latencyMs});
-    while (!m.canaryMs.empty() && m.canaryMs.front().atMs < atMs - kKeepMs)
-        m.canaryMs.pop_front();
+    return m;
+}
+
+void WatchHealth::append(std::deque<MetricPoint>& series, std::int64_t atMs, double value)
+{
+    series.push_back({atMs, value});
+    while (!series.empty() && series.front().atMs < atMs - kKeepMs)
+        series.pop_front();
+}
+
+void WatchHealth::addCanaryLatency(std::uint64_t member, const std::string& name, std::int64_t atMs, double latencyMs)
+{
+    append(named(member, name).canaryMs, atMs, latencyMs);
+}
+
+void WatchHealth::addProgress(std::uint64_t member, const std::string& name, std::int64_t atMs, double lagMs,
+                              std::int64_t revision)
+{
+    Member& m = named(member, name);
+    append(m.progressMs, atMs, lagMs);
+    m.progressRevision = revision;
+}
+
+std::optional<std::int64_t> WatchHealth::progressBehind(std::uint64_t member) const
+{
+    const auto found = members_.find(member);
+    if (found == members_.end() || found->second.progressMs.empty())
+        return std::nullopt;
+    std::int64_t newest = 0;
+    for (const auto& [id, m] : members_)
+        if (!m.progressMs.empty())
+            newest = std::max(newest, m.progressRevision);
+    return newest - found->second.progressRevision;
 }
 
 void WatchHealth::clear() { members_.clear(); }

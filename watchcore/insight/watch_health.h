@@ -45,6 +45,8 @@ public:
         std::array<std::deque<MetricPoint>, EtcdMetric::Count> series;
         std::array<const char*, EtcdMetric::Count> servedAs{};  // the name it serves each under; null: not served
         std::deque<MetricPoint> canaryMs;  // the canary's write-to-event latency seen on this member
+        std::deque<MetricPoint> progressMs;  // the time this member took to answer a progress request
+        std::int64_t progressRevision = 0;   // the revision its last answer gave
     };
 
     // A read of `member`'s metrics at atMs from `url`: the text, or why there is none.
@@ -52,6 +54,12 @@ public:
              const MetricsText& metrics);
     // The canary's write seen as an event on `member` `latencyMs` after it was sent.
     void addCanaryLatency(std::uint64_t member, const std::string& name, std::int64_t atMs, double latencyMs);
+    // `member` answered a progress request `lagMs` after it was asked, at `revision`.
+    void addProgress(std::uint64_t member, const std::string& name, std::int64_t atMs, double lagMs,
+                     std::int64_t revision);
+    // How many revisions `member`'s last progress answer stood behind the
+    // newest answer of any member; nullopt when it has not answered.
+    std::optional<std::int64_t> progressBehind(std::uint64_t member) const;
     void clear();
 
     const std::map<std::uint64_t, Member>& members() const { return members_; }
@@ -62,6 +70,9 @@ public:
     std::vector<std::string> notServed(std::uint64_t member) const;
 
 private:
+    Member& named(std::uint64_t member, const std::string& name);
+    static void append(std::deque<MetricPoint>& series, std::int64_t atMs, double value);
+
     std::map<std::uint64_t, Member> members_;
 };
 

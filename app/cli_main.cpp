@@ -2,6 +2,7 @@
 // benchmarks. See usageText() for the command line.
 #include "cli_options.h"
 #include "census_command.h"
+#include "churn_command.h"
 #include "diff_command.h"
 #include "get_command.h"
 #include "prune_command.h"
@@ -128,6 +129,8 @@ int main(int argc, char** argv)
         return runPrune(options);
     if (options.command == Command::Census)
         return runCensus(options);
+    if (options.command == Command::Churn)
+        return runChurn(options);
 
     if (::pipe(quitSignalPipe) == 0) {
         std::signal(SIGINT, onQuitSignal);

@@ -12,7 +12,7 @@ namespace etcdscope::cli {
 
 namespace {
 
-constexpr const char* kCommandList = "watch, get, record, history, restore, diff, prune and census";
+constexpr const char* kCommandList = "watch, get, record, history, restore, diff, prune, census and churn";
 
 constexpr std::int64_t kMaxDialTimeoutMs = 10 * 60 * 1000;
 
@@ -115,6 +115,7 @@ std::string usageText()
        etcdscope-cli diff --against H:P[,H:P...] [options] KEY
        etcdscope-cli prune --db PATH --older-than AGE | --max-size SIZE
        etcdscope-cli census [--prefix] [KEY] [--depth N] [--rev N] [options]
+       etcdscope-cli churn --db PATH [--prefix] [KEY] [--depth N | --by resource|namespace]
 
 watch: watch keys, prefixes or ranges of an etcd v3 cluster and print every
 change. Several KEYs become several watches on one stream; each output line
@@ -151,6 +152,11 @@ below KEY, so --prefix /registry/ groups by resource) — with each group's
 largest key, largest group first, over KEY, the range, or the whole key space
 (no KEY), at one revision (--rev N, default now). Read in pages; Ctrl-C prints
 what was counted so far, marked partial.
+churn: who wrote how much, from an event log: events, deletes, bytes and
+revisions per group (--depth N as census, or --by resource or namespace for
+/registry keys), most events first, over the recording or between --since and
+--until (revisions, times or ages as for history); rates per second of the
+time the log received the events in (a backfill is received all at once).
 
 Range:
   --prefix                 watch every key that starts with KEY
@@ -210,6 +216,7 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     bool onlyPositional = false;
     std::string endpoints;
     std::string against;
+    std::string by;
     // An empty --endpoints is an error, not the default: a script's empty
     // variable must not silently watch another cluster.
     bool endpointsGiven = false;
@@ -220,7 +227,7 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         {"--cacert", &options.connection.tls.caFile}, {"--cert", &options.connection.tls.certFile},
         {"--key", &options.connection.tls.keyFile},   {"--user", &options.connection.user},
         {"--encryption-config", &options.encryptionConfig}, {"--db", &options.database}, {"--grep", &options.grep},
-        {"--against", &against},
+        {"--against", &against}, {"--by", &by},
     };
     std::string rev, untilRev, maxEvents, output, dialTimeout, decode, since, until, asOf, olderThan, maxSize, depth;
     const std::map<std::string, std::string*> numberOptions = {
@@ -243,7 +250,7 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
                 static const std::map<std::string, Command> commands = {
                     {"watch", Command::Watch}, {"get", Command::Get}, {"record", Command::Record},
                     {"history", Command::History}, {"restore", Command::Restore}, {"diff", Command::Diff},
-                    {"prune", Command::Prune}, {"census", Command::Census}};
+                    {"prune", Command::Prune}, {"census", Command::Census}, {"churn", Command::Churn}};
                 const auto command = commands.find(arg);
                 if (command == commands.end())
                     return fail("unknown command \"" + arg + "\"; the commands are " + kCommandList);
@@ -309,24 +316,47 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     if (!olderThan.empty() || !maxSize.empty())
         return fail("--older-than and --max-size are for prune");
     const bool census = options.command == Command::Census;
-    if (!census && !depth.empty())
-        return fail("--depth is for census");
-    if (census) {
+    const bool churn = options.command == Command::Churn;
+    if (!census && !churn && !depth.empty())
+        return fail("--depth is for census and churn");
+    if (!churn && !by.empty())
+        return fail("--by is for churn");
+    if (!depth.empty()) {
+        std::int64_t n = 0;
+        if (!parseInt(depth, n) || n < 1 || n > 1000)
+            return fail("--depth needs a whole number from 1 to 1000: how many '/' a group's prefix ends at");
+        options.depth = n;
+    }
+    if (churn) {
         if (keys.size() > 1)
+            return fail("churn counts one KEY or range (with --prefix, --from-key or --range-end), or the whole key "
+                        "space without KEY");
+        if (!rev.empty() || !untilRev.empty() || !maxEvents.empty() || common.prevKv || common.progressNotify ||
+            common.noPut || common.noDelete || options.keysOnly || !asOf.empty() || options.deletedOnly ||
+            !options.grep.empty() || !against.empty() || options.overwrite || options.apply)
+            return fail("churn takes --db PATH, KEY, --prefix/--from-key/--range-end, --depth N or --by "
+                        "resource|namespace, --since, --until and --output jsonl|text");
+        if (!depth.empty() && !by.empty())
+            return fail("choose one of --depth and --by");
+        if (by == "resource")
+            options.churnGrouping = ChurnGrouping::KubernetesResource;
+        else if (by == "namespace")
+            options.churnGrouping = ChurnGrouping::KubernetesNamespace;
+        else if (!by.empty())
+            return fail("--by must be resource or namespace (or group by --depth N)");
+        if (!options.depth && options.churnGrouping != ChurnGrouping::Depth)
+            options.depth = 2;  // keys outside /registry/ are grouped two levels down
+    }
+    if (census || churn) {
+        if (census && keys.size() > 1)
             return fail("census counts one KEY or range (with --prefix, --from-key or --range-end), or the whole key "
                         "space without KEY");
-        if (!untilRev.empty() || !maxEvents.empty() || common.prevKv || common.progressNotify || common.noPut ||
+        if (census && (!untilRev.empty() || !maxEvents.empty() || common.prevKv || common.progressNotify || common.noPut ||
             common.noDelete || options.keysOnly || !options.database.empty() || !since.empty() || !until.empty() ||
             !asOf.empty() || options.deletedOnly || !options.grep.empty() || !against.empty() || options.overwrite ||
-            options.apply)
+            options.apply))
             return fail("census takes KEY, --prefix/--from-key/--range-end, --depth N, --rev N, --output jsonl|text "
                         "and the connection options");
-        if (!depth.empty()) {
-            std::int64_t n = 0;
-            if (!parseInt(depth, n) || n < 1 || n > 1000)
-                return fail("--depth needs a whole number from 1 to 1000: how many '/' a group's prefix ends at");
-            options.depth = n;
-        }
         if (keys.empty()) {  // the whole key space
             keys.emplace_back();
             if (rangeFlags == 0) {
@@ -348,13 +378,13 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     const bool record = options.command == Command::Record;
     const bool history = options.command == Command::History;
     const bool restore = options.command == Command::Restore;
-    if ((record || history || restore) && options.database.empty())
-        return fail(std::string(record ? "record" : history ? "history" : "restore")
+    if ((record || history || restore || churn) && options.database.empty())
+        return fail(std::string(record ? "record" : history ? "history" : restore ? "restore" : "churn")
                     + " needs --db PATH: the event log of the history");
     const bool diff = options.command == Command::Diff;
     ParsedEndpoints againstEndpoints;
-    if (!record && !history && !restore && !diff && !options.database.empty())
-        return fail("--db is for record, history, restore and diff");
+    if (!record && !history && !restore && !diff && !churn && !options.database.empty())
+        return fail("--db is for record, history, restore, diff and churn");
     if (!diff && !against.empty())
         return fail("--against is for diff");
     if (diff) {
@@ -389,8 +419,10 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     if (restore && (keys.size() > 1 || !rev.empty() || !untilRev.empty() || !maxEvents.empty() || !since.empty() ||
                     !until.empty() || options.deletedOnly || !options.grep.empty()))
         return fail("restore puts back one KEY (with --prefix, --from-key or --range-end) as at --as-of N");
-    if (!history && (!since.empty() || !until.empty() || options.deletedOnly || !options.grep.empty()))
-        return fail("--since, --until, --deleted and --grep are for history");
+    if (!history && !churn && (!since.empty() || !until.empty()))
+        return fail("--since and --until are for history and churn");
+    if (!history && (options.deletedOnly || !options.grep.empty()))
+        return fail("--deleted and --grep are for history");
     if (history && (keys.size() > 1 || !rev.empty() || !untilRev.empty() || !maxEvents.empty()))
         return fail("history reads one KEY (with --prefix, --from-key or --range-end) between --since and --until");
     // `text` as a whole number of 1 or more into `into`; false (and `sentence` the error) when it is not one.
@@ -454,9 +486,9 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     if (output.empty() && (restore || diff)) options.output = OutputFormat::Text;  // for a person first
     else if (output.empty() || output == "jsonl" || output == "json") options.output = OutputFormat::Jsonl;
     else if (output == "text" || output == "simple") options.output = OutputFormat::Text;
-    else if (output == "count" && !get && !history && !restore && !diff && !census)
+    else if (output == "count" && !get && !history && !restore && !diff && !census && !churn)
         options.output = OutputFormat::Count;
-    else return fail(get || history || restore || diff || census ? "--output must be jsonl or text"
+    else return fail(get || history || restore || diff || census || churn ? "--output must be jsonl or text"
                                                                  : "--output must be jsonl, text or count");
     if (!dialTimeout.empty() && !parseDuration(dialTimeout, options.connection.dialTimeout))
         return fail("--dial-timeout needs a duration such as 5s or 500ms (at most 10m)");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/watch_types.h"
+#include "insight/churn.h"
 #include "transport/connection_options.h"
 
 #include <chrono>
@@ -15,7 +16,7 @@
 namespace etcdscope::cli {
 
 enum class OutputFormat { Jsonl, Text, Count };
-enum class Command { Watch, Get, Record, History, Restore, Diff, Prune, Census };
+enum class Command { Watch, Get, Record, History, Restore, Diff, Prune, Census, Churn };
 // What to decode values as: what is recognisably Kubernetes (auto), nothing, or Kubernetes.
 enum class Decode { Auto, None, Kubernetes };
 
@@ -51,6 +52,8 @@ struct WatchCommandOptions {
     std::optional<std::int64_t> pruneMaxBytes;
     // census: keys are grouped up to their N-th '/' (default: one level below KEY).
     std::optional<std::int64_t> depth;
+    // churn: groups by depth, or by Kubernetes resource or namespace (--by).
+    ChurnGrouping churnGrouping = ChurnGrouping::Depth;
 };
 
 struct ParseOutcome {

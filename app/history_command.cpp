@@ -13,15 +13,11 @@
 
 namespace etcdscope::cli {
 
-namespace {
-
 int unreadable(const QString& error)
 {
     std::fprintf(stderr, "etcdscope-cli: the event log cannot be read: %s.\n", qPrintable(error));
     return kExitUsage;
 }
-
-}  // namespace
 
 std::unique_ptr<EventStore> openExistingLog(const std::string& location)
 {
@@ -37,35 +33,46 @@ std::unique_ptr<EventStore> openExistingLog(const std::string& location)
     return store;
 }
 
+std::optional<HistoryQuery> recordedQuery(const EventStore& store, const WatchCommandOptions& options, bool* nothing,
+                                          QString* error)
+{
+    *nothing = false;
+    HistoryQuery query;
+    query.range = options.watches.front();
+    query.since = options.sinceRevision.value_or(0);
+    query.until = options.untilRevision.value_or(0);
+    // Times become the revisions the log received at them.
+    if (options.sinceTimeMs) {
+        const auto first = store.firstRevisionReceivedFrom(*options.sinceTimeMs, error);
+        if (!first)
+            return std::nullopt;
+        query.since = *first == 0 ? std::numeric_limits<qint64>::max() : *first;  // nothing received since then
+    }
+    if (options.untilTimeMs) {
+        const auto last = store.lastRevisionReceivedBefore(*options.untilTimeMs + 1, error);
+        if (!last)
+            return std::nullopt;
+        *nothing = *last == 0;  // nothing was received by then
+        query.until = *last;
+    }
+    query.deletedOnly = options.deletedOnly;
+    query.grep = QByteArray::fromStdString(options.grep);
+    return query;
+}
+
 int runHistory(const WatchCommandOptions& options)
 {
     const auto store = openExistingLog(options.database);
     if (!store)
         return kExitUsage;
     QString error;
-    const WatchSpec& asked = options.watches.front();
-    HistoryQuery query;
-    query.range = asked;
-    query.since = options.sinceRevision.value_or(0);
-    query.until = options.untilRevision.value_or(0);
-    // Times become the revisions the log received at them.
-    if (options.sinceTimeMs) {
-        const auto first = store->firstRevisionReceivedFrom(*options.sinceTimeMs, &error);
-        if (!first)
-            return unreadable(error);
-        query.since = *first == 0 ? std::numeric_limits<qint64>::max() : *first;  // nothing received since then
-    }
-    if (options.untilTimeMs) {
-        const auto last = store->lastRevisionReceivedBefore(*options.untilTimeMs + 1, &error);
-        if (!last)
-            return unreadable(error);
-        if (*last == 0)
-            return kExitDone;  // nothing was received by then
-        query.until = *last;
-    }
-    query.deletedOnly = options.deletedOnly;
-    query.grep = QByteArray::fromStdString(options.grep);
-    const auto history = recordedHistory(*store, query, &error);
+    bool nothing = false;
+    const std::optional<HistoryQuery> query = recordedQuery(*store, options, &nothing, &error);
+    if (!query)
+        return unreadable(error);
+    if (nothing)
+        return kExitDone;
+    const auto history = recordedHistory(*store, *query, &error);
     if (!history)
         return unreadable(error);
     std::string out;

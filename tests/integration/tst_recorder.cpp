@@ -22,6 +22,8 @@
 #include <QtTest>
 
 #include <map>
+#include <limits>
+#include <set>
 
 using namespace etcdscope;
 using namespace etcdscope::testing;
@@ -502,6 +504,122 @@ private slots:
         const std::vector<HistoryEvent> recorded = recordedEvents(db);
         QCOMPARE(recorded.size(), expected.size());
         QVERIFY(recorded == expected);
+    }
+
+    void shouldCountChurnPerGroupFromTheRecordingAsItWasWritten_data()
+    {
+        QTest::addColumn<bool>("postgres");
+        QTest::newRow("SQLite") << false;
+        QTest::newRow("PostgreSQL") << true;
+    }
+
+    void shouldCountChurnPerGroupFromTheRecordingAsItWasWritten()
+    {
+        QFETCH(bool, postgres);
+        // Given a recorder on w/ from the start
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        QTemporaryDir dir;
+        std::string createError;
+        const QString db = postgres ? m_postgres.createDatabase(&createError) : dir.filePath("churn.sqlite");
+        QVERIFY2(!db.isEmpty(), createError.c_str());
+        QProcess recorder;
+        recorder.start(kCli, {"record", "--endpoints", QString::fromStdString(etcd.endpoint()), "--db", db, "--prefix",
+                              "w/"});
+        QVERIFY(recorder.waitForStarted());
+        const std::int64_t started = etcd.put("w/ready", "1");
+        QTRY_VERIFY_WITH_TIMEOUT(logState(db).lastRevision >= started, kWaitMs);
+
+        // When the test writes to groups of w/ — puts, deletes, and a transaction across three groups —
+        // counting what it writes per group (events, deletes, key + value bytes, revisions)
+        struct Written {
+            qint64 events = 0, deletes = 0, bytes = 0;
+            std::set<std::int64_t> revisions;
+        };
+        std::map<QByteArray, Written> written;
+        const auto wrote = [&](const std::string& group, const std::string& key, std::size_t valueBytes,
+                               std::int64_t revision, bool deleted) {
+            Written& w = written[QByteArray::fromStdString(group)];
+            w.events += 1;
+            w.deletes += deleted ? 1 : 0;
+            w.bytes += qint64(key.size() + valueBytes);
+            w.revisions.insert(revision);
+        };
+        wrote("w/ready", "w/ready", 1, started, false);
+        std::int64_t middle = 0;
+        for (int i = 0; i < 30; ++i) {
+            const std::string key = "w/a/" + std::to_string(i % 7);
+            const std::string value(std::size_t(10 + i), 'a');
+            wrote("w/a/", key, value.size(), etcd.put(key, value), false);
+            if (i == 14)
+                middle = etcd.currentRevision() + 1;
+        }
+        for (int i = 0; i < 12; ++i) {
+            const std::string key = "w/b/" + std::to_string(i);
+            wrote("w/b/", key, 100, etcd.put(key, std::string(100, 'b')), false);
+        }
+        const std::int64_t txn = etcd.txnPuts({{"w/a/t", "1"}, {"w/b/t", "22"}, {"w/c/t", "333"}});
+        wrote("w/a/", "w/a/t", 1, txn, false);
+        wrote("w/b/", "w/b/t", 2, txn, false);
+        wrote("w/c/", "w/c/t", 3, txn, false);
+        for (int i = 0; i < 5; ++i) {
+            const std::string key = "w/a/" + std::to_string(i);
+            wrote("w/a/", key, 0, etcd.del(key), true);
+        }
+        const std::int64_t last = etcd.put("w/c/u", "x");
+        wrote("w/c/", "w/c/u", 1, last, false);
+        QTRY_VERIFY_WITH_TIMEOUT(logState(db).lastRevision >= last, kWaitMs);
+        ::kill(pid_t(recorder.processId()), SIGINT);
+        QVERIFY(recorder.waitForFinished(kWaitMs));
+        QCOMPARE(recorder.exitCode(), 0);
+
+        // Then churn from the recording counts per group exactly what was written
+        const auto churnOf = [&](const QStringList& more) {
+            std::map<QByteArray, Written> counted;
+            const ProcessResult churn = runProcess(kCli, QStringList{"churn", "--db", db, "--prefix", "w/"} + more);
+            if (churn.exitCode != 0)
+                qWarning("churn failed: %s", churn.err.constData());
+            std::int64_t previousEvents = std::numeric_limits<std::int64_t>::max();
+            for (const QByteArray& line : churn.out.trimmed().split('\n')) {
+                const QJsonObject o = QJsonDocument::fromJson(line).object();
+                Written& w = counted[o["prefix"].toString().toUtf8()];
+                w.events = o["events"].toInteger();
+                w.deletes = o["deletes"].toInteger();
+                w.bytes = o["bytes"].toInteger();
+                for (qint64 r = 0; r < o["revisions"].toInteger(); ++r)
+                    w.revisions.insert(r);  // the count is compared, not the revisions themselves
+                if (w.events > previousEvents)
+                    qWarning("churn is not in order of events: %s", line.constData());
+                previousEvents = std::min<std::int64_t>(previousEvents, w.events);
+            }
+            return counted;
+        };
+        const auto describeCounts = [](const std::map<QByteArray, Written>& groups) {
+            QByteArray text;
+            for (const auto& [group, w] : groups)
+                text += group + ": " + QByteArray::number(w.events) + " events, " + QByteArray::number(w.deletes) +
+                    " deletes, " + QByteArray::number(w.bytes) + " bytes, " +
+                    QByteArray::number(qint64(w.revisions.size())) + " revisions\n";
+            return text;
+        };
+        const std::map<QByteArray, Written> counted = churnOf({});
+        QCOMPARE(describeCounts(counted), describeCounts(written));
+
+        // ... and from a revision on, only what was written since
+        std::map<QByteArray, Written> since;
+        for (auto& [group, w] : written) {
+            Written later;
+            for (std::int64_t r : w.revisions)
+                if (r >= middle)
+                    later.revisions.insert(r);
+            if (!later.revisions.empty())
+                since[group] = later;
+        }
+        const std::map<QByteArray, Written> countedSince = churnOf({"--since", QString::number(middle)});
+        QCOMPARE(countedSince.size(), since.size());
+        for (const auto& [group, w] : since)
+            QCOMPARE(countedSince.count(group) ? countedSince.at(group).revisions.size() : 0, w.revisions.size());
     }
 
     void shouldSayInOneSentenceWhenThePostgresqlLogCannotBeUsed()

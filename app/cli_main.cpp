@@ -61,7 +61,8 @@ int quitSignalPipe[2] = {-1, -1};
 void onQuitSignal(int) { [[maybe_unused]] auto n = ::write(quitSignalPipe[1], "q", 1); }
 
 // Runs the event loop until `command` finishes (its exit code) or SIGINT /
-// SIGTERM arrives (0); `start` false: it could not start (usage, exit 2).
+// SIGTERM arrives (0, after `interrupt`, if any, let it finish);
+// `start` false: it could not start (usage, exit 2).
 template <typename Command, typename Start>
 int runUntilFinished(QCoreApplication& app, Command& command, Start start)
 {
@@ -71,7 +72,12 @@ int runUntilFinished(QCoreApplication& app, Command& command, Start start)
         app.exit(code);
     });
     QSocketNotifier quitNotifier(quitSignalPipe[0], QSocketNotifier::Read);
-    QObject::connect(&quitNotifier, &QSocketNotifier::activated, &app, [&] { app.exit(kExitDone); });
+    QObject::connect(&quitNotifier, &QSocketNotifier::activated, &app, [&] {
+        if constexpr (requires { command.interrupt(); })
+            command.interrupt();  // it finishes, and its exit code is the run's
+        else
+            app.exit(kExitDone);
+    });
     if (!start())
         return kExitUsage;
     app.exec();

@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 
+#include <algorithm>
 #include <charconv>
 #include <cctype>
 #include <cstring>
@@ -23,22 +24,47 @@ bool parseInt(const std::string& text, std::int64_t& value)
     return !text.empty() && result.ec == std::errc() && result.ptr == end;
 }
 
-// "5s", "500ms", "2m" or a bare number of seconds.
+// A duration in Go's syntax, as etcdctl takes it: decimal numbers each with
+// a unit, summed ("5s", "1.5s", "500ms", "1m30s"; units h, m, s, ms, us, ns),
+// into `out` (a bare number is seconds); more than nothing and at most
+// kMaxDialTimeoutMs.
 bool parseDuration(const std::string& text, std::chrono::milliseconds& out)
 {
-    std::string number = text;
-    std::int64_t scale = 1000;
-    auto endsWith = [&](const char* suffix) {
-        const std::string s(suffix);
-        return number.size() > s.size() && number.compare(number.size() - s.size(), s.size(), s) == 0;
-    };
-    if (endsWith("ms")) { number.resize(number.size() - 2); scale = 1; }
-    else if (endsWith("s")) { number.resize(number.size() - 1); }
-    else if (endsWith("m")) { number.resize(number.size() - 1); scale = 60'000; }
-    std::int64_t value = 0;
-    if (!parseInt(number, value) || value <= 0 || value > kMaxDialTimeoutMs / scale)
+    static const std::pair<const char*, double> units[] = {
+        {"ms", 1.0}, {"us", 1e-3}, {"\xc2\xb5s", 1e-3}, {"ns", 1e-6}, {"h", 3'600'000.0}, {"m", 60'000.0},
+        {"s", 1000.0}};
+    double totalMs = 0;
+    std::size_t at = 0;
+    if (text.empty())
         return false;
-    out = std::chrono::milliseconds(value * scale);
+    if (text.find_first_not_of("0123456789") == std::string::npos)
+        return parseDuration(text + "s", out);
+    while (at < text.size()) {
+        const std::size_t start = at;
+        while (at < text.size() && (std::isdigit(static_cast<unsigned char>(text[at])) || text[at] == '.'))
+            ++at;
+        const std::string number = text.substr(start, at - start);
+        if (number.empty() || number == "." || std::count(number.begin(), number.end(), '.') > 1)
+            return false;
+        double unitMs = 0;
+        for (const auto& [suffix, scale] : units) {
+            const std::size_t length = std::strlen(suffix);
+            if (text.compare(at, length, suffix) == 0) {
+                unitMs = scale;
+                at += length;
+                break;
+            }
+        }
+        if (unitMs == 0)
+            return false;  // a number without a unit
+        double value = 0;
+        if (std::from_chars(number.data(), number.data() + number.size(), value).ec != std::errc())
+            return false;
+        totalMs += value * unitMs;
+    }
+    if (totalMs < 1 || totalMs > double(kMaxDialTimeoutMs))
+        return false;
+    out = std::chrono::milliseconds(std::int64_t(totalMs + 0.5));
     return true;
 }
 
@@ -491,7 +517,7 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     else return fail(get || history || restore || diff || census || churn ? "--output must be jsonl or text"
                                                                  : "--output must be jsonl, text or count");
     if (!dialTimeout.empty() && !parseDuration(dialTimeout, options.connection.dialTimeout))
-        return fail("--dial-timeout needs a duration such as 5s or 500ms (at most 10m)");
+        return fail("--dial-timeout needs a duration such as 5s, 1.5s, 500ms or 1m30s (at most 10m)");
     if (endpointsGiven) {
         ParsedEndpoints parsed = parseEndpointList(endpoints);
         if (!parsed.error.empty())
@@ -526,7 +552,10 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         case Range::Prefix: spec.rangeEnd = prefixRangeEnd(key); break;
         case Range::FromKey: spec.rangeEnd = fromKeyRangeEnd(); break;
         case Range::End:
-            if (rangeEnd <= key)
+            // etcd keys are never empty: the range from the empty KEY starts at "\0".
+            if (key.empty())
+                spec.key = std::string(1, '\0');
+            if (rangeEnd <= spec.key)
                 return fail("--range-end \"" + rangeEnd + "\" does not sort after KEY \"" + key
                             + "\", so the range [KEY, END) would be empty; give an END that sorts after KEY");
             spec.rangeEnd = rangeEnd;

@@ -109,6 +109,9 @@ void WatchCommand::onUpdates(const UpdateBatchPtr& batch)
         switch (update.kind) {
         case WatchUpdate::Kind::Events:
             for (const WatchEvent& event : update.events) {
+                // etcd sends whole batches: nothing past --until-rev is printed, whatever it sent.
+                if (options_.untilRevision && event.kv.modRevision > *options_.untilRevision)
+                    break;
                 if (json) {
                     appendEventJson(out_, number, event);
                     if (event.type == EventType::Put && options_.decode != Decode::None)
@@ -125,20 +128,33 @@ void WatchCommand::onUpdates(const UpdateBatchPtr& batch)
             if (!update.events.empty())
                 reached_[update.watch] = std::max(reached_[update.watch], update.events.back().kv.modRevision);
             break;
-        case WatchUpdate::Kind::Gap:
-            if (json) appendGapJson(out_, number, update.fromRevision, update.toRevision);
-            else if (text) appendGapText(out_, number, update.fromRevision, update.toRevision);
+        case WatchUpdate::Kind::Gap: {
+            reached_[update.watch] = std::max(reached_[update.watch], update.toRevision);
+            if (options_.untilRevision && update.fromRevision > *options_.untilRevision)
+                break;
+            // A gap that reaches past --until-rev is shown up to it.
+            const std::int64_t to = options_.untilRevision ? std::min(update.toRevision, *options_.untilRevision)
+                                                           : update.toRevision;
+            if (json) appendGapJson(out_, number, update.fromRevision, to);
+            else if (text) appendGapText(out_, number, update.fromRevision, to);
             std::fprintf(stderr, "Watch %d: revisions %lld to %lld were compacted and cannot be shown; "
                                  "continuing from %lld.\n",
                          number, (long long)update.fromRevision, (long long)update.toRevision,
                          (long long)update.toRevision + 1);
-            reached_[update.watch] = std::max(reached_[update.watch], update.toRevision);
             break;
+        }
         case WatchUpdate::Kind::Progress:
             reached_[update.watch] = std::max(reached_[update.watch], update.revision);
             break;
         case WatchUpdate::Kind::State:
             live_[update.watch] = update.state == WatchState::Live;
+            // A live watch has passed every revision before the one it goes on
+            // from: for a watch from now, the revision etcd stood at when it
+            // was created already answers --until-rev below it.
+            if (update.state == WatchState::Live)
+                for (const WatchInfo& info : batch->watchInfos)
+                    if (info.handle == update.watch && info.nextRevision > 0)
+                        reached_[update.watch] = std::max(reached_[update.watch], info.nextRevision - 1);
             if (update.state == WatchState::Cancelled && cancelMessage.empty()) {
                 qCWarning(lcCli).noquote() << "watch" << number << "cancelled by etcd:" << update.reason.c_str();
                 cancelMessage = "Watch " + std::to_string(number) + " was cancelled by etcd: "
@@ -159,6 +175,12 @@ void WatchCommand::onUpdates(const UpdateBatchPtr& batch)
     if (!cancelMessage.empty())
         return finish(kExitCancelled, cancelMessage);
     checkUntilRevision();
+}
+
+void WatchCommand::interrupt()
+{
+    // SIGINT or SIGTERM: what was received is written; the count, too.
+    finish(kExitDone);
 }
 
 void WatchCommand::onStatus(const ConnectionStatus& status)

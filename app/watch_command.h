@@ -25,6 +25,8 @@ public:
     ~WatchCommand() override;
 
     void start();
+    // Stopped by SIGINT or SIGTERM: finishes with exit 0 (a count is printed).
+    void interrupt();
 
 signals:
     void finished(int exitCode);

@@ -3,12 +3,17 @@
 // 1 KiB, beside `etcdctl get --prefix --keys-only | wc -l` and `etcdctl get
 // --prefix -w json | wc -c` on the same etcd in the same run. Whole
 // processes, median of three: wall time, keys/s, and the peak resident size
-// of the largest process of each pipeline. Measures, asserts nothing about
-// time.
-//   census_bench [--keys N] [--smoke]
+// of the largest process of each pipeline. Then the same census in the
+// desktop monitor's Insight tab (offscreen), with a 5 ms heartbeat on the GUI
+// thread: its stalls while the census runs (p50, p99, max). Measures,
+// asserts nothing about time.
+//   census_bench [--keys N] [--smoke] [--gui-only]
 #include "etcd_process.h"
+#include "insight/insight_view.h"
+#include "stall_meter.h"
 
-#include <QCoreApplication>
+#include <QApplication>
+#include <QEventLoop>
 #include <QStandardPaths>
 
 #include <algorithm>
@@ -78,21 +83,59 @@ void row(const char* values, const char* tool, const Run& run, std::int64_t keys
                                                 : "");
 }
 
+// The census of /registry/ at depth 4 in the Insight tab, timed, with the GUI
+// thread's stalls meanwhile; false when it did not complete.
+struct GuiRun {
+    double seconds = 0;
+    bench::StallMeter stalls;
+    bool complete = false;
+};
+
+void guiCensus(EtcdProcess& etcd, GuiRun& run)
+{
+    ui::InsightView view;
+    view.resize(1280, 860);
+    view.show();
+    ConnectionOptions options;
+    options.endpoints = {etcd.endpoint()};
+    view.setCluster(options, QString::fromStdString(etcd.endpoint()));
+    QEventLoop loop;
+    QObject::connect(&view, &ui::InsightView::censusFinished, &loop, [&](bool complete) {
+        run.complete = complete;
+        loop.quit();
+    });
+    QTimer deadline;
+    deadline.setSingleShot(true);
+    QObject::connect(&deadline, &QTimer::timeout, &loop, &QEventLoop::quit);
+    deadline.start(600'000);
+    const auto start = Clock::now();
+    run.stalls.start();
+    view.runCensus("/registry/", 4);
+    loop.exec();
+    run.stalls.stop();
+    run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
 {
-    QCoreApplication app(argc, argv);
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
     std::int64_t keys = 1'000'000;
+    bool guiOnly = false;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--keys" && i + 1 < argc) keys = std::atoll(argv[++i]);
         else if (arg == "--smoke") keys = 20'000;
+        else if (arg == "--gui-only") guiOnly = true;
         else {
-            std::fprintf(stderr, "usage: census_bench [--keys N] [--smoke]\n");
+            std::fprintf(stderr, "usage: census_bench [--keys N] [--smoke] [--gui-only]\n");
             return 2;
         }
     }
+    std::vector<std::string> guiRows;
     if (QStandardPaths::findExecutable("etcdctl").isEmpty()) {
         std::fprintf(stderr, "etcdctl is not installed (Debian package etcd-client).\n");
         return 2;
@@ -118,6 +161,21 @@ int main(int argc, char** argv)
             }
             etcd.txnPuts(puts);
         }
+        const std::string size = valueBytes == 300 ? "300 B" : "1 KiB";
+        GuiRun gui;
+        guiCensus(etcd, gui);
+        char guiRow[256];
+        std::snprintf(guiRow, sizeof guiRow, "| %s | %.2f | %s | %zu | %.1f | %.1f | %.1f |\n", size.c_str(),
+                      gui.seconds, gui.complete ? "complete" : "NOT COMPLETE", gui.stalls.stallsMs.size(),
+                      bench::percentile(gui.stalls.stallsMs, 0.5), bench::percentile(gui.stalls.stallsMs, 0.99),
+                      gui.stalls.max());
+        guiRows.push_back(guiRow);
+        if (!gui.complete) {
+            std::fprintf(stderr, "the Insight tab's census did not complete\n");
+            return 1;
+        }
+        if (guiOnly)
+            continue;
         const std::string endpoints = " --endpoints " + etcd.endpoint() + " ";
         // etcdctl gives up after 5 s unless told otherwise
         const std::string etcdctl = "ETCDCTL_API=3 etcdctl --command-timeout=600s" + endpoints;
@@ -129,11 +187,16 @@ int main(int argc, char** argv)
                          json.exitCode, keysOnly.exitCode);
             return 1;
         }
-        const std::string size = valueBytes == 300 ? "300 B" : "1 KiB";
         row(size.c_str(), "etcdctl get --keys-only \\| wc -l", keysOnly, keys, 0);
         row(size.c_str(), "etcdctl get -w json \\| wc -c", json, keys, 0);
         row(size.c_str(), "etcdscope-cli census", census, keys, json.seconds);
         std::fflush(stdout);
     }
+    std::printf("\nthe same census in the Insight tab (offscreen), %d ms heartbeat on the GUI thread\n\n"
+                "| values | seconds | census | beats | stall p50 (ms) | stall p99 (ms) | stall max (ms) |\n"
+                "|---|---|---|---|---|---|---|\n",
+                bench::StallMeter::kHeartbeatMs);
+    for (const std::string& r : guiRows)
+        std::printf("%s", r.c_str());
     return 0;
 }

@@ -12,6 +12,7 @@
 #include "etcd_process.h"
 #include "load_generator.h"
 #include "monitor/event_timeline_model.h"
+#include "stall_meter.h"
 #include "monitor/watch_tree_model.h"
 #include "window/main_window.h"
 
@@ -32,38 +33,12 @@ using namespace std::chrono;
 
 namespace {
 
-constexpr int kHeartbeatMs = 5;
+constexpr int kHeartbeatMs = bench::StallMeter::kHeartbeatMs;
 constexpr int kPutsPerTransaction = 100;
 constexpr int kValueBytes = 64;
 
-double percentile(std::vector<double> values, double p)
-{
-    if (values.empty())
-        return 0;
-    std::sort(values.begin(), values.end());
-    return values[std::min(values.size() - 1, std::size_t(p * double(values.size() - 1) + 0.5))];
-}
-
-// A heartbeat on the GUI thread: every gap beyond its interval is a stall.
-struct StallMeter {
-    std::vector<double> stallsMs;
-    QElapsedTimer beat;
-    QTimer heartbeat;
-
-    StallMeter()
-    {
-        heartbeat.setTimerType(Qt::PreciseTimer);
-        heartbeat.setInterval(kHeartbeatMs);
-        QObject::connect(&heartbeat, &QTimer::timeout, [this] {
-            if (beat.isValid())
-                stallsMs.push_back(std::max(0.0, double(beat.nsecsElapsed()) / 1e6 - kHeartbeatMs));
-            beat.restart();
-        });
-    }
-    void start() { heartbeat.start(); }
-    void stop() { heartbeat.stop(); }
-    double max() const { return stallsMs.empty() ? 0.0 : *std::max_element(stallsMs.begin(), stallsMs.end()); }
-};
+using bench::percentile;
+using bench::StallMeter;
 
 // Writes `keys` new keys, then watches them from their first revision and
 // counts what the watch tree emits while the replay fills it.

@@ -146,8 +146,7 @@ private slots:
         std::string out;
         appendEventText(out, 1, e);
         QCOMPARE(QByteArray::fromStdString(out).count('\n'), 1);  // one line per event
-        QVERIFY(out.find("a\\x00b") != std::string::npos);
-        QVERIFY(out.find("x\\x0ay\\\\") != std::string::npos);
+        QCOMPARE(QByteArray::fromStdString(out), QByteArray("[1] PUT 4 \"a\\x00b\" \"x\\ny\\\\\"\n"));
     }
 };
 

@@ -22,20 +22,85 @@ void appendField(std::string& out, std::string_view name, std::int64_t value)
     appendInt(out, value);
 }
 
-void appendEscapedText(std::string& out, std::string_view bytes)
+// The length of the UTF-8 sequence at p (its code point in `codepoint`), or
+// 0 when the bytes there are not one (overlong, surrogate, cut short).
+int utf8Sequence(const unsigned char* p, const unsigned char* end, std::uint32_t* codepoint)
+{
+    const unsigned char c = *p;
+    if (c < 0x80) {
+        *codepoint = c;
+        return 1;
+    }
+    int length;
+    std::uint32_t min;
+    std::uint32_t value;
+    if ((c & 0xe0) == 0xc0) { length = 2; min = 0x80; value = c & 0x1f; }
+    else if ((c & 0xf0) == 0xe0) { length = 3; min = 0x800; value = c & 0x0f; }
+    else if ((c & 0xf8) == 0xf0) { length = 4; min = 0x10000; value = c & 0x07; }
+    else return 0;
+    if (end - p < length)
+        return 0;
+    for (int i = 1; i < length; ++i) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        value = (value << 6) | (p[i] & 0x3f);
+    }
+    if (value < min || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff))
+        return 0;
+    *codepoint = value;
+    return length;
+}
+
+// A key or value of a text line, so that a reader can tell where it ends:
+// bare when it is printable UTF-8 without spaces, quotes or backslashes;
+// otherwise in double quotes, with \" \\ \t \n \r for those and \xNN for
+// control characters and bytes that are not UTF-8. Valid UTF-8 is printed as
+// it is.
+void appendTextToken(std::string& out, std::string_view bytes)
 {
     static constexpr char kHex[] = "0123456789abcdef";
-    for (unsigned char c : bytes) {
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
-            out += char(c);
-        } else if (c == '\\') {
-            out += "\\\\";
-        } else {
-            out += "\\x";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xf];
+    const auto* begin = reinterpret_cast<const unsigned char*>(bytes.data());
+    const auto* end = begin + bytes.size();
+    // A code point printed as it is: not a control character (C0, DEL, C1).
+    const auto printable = [](std::uint32_t codepoint) {
+        return codepoint >= 0x20 && codepoint != 0x7f && !(codepoint >= 0x80 && codepoint < 0xa0);
+    };
+    bool bare = !bytes.empty();
+    for (const auto* p = begin; bare && p < end;) {
+        std::uint32_t codepoint = 0;
+        const int length = utf8Sequence(p, end, &codepoint);
+        bare = length > 0 && printable(codepoint) && codepoint != ' ' && codepoint != '"' && codepoint != '\\';
+        p += length > 0 ? length : 1;
+    }
+    if (bare) {
+        out += bytes;
+        return;
+    }
+    out += '"';
+    for (const auto* p = begin; p < end;) {
+        std::uint32_t codepoint = 0;
+        const int length = utf8Sequence(p, end, &codepoint);
+        if (length > 0 && printable(codepoint)) {
+            if (codepoint == '"' || codepoint == '\\')
+                out += '\\';
+            out.append(reinterpret_cast<const char*>(p), std::size_t(length));
+            p += length;
+            continue;
+        }
+        const int escaped = length > 0 ? length : 1;  // a control character, or one byte that is not UTF-8
+        for (int i = 0; i < escaped; ++i, ++p) {
+            switch (*p) {
+            case '\t': out += "\\t"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            default:
+                out += "\\x";
+                out += kHex[*p >> 4];
+                out += kHex[*p & 0xf];
+            }
         }
     }
+    out += '"';
 }
 
 const char* typeName(EventType type) { return type == EventType::Put ? "PUT" : "DELETE"; }
@@ -72,26 +137,9 @@ bool isValidUtf8(std::string_view bytes)
         }
         if (p >= end)
             break;
-        const unsigned char c = *p;
-        if (c < 0x80) {
-            ++p;
-            continue;
-        }
-        int length;
-        std::uint32_t min;
-        std::uint32_t codepoint;
-        if ((c & 0xe0) == 0xc0) { length = 2; min = 0x80; codepoint = c & 0x1f; }
-        else if ((c & 0xf0) == 0xe0) { length = 3; min = 0x800; codepoint = c & 0x0f; }
-        else if ((c & 0xf8) == 0xf0) { length = 4; min = 0x10000; codepoint = c & 0x07; }
-        else return false;
-        if (end - p < length)
-            return false;
-        for (int i = 1; i < length; ++i) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            codepoint = (codepoint << 6) | (p[i] & 0x3f);
-        }
-        if (codepoint < min || codepoint > 0x10ffff || (codepoint >= 0xd800 && codepoint <= 0xdfff))
+        std::uint32_t codepoint = 0;
+        const int length = utf8Sequence(p, end, &codepoint);
+        if (length == 0)
             return false;
         p += length;
     }
@@ -187,14 +235,14 @@ void appendEventText(std::string& out, WatchHandle watch, const WatchEvent& even
     out += ' ';
     appendInt(out, event.kv.modRevision);
     out += ' ';
-    appendEscapedText(out, event.kv.key);
+    appendTextToken(out, event.kv.key);
     if (event.type == EventType::Put) {
         out += ' ';
-        appendEscapedText(out, event.kv.value);
+        appendTextToken(out, event.kv.value);
     }
     if (event.hasPrevKv) {
         out += " (was ";
-        appendEscapedText(out, event.prevKv.value);
+        appendTextToken(out, event.prevKv.value);
         out += ')';
     }
     out += '\n';

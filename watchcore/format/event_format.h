@@ -29,7 +29,10 @@ void appendEventJson(std::string& out, WatchHandle watch, const WatchEvent& even
 // {"watch":N,"type":"GAP","from_revision":A,"to_revision":B}
 void appendGapJson(std::string& out, WatchHandle watch, std::int64_t fromRevision, std::int64_t toRevision);
 
-// "PUT 12 key value" with non-printable bytes escaped as \xNN.
+// "[1] PUT 12 key value" (a DELETE has no value; " (was value)" with the
+// previous value). A key or value is bare when it is printable UTF-8 without
+// spaces, quotes or backslashes, else in double quotes with \" \\ \t \n \r
+// and \xNN (control characters, bytes that are not UTF-8) escaped.
 void appendEventText(std::string& out, WatchHandle watch, const WatchEvent& event);
 void appendGapText(std::string& out, WatchHandle watch, std::int64_t fromRevision, std::int64_t toRevision);
 

@@ -1,0 +1,174 @@
+// etcdscope-cli as a person meets it (issue 18): what surrounds the events —
+// where a run stops, what it prints when interrupted, how text reads, which
+// arguments it takes — against a real etcd. Each test names its defect.
+#include "etcd_process.h"
+
+#include <csignal>
+
+#include <QProcess>
+#include <QtTest>
+
+using namespace etcdscope::testing;
+
+namespace {
+
+constexpr int kWaitMs = 30'000;
+const QString kCli = QStringLiteral(ETCDSCOPE_CLI_PATH);
+
+QStringList watchArgs(const EtcdProcess& etcd, QStringList more)
+{
+    return QStringList{"watch", "--endpoints", QString::fromStdString(etcd.endpoint())} + more;
+}
+
+// The revision of each text line ("[1] PUT 4 k v" -> 4).
+QList<qint64> revisionsOf(const QByteArray& text)
+{
+    QList<qint64> revisions;
+    for (const QByteArray& line : text.trimmed().split('\n'))
+        if (!line.isEmpty())
+            revisions << line.split(' ').value(2).toLongLong();
+    return revisions;
+}
+
+}  // namespace
+
+class TestCliPerson : public QObject {
+    Q_OBJECT
+
+    EtcdProcess etcd_;
+    std::int64_t first_ = 0;  // k = v1 .. v5 at first_ .. first_ + 4
+
+private slots:
+    void initTestCase()
+    {
+        const std::string error = etcd_.start();
+        QVERIFY2(error.empty(), error.c_str());
+        for (int i = 1; i <= 5; ++i) {
+            const std::int64_t revision = etcd_.put("k", "v" + std::to_string(i));
+            first_ = first_ ? first_ : revision;
+        }
+    }
+
+    // Defect 3: --until-rev N printed the events etcd batched past N.
+    void shouldPrintNothingPastUntilRev()
+    {
+        const QString from = QString::number(first_);
+        const QString until = QString::number(first_ + 2);
+        const ProcessResult text = runProcess(kCli, watchArgs(etcd_, {"--rev", from, "--until-rev", until, "-w",
+                                                                      "text", "k"}));
+        QVERIFY2(text.exitCode == 0, text.err.constData());
+        QCOMPARE(revisionsOf(text.out), (QList<qint64>{first_, first_ + 1, first_ + 2}));
+        const ProcessResult count = runProcess(kCli, watchArgs(etcd_, {"--rev", from, "--until-rev", until, "-w",
+                                                                       "count", "k"}));
+        QVERIFY2(count.exitCode == 0, count.err.constData());
+        QCOMPARE(count.out.trimmed(), QByteArray("3"));
+        // ... and a start at N itself prints N alone
+        const ProcessResult one = runProcess(kCli, watchArgs(etcd_, {"--rev", until, "--until-rev", until, "-w", "text",
+                                                                     "k"}));
+        QCOMPARE(revisionsOf(one.out), (QList<qint64>{first_ + 2}));
+    }
+
+    // Defect 4: a watch from now with --until-rev below the current revision
+    // waited for etcd's periodic progress notification (10 minutes).
+    void shouldExitAtOnceWhenUntilRevIsBehindAWatchFromNow()
+    {
+        const ProcessResult run = runProcess(kCli, watchArgs(etcd_, {"--until-rev", QString::number(first_), "k"}),
+                                             std::chrono::seconds(20));
+        QVERIFY2(!run.timedOut, "still waiting after 20 s");
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QVERIFY(run.out.isEmpty());
+    }
+
+    // Defect 2: --output count printed nothing when stopped by a signal.
+    void shouldPrintTheCountWhenStoppedBySignal_data()
+    {
+        QTest::addColumn<int>("signal");
+        QTest::newRow("SIGINT") << SIGINT;
+        QTest::newRow("SIGTERM") << SIGTERM;
+    }
+
+    void shouldPrintTheCountWhenStoppedBySignal()
+    {
+        QFETCH(int, signal);
+        QProcess cli;
+        cli.start(kCli, watchArgs(etcd_, {"--rev", QString::number(first_), "-w", "count", "k"}));
+        QVERIFY(cli.waitForStarted());
+        // Once its watch is live on etcd (it has received the replay or is receiving it)
+        QTRY_VERIFY_WITH_TIMEOUT(etcd_.metric("etcd_debugging_mvcc_watcher_total").value_or(0) >= 1.0, kWaitMs);
+        ::kill(pid_t(cli.processId()), signal);
+        QVERIFY(cli.waitForFinished(kWaitMs));
+        QCOMPARE(cli.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(cli.exitCode(), 0);
+        const QByteArray out = cli.readAllStandardOutput();
+        bool number = false;
+        const qint64 counted = out.trimmed().toLongLong(&number);
+        QVERIFY2(number && out.endsWith('\n') && counted >= 0 && counted <= 5, out.constData());
+    }
+
+    // Defect 6: text output escaped every non-ASCII byte.
+    void shouldPrintValidUtf8AsItIsInText()
+    {
+        const std::int64_t at = etcd_.put("ключ/ü", "значение 🚀\tend");
+        const std::int64_t last = etcd_.put("ключ/bad", std::string("\xff\xfe ok", 5));
+        const ProcessResult run = runProcess(kCli, watchArgs(etcd_, {"--prefix", "--rev", QString::number(at),
+                                                                     "--until-rev", QString::number(last), "-w",
+                                                                     "text", "ключ/"}));
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        const QList<QByteArray> lines = run.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 2);
+        // UTF-8 as it is; a control character still escaped; bytes that are not UTF-8 escaped
+        QCOMPARE(lines[0], "[1] PUT " + QByteArray::number(qint64(at)) + " ключ/ü \"значение 🚀\\tend\"");
+        QCOMPARE(lines[1], "[1] PUT " + QByteArray::number(qint64(last)) + " ключ/bad \"\\xff\\xfe ok\"");
+    }
+
+    // Defect 7: "sp/a b"="c d" and "sp/a"="b c d" printed the same line.
+    void shouldTellKeyFromValueInText()
+    {
+        const std::int64_t at = etcd_.put("sp/a b", "c d");
+        const std::int64_t last = etcd_.put("sp/a", "b c d");
+        etcd_.put("sp/q", "say \"hi\" \\ bye");
+        const std::int64_t quoted = etcd_.currentRevision();
+        const ProcessResult run = runProcess(kCli, watchArgs(etcd_, {"--prefix", "--rev", QString::number(at),
+                                                                     "--until-rev", QString::number(quoted), "-w",
+                                                                     "text", "sp/"}));
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        const QList<QByteArray> lines = run.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 3);
+        QCOMPARE(lines[0], "[1] PUT " + QByteArray::number(qint64(at)) + " \"sp/a b\" \"c d\"");
+        QCOMPARE(lines[1], "[1] PUT " + QByteArray::number(qint64(last)) + " sp/a \"b c d\"");
+        QCOMPARE(lines[2], "[1] PUT " + QByteArray::number(qint64(quoted)) + " sp/q \"say \\\"hi\\\" \\\\ bye\"");
+    }
+
+    // Defect 13: Go's duration syntax (1.5s, 0.5s, 1m30s) was refused.
+    void shouldAcceptGoDurations_data()
+    {
+        QTest::addColumn<QString>("duration");
+        QTest::newRow("1.5s") << "1.5s";
+        QTest::newRow("0.5s") << "0.5s";
+        QTest::newRow("1m30s") << "1m30s";
+        QTest::newRow("1s500ms") << "1s500ms";
+    }
+
+    void shouldAcceptGoDurations()
+    {
+        QFETCH(QString, duration);
+        const ProcessResult run = runProcess(
+            kCli, {"get", "--endpoints", QString::fromStdString(etcd_.endpoint()), "--dial-timeout", duration, "k"});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QVERIFY(run.out.contains("\"value\":\"v5\""));
+    }
+
+    // Defect 14: --range-end END with the empty KEY (the range ["", END)) was refused.
+    void shouldTakeTheRangeFromTheEmptyKey()
+    {
+        etcd_.put("a/1", "x");
+        const ProcessResult run = runProcess(kCli, {"get", "--endpoints", QString::fromStdString(etcd_.endpoint()),
+                                                    "--keys-only", "--range-end", "b", ""});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QCOMPARE(run.out.trimmed().split('\n').size(), 1);
+        QVERIFY(run.out.contains("\"key\":\"a/1\""));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliPerson)
+#include "tst_cli_person.moc"

@@ -9,6 +9,7 @@
 #include "history_command.h"
 #include "record_command.h"
 #include "restore_command.h"
+#include "transport/tls_file_check.h"
 #include "watch_command.h"
 
 #include <QCoreApplication>
@@ -105,6 +106,11 @@ int main(int argc, char** argv)
         return kExitUsage;
     }
     WatchCommandOptions options = std::move(*parsed.options);
+    // A TLS file that is missing or not PEM is said now, not after the dial timeout.
+    if (const QString error = checkTlsFiles(options.connection.tls); !error.isEmpty()) {
+        std::fprintf(stderr, "etcdscope-cli: %s\n", qPrintable(error));
+        return kExitUsage;
+    }
     if (options.promptForPassword) {
         auto password = promptPassword(options.connection.user);
         if (!password) {

@@ -41,6 +41,17 @@ std::string explainCancelReason(const std::string& reason, const std::string& us
     return reason;
 }
 
+// "5 s", "1.5 s", "500 ms".
+std::string seconds(std::chrono::milliseconds duration)
+{
+    char text[32];
+    if (duration.count() < 1000)
+        std::snprintf(text, sizeof text, "%lld ms", static_cast<long long>(duration.count()));
+    else
+        std::snprintf(text, sizeof text, "%g s", double(duration.count()) / 1000.0);
+    return text;
+}
+
 SessionOptions cliSessionOptions()
 {
     SessionOptions options;
@@ -73,9 +84,14 @@ WatchCommand::WatchCommand(WatchCommandOptions options, QObject* parent)
         const std::string endpoints = options_.connection.endpoints.size() == 1
             ? options_.connection.endpoints.front()
             : std::to_string(options_.connection.endpoints.size()) + " endpoints";
-        finish(kExitConnection, !lastStatus_.lastError.empty()
-                                    ? lastStatus_.lastError
-                                    : "No answer from etcd at " + endpoints + " within the dial timeout.");
+        // The last attempt's reason, without the retry it announced: this is the end.
+        std::string reason = lastStatus_.lastError;
+        if (const auto retry = reason.rfind(" (retrying in "); retry != std::string::npos)
+            reason.erase(retry);
+        const std::string gaveUp = "Gave up after the dial timeout of " + seconds(options_.connection.dialTimeout) + ".";
+        if (reason.empty())
+            reason = "No answer from etcd at " + endpoints;
+        finish(kExitConnection, reason + (reason.back() == '.' ? " " : ". ") + gaveUp);
     });
 }
 

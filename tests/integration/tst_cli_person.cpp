@@ -5,7 +5,10 @@
 
 #include <csignal>
 
+#include <QFile>
 #include <QProcess>
+#include <QProcessEnvironment>
+#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace etcdscope::testing;
@@ -167,6 +170,79 @@ private slots:
         QVERIFY2(run.exitCode == 0, run.err.constData());
         QCOMPARE(run.out.trimmed().split('\n').size(), 1);
         QVERIFY(run.out.contains("\"key\":\"a/1\""));
+    }
+
+    // Defect 8: a file that is not PEM waited the whole dial timeout, then said "empty address list".
+    void shouldNameATlsFileThatIsNotPem_data()
+    {
+        QTest::addColumn<QStringList>("files");
+        QTest::addColumn<QString>("said");
+        QTest::newRow("CA") << QStringList{"--cacert", "notpem.pem"} << "CA certificate %1 is not a PEM certificate";
+        QTest::newRow("client") << QStringList{"--cert", "notpem.pem", "--key", "notpem.pem"}
+                                << "client certificate %1 is not a PEM certificate";
+        QTest::newRow("missing") << QStringList{"--cacert", "absent.pem"} << "CA certificate %1 does not exist";
+    }
+
+    void shouldNameATlsFileThatIsNotPem()
+    {
+        QFETCH(QStringList, files);
+        QFETCH(QString, said);
+        QTemporaryDir dir;
+        QFile notPem(dir.filePath("notpem.pem"));
+        QVERIFY(notPem.open(QIODevice::WriteOnly) && notPem.write("just some text\n") > 0);
+        notPem.close();
+        for (QString& f : files)
+            if (f.endsWith(".pem"))
+                f = dir.filePath(f);
+        const QString named = files.at(1);
+        const ProcessResult run = runProcess(kCli, watchArgs(etcd_, files + QStringList{"--dial-timeout", "20s", "k"}),
+                                             std::chrono::seconds(10));
+        // Then at once (well before the dial timeout), exit 2, the file named
+        QVERIFY2(!run.timedOut, "waited for the dial timeout");
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.err.contains(said.arg(named).toUtf8()), run.err.constData());
+        QCOMPARE(run.err.trimmed().count('\n'), 0);
+    }
+
+    // Defect 10: the last sentence before exit 3 said "(retrying in 3458 ms)".
+    void shouldSayWhatEndsWhenItGivesUp()
+    {
+        const QString nowhere = QStringLiteral("127.0.0.1:%1").arg(freeLoopbackPort());
+        const ProcessResult run =
+            runProcess(kCli, {"watch", "--endpoints", nowhere, "--dial-timeout", "1s", "k"}, std::chrono::seconds(20));
+        QCOMPARE(run.exitCode, 3);
+        const QByteArray last = run.err.trimmed().split('\n').last();
+        QVERIFY2(!last.contains("retrying"), last.constData());
+        QVERIFY2(last.contains("Gave up after the dial timeout of 1 s."), last.constData());
+    }
+
+    // Defect 12: lease IDs above 2^53 were JSON numbers only, which jq rounds.
+    void shouldGiveTheExactLeaseId()
+    {
+        // Given a key on a lease granted by etcdctl, which names it in hexadecimal
+        QProcess etcdctl;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("ETCDCTL_API", "3");
+        etcdctl.setProcessEnvironment(env);
+        const QString endpoint = QString::fromStdString(etcd_.endpoint());
+        etcdctl.start("etcdctl", {"--endpoints", endpoint, "lease", "grant", "600"});
+        QVERIFY(etcdctl.waitForFinished(kWaitMs) && etcdctl.exitCode() == 0);
+        const QByteArray granted = etcdctl.readAllStandardOutput();  // "lease 694d77aa9e38260f granted with TTL(600s)"
+        const QByteArray hex = granted.split(' ').value(1);
+        QVERIFY2(!hex.isEmpty(), granted.constData());
+        etcdctl.start("etcdctl", {"--endpoints", endpoint, "put", "--lease=" + QString::fromLatin1(hex), "leased", "v"});
+        QVERIFY(etcdctl.waitForFinished(kWaitMs) && etcdctl.exitCode() == 0);
+        const std::int64_t at = etcd_.currentRevision();
+        // When the CLI prints its event
+        const ProcessResult run = runProcess(kCli, watchArgs(etcd_, {"--rev", QString::number(at), "--until-rev",
+                                                                     QString::number(at), "leased"}));
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        // Then the line holds the ID exactly as etcdctl named it, in a string, and the number beside it
+        QVERIFY2(run.out.contains("\"lease_hex\":\"" + hex + "\""), run.out.constData());
+        bool ok = false;
+        const qulonglong id = hex.toULongLong(&ok, 16);
+        QVERIFY(ok);
+        QVERIFY2(run.out.contains("\"lease\":" + QByteArray::number(id) + ","), run.out.constData());
     }
 };
 

@@ -1,5 +1,7 @@
 #include "shared/connection_dialog.h"
 
+#include "transport/tls_file_check.h"
+
 #include <qt6keychain/keychain.h>
 
 #include <QCheckBox>
@@ -15,7 +17,6 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
-#include <QSslCertificate>
 #include <QVBoxLayout>
 
 namespace etcdscope::ui {
@@ -25,53 +26,6 @@ namespace {
 constexpr char kKeychainService[] = "etcdscope";
 
 QString keychainKey(const QString& endpoints, const QString& user) { return user + "@" + endpoints.trimmed(); }
-
-// The file's first bytes, or an error sentence in `error`.
-QByteArray readPem(const QString& path, const QString& what, QString* error)
-{
-    QFile file(path);
-    if (!QFileInfo(path).isFile() || !file.open(QIODevice::ReadOnly)) {
-        *error = QObject::tr("The %1 %2 does not exist or cannot be read.").arg(what, path);
-        return {};
-    }
-    return file.read(1 << 20);
-}
-
-QString checkCertificate(const QString& path, const QString& what)
-{
-    QString error;
-    const QByteArray pem = readPem(path, what, &error);
-    if (!error.isEmpty())
-        return error;
-    if (!pem.contains("-----BEGIN CERTIFICATE-----"))
-        return QObject::tr("The %1 %2 is not a PEM certificate (it has no BEGIN CERTIFICATE block).").arg(what, path);
-    const QList<QSslCertificate> certificates = QSslCertificate::fromData(pem, QSsl::Pem);
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    for (const QSslCertificate& certificate : certificates) {
-        if (certificate.expiryDate().isValid() && certificate.expiryDate() < now)
-            return QObject::tr("The %1 %2 expired on %3.")
-                .arg(what, path, certificate.expiryDate().toString("yyyy-MM-dd"));
-        if (certificate.effectiveDate().isValid() && certificate.effectiveDate() > now)
-            return QObject::tr("The %1 %2 is not valid before %3.")
-                .arg(what, path, certificate.effectiveDate().toString("yyyy-MM-dd"));
-    }
-    return {};
-}
-
-QString checkKey(const QString& path)
-{
-    QString error;
-    const QByteArray pem = readPem(path, QObject::tr("client key"), &error);
-    if (!error.isEmpty())
-        return error;
-    if (pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || pem.contains("Proc-Type: 4,ENCRYPTED"))
-        return QObject::tr("The client key %1 is encrypted; gRPC needs it unencrypted (openssl pkey -in KEY -out "
-                           "PLAIN).")
-            .arg(path);
-    if (!pem.contains("PRIVATE KEY-----"))
-        return QObject::tr("The client key %1 is not a PEM private key.").arg(path);
-    return {};
-}
 
 }  // namespace
 
@@ -204,15 +158,15 @@ QString ConnectionDialog::validationError(const ConnectionInputs& in)
         return tr("An https:// endpoint needs TLS: tick Use TLS.");
     if (in.tls) {
         if (!in.caFile.isEmpty())
-            if (const QString error = checkCertificate(in.caFile, tr("CA certificate")); !error.isEmpty())
+            if (const QString error = checkCertificateFile(in.caFile, tr("CA certificate")); !error.isEmpty())
                 return error;
         if (in.certFile.isEmpty() != in.keyFile.isEmpty())
             return in.certFile.isEmpty() ? tr("A client key needs its client certificate.")
                                          : tr("A client certificate needs its key.");
         if (!in.certFile.isEmpty()) {
-            if (const QString error = checkCertificate(in.certFile, tr("client certificate")); !error.isEmpty())
+            if (const QString error = checkCertificateFile(in.certFile, tr("client certificate")); !error.isEmpty())
                 return error;
-            if (const QString error = checkKey(in.keyFile); !error.isEmpty())
+            if (const QString error = checkKeyFile(in.keyFile); !error.isEmpty())
                 return error;
         }
     }

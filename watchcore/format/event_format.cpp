@@ -211,6 +211,16 @@ void appendEventJson(std::string& out, WatchHandle watch, const WatchEvent& even
     appendField(out, "create_revision", event.kv.createRevision);
     appendField(out, "version", event.kv.version);
     appendField(out, "lease", event.kv.lease);
+    if (event.kv.lease != 0) {
+        // Lease IDs use all 63 bits; a JSON number above 2^53 loses its last
+        // digits in jq and JavaScript. The exact ID, as etcdctl's lease
+        // commands print and take it: hexadecimal, in a string.
+        char hex[20];
+        const auto end = std::to_chars(hex, hex + sizeof hex, static_cast<std::uint64_t>(event.kv.lease), 16).ptr;
+        out += ",\"lease_hex\":\"";
+        out.append(hex, end);
+        out += '"';
+    }
     if (event.hasPrevKv)
         appendBytesField(out, "prev_value", event.prevKv.value);
     out += "}\n";

@@ -22,7 +22,8 @@ void appendJsonString(std::string& out, std::string_view text);
 void appendBytesField(std::string& out, std::string_view name, std::string_view bytes);
 
 // One JSON object and a newline. Fields: watch, type (PUT/DELETE), key,
-// value, mod_revision, create_revision, version, lease, and prev_value when
+// value, mod_revision, create_revision, version, lease (and lease_hex, the
+// exact ID in hexadecimal, when it is not 0), and prev_value when
 // the event carries a previous value. Bytes that are not UTF-8 go into
 // key_b64 / value_b64 / prev_value_b64 instead.
 void appendEventJson(std::string& out, WatchHandle watch, const WatchEvent& event);

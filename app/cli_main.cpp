@@ -102,7 +102,9 @@ int main(int argc, char** argv)
         return kExitDone;
     }
     if (!parsed.options) {
-        std::fprintf(stderr, "etcdscope-cli: %s.\n\n%s", parsed.error.c_str(), usageText().c_str());
+        // One sentence and where to look; the whole help would bury it.
+        std::fprintf(stderr, "etcdscope-cli: %s%s\nRun 'etcdscope-cli --help' for the commands and options.\n",
+                     parsed.error.c_str(), parsed.error.back() == '?' ? "" : ".");
         return kExitUsage;
     }
     WatchCommandOptions options = std::move(*parsed.options);

@@ -68,6 +68,36 @@ bool parseDuration(const std::string& text, std::chrono::milliseconds& out)
     return true;
 }
 
+// The name in `names` nearest to `typed` (at most two edits away, or one
+// for short names), for "did you mean"; empty when none is near.
+std::string closest(const std::string& typed, const std::vector<std::string>& names)
+{
+    // Edits between two names: insertions, deletions, substitutions and
+    // swaps of neighbours ("wacth" is one from "watch").
+    const auto distance = [](const std::string& a, const std::string& b) {
+        std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+        for (std::size_t i = 0; i <= a.size(); ++i)
+            d[i][0] = i;
+        for (std::size_t j = 0; j <= b.size(); ++j)
+            d[0][j] = j;
+        for (std::size_t i = 1; i <= a.size(); ++i)
+            for (std::size_t j = 1; j <= b.size(); ++j) {
+                d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                    d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+            }
+        return d[a.size()][b.size()];
+    };
+    std::string best;
+    std::size_t bestDistance = typed.size() <= 5 ? 2 : 3;
+    for (const std::string& name : names)
+        if (const std::size_t d = distance(typed, name); d < bestDistance) {
+            bestDistance = d;
+            best = name;
+        }
+    return best;
+}
+
 // "30d", "12h", "90m", "45s", "500ms" into `out` ("ms" is tried before "s" and "m").
 bool parseAge(const std::string& text, std::chrono::milliseconds& out)
 {
@@ -278,8 +308,15 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
                     {"history", Command::History}, {"restore", Command::Restore}, {"diff", Command::Diff},
                     {"prune", Command::Prune}, {"census", Command::Census}, {"churn", Command::Churn}};
                 const auto command = commands.find(arg);
-                if (command == commands.end())
-                    return fail("unknown command \"" + arg + "\"; the commands are " + kCommandList);
+                if (command == commands.end()) {
+                    std::vector<std::string> names;
+                    for (const auto& [name, unused] : commands)
+                        names.push_back(name);
+                    const std::string near = closest(arg, names);
+                    return fail("unknown command \"" + arg + "\"" +
+                                (near.empty() ? "; the commands are " + std::string(kCommandList)
+                                              : "; did you mean " + near + "?"));
+                }
                 options.command = command->second;
                 sawCommand = true;
             } else {
@@ -296,23 +333,49 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
             inlineValue = arg.substr(eq + 1);
             arg.resize(eq);
         }
+        // Every option name, for "did you mean" and for a value that is one.
+        const auto isOption = [&](const std::string& name) {
+            return flags.count(name) || textOptions.count(name) || numberOptions.count(name) || name == "--prefix" ||
+                name == "--from-key" || name == "--help" || name == "--version";
+        };
         auto takeValue = [&](std::string& into) -> bool {
             if (inlineValue) { into = *inlineValue; return true; }
             if (i + 1 >= args.size()) return false;
             into = args[++i];
             return true;
         };
-        if (auto f = flags.find(arg); f != flags.end() && !inlineValue) { *f->second = true; continue; }
-        if (arg == "--prefix" && !inlineValue) { range = Range::Prefix; ++rangeFlags; continue; }
-        if (arg == "--from-key" && !inlineValue) { range = Range::FromKey; ++rangeFlags; continue; }
+        const bool isFlag = flags.count(arg) || arg == "--prefix" || arg == "--from-key";
+        if (isFlag && inlineValue)
+            return fail(arg + " takes no value (give " + arg + " alone, not " + arg + "=" + *inlineValue + ")");
+        if (auto f = flags.find(arg); f != flags.end()) { *f->second = true; continue; }
+        // A range mode given twice is the same request; two different ones are refused below.
+        const auto setRange = [&](Range mode) {
+            if (rangeFlags == 0 || range != mode)
+                ++rangeFlags;
+            range = mode;
+        };
+        if (arg == "--prefix") { setRange(Range::Prefix); continue; }
+        if (arg == "--from-key") { setRange(Range::FromKey); continue; }
         std::string* target = nullptr;
         if (auto t = textOptions.find(arg); t != textOptions.end()) target = t->second;
         if (auto n = numberOptions.find(arg); n != numberOptions.end()) target = n->second;
-        if (!target)
-            return fail("unknown option " + arg);
+        if (!target) {
+            std::vector<std::string> names;
+            for (const auto* m : {&textOptions, &numberOptions})
+                for (const auto& [name, unused] : *m)
+                    names.push_back(name);
+            for (const auto& [name, unused] : flags)
+                names.push_back(name);
+            for (const char* name : {"--prefix", "--from-key", "--help", "--version"})
+                names.emplace_back(name);
+            const std::string near = closest(arg, names);
+            return fail("unknown option " + arg + (near.empty() ? std::string() : "; did you mean " + near + "?"));
+        }
         if (!takeValue(*target))
             return fail("option " + arg + " needs a value");
-        if (arg == "--range-end") { range = Range::End; ++rangeFlags; }
+        if (!inlineValue && isOption(*target) && *target != "--")
+            return fail("option " + arg + " needs a value, but " + *target + " follows it");
+        if (arg == "--range-end") setRange(Range::End);
         if (arg == "--endpoints") endpointsGiven = true;
     }
 

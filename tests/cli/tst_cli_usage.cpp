@@ -72,8 +72,50 @@ private slots:
         QVERIFY(!run.timedOut);
         QCOMPARE(run.exitCode, 2);
         QVERIFY2(firstLine(run.err).contains(mentions.toUtf8()), run.err.constData());
-        QVERIFY(run.err.contains("Usage: etcdscope-cli watch"));
+        // ... one sentence and a pointer to the help, not the whole help (issue 18, defect 9)
+        QVERIFY2(!run.err.contains("Usage:"), run.err.constData());
+        QCOMPARE(run.err.split('\n').value(1), QByteArray("Run 'etcdscope-cli --help' for the commands and options."));
+        QCOMPARE(run.err.count('\n'), 2);
         QVERIFY(run.out.isEmpty());
+    }
+
+    // Issue 18, defect 9: typos get a suggestion; a flag with a value, a flag given twice and an
+    // option whose value is missing before the next option each get their own sentence.
+    void shouldSayPreciselyWhatIsWrongWithAnArgument_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("said");
+        QTest::newRow("--prefx") << QStringList{"watch", "--prefx", "k"} << 2
+                                 << "unknown option --prefx; did you mean --prefix?";
+        QTest::newRow("--endpoint") << QStringList{"watch", "--endpoint", "h:1", "k"} << 2
+                                    << "unknown option --endpoint; did you mean --endpoints?";
+        QTest::newRow("command typo") << QStringList{"wacth", "k"} << 2 << "unknown command \"wacth\"; did you mean watch?";
+        QTest::newRow("--prefix=true") << QStringList{"watch", "--prefix=true", "k"} << 2
+                                       << "--prefix takes no value (give --prefix alone, not --prefix=true)";
+        QTest::newRow("--user --endpoints") << QStringList{"watch", "--user", "--endpoints", "h:1", "k"} << 2
+                                            << "option --user needs a value, but --endpoints follows it";
+    }
+
+    void shouldSayPreciselyWhatIsWrongWithAnArgument()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(int, exitCode);
+        QFETCH(QString, said);
+        const ProcessResult run = runProcess(kCli, arguments, kDeadline);
+        QCOMPARE(run.exitCode, exitCode);
+        QVERIFY2(firstLine(run.err).startsWith("etcdscope-cli: " + said.toUtf8()), run.err.constData());
+    }
+
+    // Issue 18, defect 9: the same range mode twice is not "choose one of".
+    void shouldTakeARangeModeGivenTwice()
+    {
+        const QString nowhere = QStringLiteral("127.0.0.1:%1").arg(freeLoopbackPort());
+        const ProcessResult run =
+            runProcess(kCli, {"watch", "--prefix", "--prefix", "--endpoints", nowhere, "--dial-timeout", "1s", "k"},
+                       kDeadline);
+        QCOMPARE(run.exitCode, 3);  // it tried to connect: the arguments were taken
+        QVERIFY2(!run.err.contains("choose one"), run.err.constData());
     }
 
     void shouldPrintHelpOnStdout()

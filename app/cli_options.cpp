@@ -246,7 +246,8 @@ Connection:
   --version                the version
 
 Exit codes: 0 done, 2 usage, 3 cannot connect or authenticate,
-4 a watch was cancelled by the server, 5 the output cannot be written,
+4 a watch was cancelled by the server, 5 the output cannot be written
+(a reader closing the pipe, as head does, ends the run with 0),
 6 restore left keys alone that changed after the plan was read.
 )";
 }

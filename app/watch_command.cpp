@@ -10,6 +10,8 @@
 #include <cstring>
 #include <cstdio>
 #include <tuple>
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcCli, "etcdscope.cli", QtInfoMsg)
@@ -24,6 +26,8 @@ constexpr int kIdleProgressIntervalMs = 200;
 // An attempt's own deadline equals the dial timeout; wait this much longer so
 // that its precise reason (refused, silent peer, not etcd) is what we report.
 constexpr int kDialGraceMs = 500;
+// How soon a closed pipe on stdout is noticed when no event comes to write.
+constexpr int kReaderCheckIntervalMs = 250;
 
 // etcd cancels a watch with a gRPC error text ("rpc error: code = ...
 // desc = etcdserver: ..."); the person gets what it means for them.
@@ -73,6 +77,8 @@ WatchCommand::WatchCommand(WatchCommandOptions options, QObject* parent)
     });
     idleProbe_.setInterval(kIdleProgressIntervalMs);
     connect(&idleProbe_, &QTimer::timeout, this, &WatchCommand::askForProgressIfIdle);
+    readerWatch_.setInterval(kReaderCheckIntervalMs);
+    connect(&readerWatch_, &QTimer::timeout, this, &WatchCommand::checkReaderStillThere);
     // Until a first stream opens, failed attempts are retried (etcd may still
     // be starting); when the dial timeout is over, give up with the last
     // reason, so a script gets exit code 3 instead of a hang.
@@ -108,6 +114,9 @@ void WatchCommand::start()
     }
     session_.connectToCluster(options_.connection);
     dialDeadline_.start();
+    struct stat out {};
+    if (::fstat(STDOUT_FILENO, &out) == 0 && (S_ISFIFO(out.st_mode) || S_ISSOCK(out.st_mode)))
+        readerWatch_.start();
     if (options_.untilRevision)
         idleProbe_.start();
 }
@@ -216,6 +225,18 @@ void WatchCommand::askForProgressIfIdle()
         session_.requestProgress();
 }
 
+void WatchCommand::checkReaderStillThere()
+{
+    // A pipe whose reader closed it reports an error on its write end.
+    pollfd out{STDOUT_FILENO, 0, 0};
+    if (::poll(&out, 1, 0) == 1 && (out.revents & (POLLERR | POLLHUP))) {
+        qCInfo(lcCli, "the reader of stdout has gone; stopping after %lld events", (long long)eventsOnOutput_);
+        writeErrno_ = EPIPE;
+        const auto [code, message] = outputFailure();
+        finish(code, message);
+    }
+}
+
 void WatchCommand::checkUntilRevision()
 {
     if (!options_.untilRevision || finished_)
@@ -269,6 +290,7 @@ void WatchCommand::finish(int exitCode, const std::string& message)
         return;
     finished_ = true;
     idleProbe_.stop();
+    readerWatch_.stop();
     std::string sentence = message;
     if (options_.output == OutputFormat::Count) {
         out_ += std::to_string(eventsWritten_) + "\n";

@@ -36,6 +36,8 @@ private:
     void onStatus(const ConnectionStatus& status);
     void checkUntilRevision();
     void askForProgressIfIdle();
+    // The reader of a piped stdout has gone (`| head -1` is done): finish.
+    void checkReaderStillThere();
     // Writes out_ to stdout; false (and writeErrno_ set) when it cannot.
     bool writeOut();
     // The exit code and sentence for a failed write; a closed pipe ends
@@ -61,6 +63,7 @@ private:
     // then every event the first one could have overtaken was sent ahead.
     QTimer idleProbe_;
     QTimer dialDeadline_;      // first connection must succeed before it fires
+    QTimer readerWatch_;       // stdout a pipe: notices its reader leaving between writes
     ConnectionStatus lastStatus_;
     int progressRequested_ = 0;
     int progressAnswered_ = 0;

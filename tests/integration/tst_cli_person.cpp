@@ -244,6 +244,22 @@ private slots:
         QVERIFY(ok);
         QVERIFY2(run.out.contains("\"lease\":" + QByteArray::number(id) + ","), run.out.constData());
     }
+
+    // Defect 11: `| head -1` left the CLI running until a next event failed to be written.
+    void shouldEndQuietlyOnceItsReaderHasGone()
+    {
+        // Given the CLI replaying k's five versions into `head -1`, and then nothing more
+        const QString command = QStringLiteral("'%1' watch --endpoints %2 --rev %3 k | head -1")
+                                    .arg(kCli, QString::fromStdString(etcd_.endpoint()))
+                                    .arg(first_);
+        const ProcessResult run = runProcess("bash", {"-o", "pipefail", "-c", command}, std::chrono::seconds(15));
+        // Then once head has its line, the CLI ends by itself, with 0 and no sentence, though no event comes
+        QVERIFY2(!run.timedOut, "the CLI went on with its reader gone");
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY(run.out.contains("\"value\":\"v1\""));
+        QCOMPARE(run.out.count('\n'), 1);
+        QCOMPARE(run.err, QByteArray());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCliPerson)

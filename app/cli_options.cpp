@@ -222,6 +222,9 @@ Start and stop:
   --rev N                  start at revision N (default: now)
   --until-rev N            exit 0 once every watch has passed revision N
   --max-events N           exit 0 after N events
+  --give-up-after D        exit 3 once etcd has been unreachable for D (e.g.
+                           30s, 5m); without it the watch retries for ever,
+                           saying on stderr when it loses and regains etcd
 Events:
   --prev-kv                include the previous value (prev_value)
   --no-put | --no-delete   leave out puts or deletes
@@ -286,9 +289,10 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
         {"--encryption-config", &options.encryptionConfig}, {"--db", &options.database}, {"--grep", &options.grep},
         {"--against", &against}, {"--by", &by},
     };
+    std::string giveUpAfter;
     std::string rev, untilRev, maxEvents, output, dialTimeout, decode, since, until, asOf, olderThan, maxSize, depth;
     const std::map<std::string, std::string*> numberOptions = {
-        {"--rev", &rev}, {"--until-rev", &untilRev}, {"--max-events", &maxEvents}, {"--decode", &decode},
+        {"--rev", &rev}, {"--until-rev", &untilRev}, {"--max-events", &maxEvents}, {"--give-up-after", &giveUpAfter}, {"--decode", &decode},
         {"--since", &since}, {"--until", &until}, {"--as-of", &asOf},
         {"--older-than", &olderThan}, {"--max-size", &maxSize}, {"--depth", &depth},
         {"--output", &output}, {"-w", &output}, {"--dial-timeout", &dialTimeout},
@@ -555,6 +559,14 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args,
     if (record && (!rev.empty() || !untilRev.empty() || !maxEvents.empty() || !output.empty()))
         return fail("record keeps every revision from the oldest etcd has; --rev, --until-rev, --max-events and "
                     "--output are for watch");
+    if (!giveUpAfter.empty()) {
+        if (options.command != Command::Watch)
+            return fail("--give-up-after is for watch");
+        std::chrono::milliseconds age{};
+        if (!parseAge(giveUpAfter, age) && !parseDuration(giveUpAfter, age))
+            return fail("--give-up-after needs a duration such as 30s, 5m or 2h");
+        options.giveUpAfter = age;
+    }
     if (decode.empty() || decode == "auto") options.decode = Decode::Auto;
     else if (decode == "none") options.decode = Decode::None;
     else if (decode == "kubernetes") options.decode = Decode::Kubernetes;

@@ -27,6 +27,8 @@ struct WatchCommandOptions {
     OutputFormat output = OutputFormat::Jsonl;
     std::optional<std::int64_t> untilRevision;
     std::optional<std::int64_t> maxEvents;
+    // watch: once connected, exit 3 when etcd stays unreachable this long.
+    std::optional<std::chrono::milliseconds> giveUpAfter;
     bool promptForPassword = false;  // --user given and no password in the environment
     // get: without values; how values are decoded.
     bool keysOnly = false;

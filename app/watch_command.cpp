@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <cstdio>
+#include <limits>
 #include <tuple>
 #include <poll.h>
 #include <sys/stat.h>
@@ -56,6 +57,29 @@ std::string seconds(std::chrono::milliseconds duration)
     return text;
 }
 
+// The engine's reason for a lost stream without the retry it announces
+// (the CLI says what happens next itself), and without a final full stop.
+std::string withoutRetry(std::string reason)
+{
+    if (const auto retry = reason.rfind(" (retrying in "); retry != std::string::npos)
+        reason.erase(retry);
+    while (!reason.empty() && reason.back() == '.')
+        reason.pop_back();
+    const std::string reconnecting = "; reconnecting";
+    if (reason.size() > reconnecting.size() &&
+        reason.compare(reason.size() - reconnecting.size(), reconnecting.size(), reconnecting) == 0)
+        reason.erase(reason.size() - reconnecting.size());
+    return reason;
+}
+
+// `text` ending as a sentence does.
+std::string sentence(std::string text)
+{
+    if (!text.empty() && text.back() != '.' && text.back() != '?' && text.back() != '!')
+        text += '.';
+    return text;
+}
+
 SessionOptions cliSessionOptions()
 {
     SessionOptions options;
@@ -77,6 +101,12 @@ WatchCommand::WatchCommand(WatchCommandOptions options, QObject* parent)
     });
     idleProbe_.setInterval(kIdleProgressIntervalMs);
     connect(&idleProbe_, &QTimer::timeout, this, &WatchCommand::askForProgressIfIdle);
+    giveUp_.setSingleShot(true);
+    connect(&giveUp_, &QTimer::timeout, this, [this] {
+        finish(kExitConnection, "Gave up: etcd at " + lastStatus_.endpoint + " has not answered for "
+                                    + seconds(*options_.giveUpAfter) + " (--give-up-after). The last attempt: "
+                                    + sentence(withoutRetry(lastStatus_.lastError)));
+    });
     readerWatch_.setInterval(kReaderCheckIntervalMs);
     connect(&readerWatch_, &QTimer::timeout, this, &WatchCommand::checkReaderStillThere);
     // Until a first stream opens, failed attempts are retried (etcd may still
@@ -91,9 +121,7 @@ WatchCommand::WatchCommand(WatchCommandOptions options, QObject* parent)
             ? options_.connection.endpoints.front()
             : std::to_string(options_.connection.endpoints.size()) + " endpoints";
         // The last attempt's reason, without the retry it announced: this is the end.
-        std::string reason = lastStatus_.lastError;
-        if (const auto retry = reason.rfind(" (retrying in "); retry != std::string::npos)
-            reason.erase(retry);
+        std::string reason = withoutRetry(lastStatus_.lastError);
         const std::string gaveUp = "Gave up after the dial timeout of " + seconds(options_.connection.dialTimeout) + ".";
         if (reason.empty())
             reason = "No answer from etcd at " + endpoints;
@@ -212,7 +240,29 @@ void WatchCommand::onStatus(const ConnectionStatus& status)
 {
     if (finished_)
         return;
+    const bool wasOpen = lastStatus_.state == StreamState::Open;
     lastStatus_ = status;
+    // Once connected, the person hears of a loss once, and of the return once;
+    // the attempts between are at debug level.
+    if (wasOpen && status.state != StreamState::Open && status.state != StreamState::Failed && !lostFor_.isValid()) {
+        lostFor_.start();
+        std::fprintf(stderr, "etcdscope-cli: %s; reconnecting, each endpoint in turn%s.\n",
+                     withoutRetry(status.lastError).c_str(),
+                     options_.giveUpAfter ? (", giving up after " + seconds(*options_.giveUpAfter)).c_str() : "");
+        if (options_.giveUpAfter)
+            giveUp_.start(int(std::min<std::int64_t>(options_.giveUpAfter->count(), std::numeric_limits<int>::max())));
+    } else if (status.state == StreamState::Open && lostFor_.isValid()) {
+        std::fprintf(stderr, "etcdscope-cli: connected again to %s after %s (%d failed attempt%s); every watch "
+                             "goes on from where it was.\n",
+                     status.endpoint.c_str(), seconds(std::chrono::milliseconds(lostFor_.elapsed())).c_str(),
+                     lastFailedAttempts_, lastFailedAttempts_ == 1 ? "" : "s");
+        lostFor_.invalidate();
+        giveUp_.stop();
+    }
+    if (status.failedAttempts > 0)
+        lastFailedAttempts_ = status.failedAttempts;
+    if (status.state == StreamState::Open)
+        lastFailedAttempts_ = 0;
     if (status.everConnected)
         dialDeadline_.stop();
     if (status.state == StreamState::Failed)
@@ -291,6 +341,7 @@ void WatchCommand::finish(int exitCode, const std::string& message)
     finished_ = true;
     idleProbe_.stop();
     readerWatch_.stop();
+    giveUp_.stop();
     std::string sentence = message;
     if (options_.output == OutputFormat::Count) {
         out_ += std::to_string(eventsWritten_) + "\n";

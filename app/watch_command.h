@@ -6,6 +6,7 @@
 #include "session/watch_session.h"
 
 #include <QObject>
+#include <QElapsedTimer>
 #include <QTimer>
 
 #include <map>
@@ -64,6 +65,9 @@ private:
     QTimer idleProbe_;
     QTimer dialDeadline_;      // first connection must succeed before it fires
     QTimer readerWatch_;       // stdout a pipe: notices its reader leaving between writes
+    QTimer giveUp_;            // --give-up-after: runs while etcd is unreachable
+    QElapsedTimer lostFor_;    // valid while the connection is lost (after a first one)
+    int lastFailedAttempts_ = 0;
     ConnectionStatus lastStatus_;
     int progressRequested_ = 0;
     int progressAnswered_ = 0;

@@ -1,5 +1,6 @@
 #include "watch_command.h"
 
+#include "decode/value_text.h"
 #include "format/event_format.h"
 #include "get_command.h"
 
@@ -29,6 +30,8 @@ constexpr int kIdleProgressIntervalMs = 200;
 constexpr int kDialGraceMs = 500;
 // How soon a closed pipe on stdout is noticed when no event comes to write.
 constexpr int kReaderCheckIntervalMs = 250;
+// A lost stream that is back within this is not worth a line on stderr.
+constexpr int kLossQuietMs = 1000;
 
 // etcd cancels a watch with a gRPC error text ("rpc error: code = ...
 // desc = etcdserver: ..."); the person gets what it means for them.
@@ -101,6 +104,13 @@ WatchCommand::WatchCommand(WatchCommandOptions options, QObject* parent)
     });
     idleProbe_.setInterval(kIdleProgressIntervalMs);
     connect(&idleProbe_, &QTimer::timeout, this, &WatchCommand::askForProgressIfIdle);
+    sayLoss_.setSingleShot(true);
+    sayLoss_.setInterval(kLossQuietMs);
+    connect(&sayLoss_, &QTimer::timeout, this, [this] {
+        lossSaid_ = true;
+        std::fprintf(stderr, "etcdscope-cli: %s; reconnecting, each endpoint in turn%s.\n", lostReason_.c_str(),
+                     options_.giveUpAfter ? (", giving up after " + seconds(*options_.giveUpAfter)).c_str() : "");
+    });
     giveUp_.setSingleShot(true);
     connect(&giveUp_, &QTimer::timeout, this, [this] {
         finish(kExitConnection, "Gave up: etcd at " + lastStatus_.endpoint + " has not answered for "
@@ -156,7 +166,7 @@ void WatchCommand::onUpdates(const UpdateBatchPtr& batch)
     const bool json = options_.output == OutputFormat::Jsonl;
     const bool text = options_.output == OutputFormat::Text;
     bool limitReached = false;
-    std::string cancelMessage;
+    bool allCancelled = false;
     for (const WatchUpdate& update : batch->updates) {
         const int number = watchNumber_[update.watch];
         switch (update.kind) {
@@ -208,10 +218,20 @@ void WatchCommand::onUpdates(const UpdateBatchPtr& batch)
                 for (const WatchInfo& info : batch->watchInfos)
                     if (info.handle == update.watch && info.nextRevision > 0)
                         reached_[update.watch] = std::max(reached_[update.watch], info.nextRevision - 1);
-            if (update.state == WatchState::Cancelled && cancelMessage.empty()) {
+            if (update.state == WatchState::Cancelled && !update.byUser && cancelled_.insert(update.watch).second) {
+                // The others go on: what they see is delivered; the run's exit code says 4 at its end.
                 qCWarning(lcCli).noquote() << "watch" << number << "cancelled by etcd:" << update.reason.c_str();
-                cancelMessage = "Watch " + std::to_string(number) + " was cancelled by etcd: "
-                    + explainCancelReason(update.reason, options_.connection.user) + ".";
+                const bool others = cancelled_.size() < watchNumber_.size();
+                WatchSpec shown = options_.watches[std::size_t(number - 1)];
+                shown.startRevision = 0;  // which keys, not where it started
+                shown.progressNotify = false;
+                shown.prevKv = false;
+                std::fprintf(stderr, "etcdscope-cli: watch %d (%s) was cancelled by etcd: %s%s\n", number,
+                             describeSpec(shown).toUtf8().constData(),
+                             explainCancelReason(update.reason, options_.connection.user).c_str(),
+                             others ? "; the other watches go on (the run will end with exit 4)." : ".");
+                if (!others)
+                    allCancelled = true;
             }
             break;
         }
@@ -225,8 +245,8 @@ void WatchCommand::onUpdates(const UpdateBatchPtr& batch)
     session_.acknowledge(batch->eventCount);
     if (limitReached)
         return finish(kExitDone);
-    if (!cancelMessage.empty())
-        return finish(kExitCancelled, cancelMessage);
+    if (allCancelled)
+        return finish(kExitCancelled, watchNumber_.size() > 1 ? "No watch is left: etcd cancelled every one." : "");
     checkUntilRevision();
 }
 
@@ -244,18 +264,24 @@ void WatchCommand::onStatus(const ConnectionStatus& status)
     lastStatus_ = status;
     // Once connected, the person hears of a loss once, and of the return once;
     // the attempts between are at debug level.
+    // A stream that is back within kLossQuietMs (a reset for a fresh token,
+    // a member that closed it) lost nothing worth a line.
     if (wasOpen && status.state != StreamState::Open && status.state != StreamState::Failed && !lostFor_.isValid()) {
         lostFor_.start();
-        std::fprintf(stderr, "etcdscope-cli: %s; reconnecting, each endpoint in turn%s.\n",
-                     withoutRetry(status.lastError).c_str(),
-                     options_.giveUpAfter ? (", giving up after " + seconds(*options_.giveUpAfter)).c_str() : "");
+        lostReason_ = withoutRetry(status.lastError);
+        lossSaid_ = false;
+        sayLoss_.start();
         if (options_.giveUpAfter)
             giveUp_.start(int(std::min<std::int64_t>(options_.giveUpAfter->count(), std::numeric_limits<int>::max())));
     } else if (status.state == StreamState::Open && lostFor_.isValid()) {
-        std::fprintf(stderr, "etcdscope-cli: connected again to %s after %s (%d failed attempt%s); every watch "
-                             "goes on from where it was.\n",
-                     status.endpoint.c_str(), seconds(std::chrono::milliseconds(lostFor_.elapsed())).c_str(),
-                     lastFailedAttempts_, lastFailedAttempts_ == 1 ? "" : "s");
+        sayLoss_.stop();
+        if (lossSaid_)
+            std::fprintf(stderr, "etcdscope-cli: connected again to %s after %s (%d failed attempt%s); every watch "
+                                 "goes on from where it was.\n",
+                         status.endpoint.c_str(), seconds(std::chrono::milliseconds(lostFor_.elapsed())).c_str(),
+                         lastFailedAttempts_, lastFailedAttempts_ == 1 ? "" : "s");
+        else
+            qCInfo(lcCli).noquote() << "stream back after" << lostFor_.elapsed() << "ms:" << lostReason_.c_str();
         lostFor_.invalidate();
         giveUp_.stop();
     }
@@ -292,7 +318,7 @@ void WatchCommand::checkUntilRevision()
     if (!options_.untilRevision || finished_)
         return;
     for (const auto& [handle, reached] : reached_)
-        if (reached < *options_.untilRevision)
+        if (reached < *options_.untilRevision && !cancelled_.count(handle))
             return;
     finish(kExitDone);
 }
@@ -339,9 +365,13 @@ void WatchCommand::finish(int exitCode, const std::string& message)
     if (finished_)
         return;
     finished_ = true;
+    // A watch etcd cancelled makes the run's end exit 4, after what the others saw.
+    if (exitCode == kExitDone && !cancelled_.empty())
+        exitCode = kExitCancelled;
     idleProbe_.stop();
     readerWatch_.stop();
     giveUp_.stop();
+    sayLoss_.stop();
     std::string sentence = message;
     if (options_.output == OutputFormat::Count) {
         out_ += std::to_string(eventsWritten_) + "\n";

@@ -10,6 +10,7 @@
 #include <QTimer>
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -51,6 +52,7 @@ private:
     std::map<WatchHandle, int> watchNumber_;     // handle -> position of its KEY (1-based)
     std::map<WatchHandle, std::int64_t> reached_;  // highest revision each watch is known to have passed
     std::map<WatchHandle, bool> live_;
+    std::set<WatchHandle> cancelled_;              // by etcd; the others go on
     std::string out_;
     std::int64_t eventsWritten_ = 0;  // formatted into out_ so far
     std::int64_t eventsOnOutput_ = 0;  // written out whole
@@ -68,6 +70,9 @@ private:
     QTimer giveUp_;            // --give-up-after: runs while etcd is unreachable
     QElapsedTimer lostFor_;    // valid while the connection is lost (after a first one)
     int lastFailedAttempts_ = 0;
+    QTimer sayLoss_;           // says the loss once it has lasted kLossQuietMs
+    std::string lostReason_;
+    bool lossSaid_ = false;
     ConnectionStatus lastStatus_;
     int progressRequested_ = 0;
     int progressAnswered_ = 0;

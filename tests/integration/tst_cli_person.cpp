@@ -1,6 +1,7 @@
 // etcdscope-cli as a person meets it (issue 18): what surrounds the events —
 // where a run stops, what it prints when interrupted, how text reads, which
 // arguments it takes — against a real etcd. Each test names its defect.
+#include "auth_admin.h"
 #include "etcd_process.h"
 
 #include <csignal>
@@ -298,6 +299,41 @@ private slots:
         const QByteArray last = saidSoFar().trimmed().split('\n').last();
         QVERIFY2(last.startsWith("Gave up: etcd at " + etcd.endpoint() + " has not answered for 4 s (--give-up-after)."),
                  said.constData());
+    }
+
+    // Defect 15: one denied watch ended the run before the permitted watch's events were printed.
+    void shouldDeliverWhatThePermittedWatchesSeeWhenOneIsDenied()
+    {
+        // Given authentication on, a reader allowed p/ only, and changes to p/1 and to other
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        AuthAdmin admin(etcd.endpoint());
+        const std::string setUp = admin.setUp("p/");
+        QVERIFY2(setUp.empty(), setUp.c_str());
+        const std::int64_t first = admin.put("p/1", "a");
+        admin.put("other", "secret");
+        const std::int64_t last = admin.put("p/1", "b");
+        QVERIFY(first > 0 && last > first);
+        // When the reader watches both
+        QProcess cli;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("ETCDSCOPE_PASSWORD", kReaderPassword);
+        env.remove("QT_LOGGING_RULES");
+        cli.setProcessEnvironment(env);
+        cli.start(kCli, watchArgs(etcd, {"--user", "reader", "--rev", QString::number(first), "--until-rev",
+                                         QString::number(last), "p/1", "other"}));
+        QVERIFY(cli.waitForFinished(kWaitMs));
+        const QByteArray out = cli.readAllStandardOutput();
+        const QByteArray err = cli.readAllStandardError();
+        // Then p/1's two versions are printed, the denied watch is named, and the run ends with 4
+        const auto events = parseCliJsonl(out);
+        QCOMPARE(events.size(), 2u);
+        QCOMPARE(events[0].value + events[1].value, std::string("ab"));
+        QVERIFY2(err.contains("watch 2 (key other) was cancelled by etcd: user reader has no permission"),
+                 err.constData());
+        QVERIFY2(err.contains("the other watches go on"), err.constData());
+        QCOMPARE(cli.exitCode(), 4);
     }
 };
 

@@ -108,11 +108,6 @@ int main(int argc, char** argv)
         return kExitUsage;
     }
     WatchCommandOptions options = std::move(*parsed.options);
-    // A TLS file that is missing or not PEM is said now, not after the dial timeout.
-    if (const QString error = checkTlsFiles(options.connection.tls); !error.isEmpty()) {
-        std::fprintf(stderr, "etcdscope-cli: %s\n", qPrintable(error));
-        return kExitUsage;
-    }
     if (options.promptForPassword) {
         auto password = promptPassword(options.connection.user);
         if (!password) {
@@ -125,6 +120,11 @@ int main(int argc, char** argv)
 
     std::signal(SIGPIPE, SIG_IGN);
     QCoreApplication app(argc, argv);
+    // A TLS file that is missing or not PEM is said now, not after the dial timeout.
+    if (const QString error = checkTlsFiles(options.connection.tls, false); !error.isEmpty()) {
+        std::fprintf(stderr, "etcdscope-cli: %s\n", qPrintable(error));
+        return kExitUsage;
+    }
     // Log lines for the engineer go to stderr only when asked for; the person
     // gets the one-sentence messages.
     if (!qEnvironmentVariableIsSet("QT_LOGGING_RULES"))

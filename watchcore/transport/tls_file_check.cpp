@@ -23,7 +23,7 @@ QByteArray readPem(const QString& path, const QString& what, QString* error)
 
 }  // namespace
 
-QString checkCertificateFile(const QString& path, const QString& what)
+QString checkCertificateFile(const QString& path, const QString& what, bool checkDates)
 {
     QString error;
     const QByteArray pem = readPem(path, what, &error);
@@ -31,6 +31,8 @@ QString checkCertificateFile(const QString& path, const QString& what)
         return error;
     if (!pem.contains("-----BEGIN CERTIFICATE-----"))
         return QObject::tr("The %1 %2 is not a PEM certificate (it has no BEGIN CERTIFICATE block).").arg(what, path);
+    if (!checkDates)
+        return {};
     const QList<QSslCertificate> certificates = QSslCertificate::fromData(pem, QSsl::Pem);
     const QDateTime now = QDateTime::currentDateTimeUtc();
     for (const QSslCertificate& certificate : certificates) {
@@ -59,15 +61,15 @@ QString checkKeyFile(const QString& path)
     return {};
 }
 
-QString checkTlsFiles(const TlsFiles& tls)
+QString checkTlsFiles(const TlsFiles& tls, bool checkDates)
 {
     if (!tls.caFile.empty())
-        if (QString error = checkCertificateFile(QString::fromStdString(tls.caFile), QObject::tr("CA certificate"));
+        if (QString error = checkCertificateFile(QString::fromStdString(tls.caFile), QObject::tr("CA certificate"), checkDates);
             !error.isEmpty())
             return error;
     if (!tls.certFile.empty())
         if (QString error = checkCertificateFile(QString::fromStdString(tls.certFile),
-                                                 QObject::tr("client certificate"));
+                                                 QObject::tr("client certificate"), checkDates);
             !error.isEmpty())
             return error;
     if (!tls.keyFile.empty())

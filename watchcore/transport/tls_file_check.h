@@ -13,10 +13,12 @@ namespace etcdscope {
 
 // A PEM certificate (bundle) at `path`, currently valid; `what` names it in
 // the sentence ("CA certificate"). Empty when it is fine.
-QString checkCertificateFile(const QString& path, const QString& what);
+QString checkCertificateFile(const QString& path, const QString& what, bool checkDates = true);
 // An unencrypted PEM private key at `path`. Empty when it is fine.
 QString checkKeyFile(const QString& path);
-// Every file `tls` names (the CA, the client certificate and its key).
-QString checkTlsFiles(const TlsFiles& tls);
+// Every file `tls` names (the CA, the client certificate and its key);
+// without `checkDates` an expired certificate is left to the handshake to
+// report (the CLI: that is a refusal by etcd, exit 3, not a usage error).
+QString checkTlsFiles(const TlsFiles& tls, bool checkDates = true);
 
 }  // namespace etcdscope

@@ -63,17 +63,10 @@ std::string timeText(std::int64_t ms)
 
 int runChurn(const WatchCommandOptions& options)
 {
-    const auto store = openExistingLog(options.database);
-    if (!store)
-        return kExitUsage;
-    QString error;
-    bool nothing = false;
-    const std::optional<HistoryQuery> query = recordedQuery(*store, options, &nothing, &error);
-    if (!query)
-        return unreadable(error);
-    const auto history = nothing ? std::vector<EventRecord>{} : recordedHistory(*store, *query, &error);
+    int exitCode = kExitDone;
+    const auto history = readRecordedHistory(options, &exitCode);
     if (!history)
-        return unreadable(error);
+        return exitCode;
 
     const WatchSpec& range = options.watches.front();
     const int depth = options.depth ? int(*options.depth) : censusDepthBelow(range.key);

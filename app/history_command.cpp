@@ -13,11 +13,15 @@
 
 namespace etcdscope::cli {
 
+namespace {
+
 int unreadable(const QString& error)
 {
     std::fprintf(stderr, "etcdscope-cli: the event log cannot be read: %s.\n", qPrintable(error));
     return kExitUsage;
 }
+
+}  // namespace
 
 std::unique_ptr<EventStore> openExistingLog(const std::string& location)
 {
@@ -33,6 +37,9 @@ std::unique_ptr<EventStore> openExistingLog(const std::string& location)
     return store;
 }
 
+namespace {
+
+// The query the options ask for; `nothing` when nothing was received by --until.
 std::optional<HistoryQuery> recordedQuery(const EventStore& store, const WatchCommandOptions& options, bool* nothing,
                                           QString* error)
 {
@@ -60,21 +67,32 @@ std::optional<HistoryQuery> recordedQuery(const EventStore& store, const WatchCo
     return query;
 }
 
-int runHistory(const WatchCommandOptions& options)
+}  // namespace
+
+std::optional<std::vector<EventRecord>> readRecordedHistory(const WatchCommandOptions& options, int* exitCode)
 {
     const auto store = openExistingLog(options.database);
-    if (!store)
-        return kExitUsage;
+    if (!store) {
+        *exitCode = kExitUsage;
+        return std::nullopt;
+    }
     QString error;
     bool nothing = false;
     const std::optional<HistoryQuery> query = recordedQuery(*store, options, &nothing, &error);
-    if (!query)
-        return unreadable(error);
-    if (nothing)
-        return kExitDone;
-    const auto history = recordedHistory(*store, *query, &error);
+    auto history = !query ? std::nullopt
+        : nothing         ? std::optional<std::vector<EventRecord>>(std::vector<EventRecord>{})
+                          : recordedHistory(*store, *query, &error);
     if (!history)
-        return unreadable(error);
+        *exitCode = unreadable(error);
+    return history;
+}
+
+int runHistory(const WatchCommandOptions& options)
+{
+    int exitCode = kExitDone;
+    const auto history = readRecordedHistory(options, &exitCode);
+    if (!history)
+        return exitCode;
     std::string out;
     for (const EventRecord& entry : *history) {
         const EventRecord* r = &entry;

@@ -17,14 +17,11 @@ namespace etcdscope::cli {
 // or nullptr after one sentence on stderr.
 std::unique_ptr<EventStore> openExistingLog(const std::string& location);
 
-// The recorded history the options ask for: --since and --until as
-// revisions, times becoming the revisions the log received at them.
-// `nothing` when nothing was received by --until; nullopt (and `error`) when
-// the log cannot be read.
-std::optional<HistoryQuery> recordedQuery(const EventStore& store, const WatchCommandOptions& options, bool* nothing,
-                                          QString* error);
-// "the event log cannot be read: …" on stderr; the exit code for it.
-int unreadable(const QString& error);
+// The recorded history the options ask for, from the log --db names:
+// --since and --until as revisions, times becoming the revisions the log
+// received at them; empty when nothing was received by --until. nullopt
+// after one sentence on stderr, with the exit code in `exitCode`.
+std::optional<std::vector<EventRecord>> readRecordedHistory(const WatchCommandOptions& options, int* exitCode);
 
 // Runs to the end; returns the exit code.
 int runHistory(const WatchCommandOptions& options);

@@ -25,11 +25,6 @@ namespace {
 constexpr int kWaitMs = 30'000;
 const QString kCli = QStringLiteral(ETCDSCOPE_CLI_PATH);
 
-QStringList watchArgs(const EtcdProcess& etcd, QStringList more)
-{
-    return QStringList{"watch", "--endpoints", QString::fromStdString(etcd.endpoint())} + more;
-}
-
 QByteArray describe(const std::vector<HistoryEvent>& events)
 {
     QByteArray text;
@@ -104,7 +99,7 @@ private slots:
 
         // And a watch replaying the deployments carries the same object on its PUT line
         const ProcessResult watched = runProcess(
-            kCli, watchArgs(etcd, {"--rev", "1", "--max-events", "1", "--prefix", "/registry/deployments/"}));
+            kCli, cliWatchArgs(etcd, {"--rev", "1", "--max-events", "1", "--prefix", "/registry/deployments/"}));
         QVERIFY2(watched.exitCode == 0, watched.err.constData());
         const QJsonObject line = QJsonDocument::fromJson(watched.out.trimmed()).object();
         QCOMPARE(line.value("type").toString(), QString("PUT"));
@@ -254,7 +249,7 @@ private slots:
         const std::int64_t last = etcd.del("p/a");
 
         const ProcessResult run = runProcess(
-            kCli, watchArgs(etcd, {"--prefix", "--rev", QString::number(first), "--prev-kv", "--until-rev",
+            kCli, cliWatchArgs(etcd, {"--prefix", "--rev", QString::number(first), "--prev-kv", "--until-rev",
                                    QString::number(last), "p/"}));
         QVERIFY2(run.exitCode == 0, run.err.constData());
         const auto delivered = parseCliJsonl(run.out);
@@ -274,7 +269,7 @@ private slots:
         const std::int64_t target = etcd.put("elsewhere", "x");
         // When the CLI waits for that revision on the idle key
         const ProcessResult run = runProcess(
-            kCli, watchArgs(etcd, {"--rev", QString::number(target), "--until-rev", QString::number(target), "idle"}));
+            kCli, cliWatchArgs(etcd, {"--rev", QString::number(target), "--until-rev", QString::number(target), "idle"}));
         // Then a progress notification proves the watch passed it: exit 0, no events
         QVERIFY2(!run.timedOut && run.exitCode == 0, run.err.constData());
         QVERIFY(run.out.isEmpty());
@@ -287,7 +282,7 @@ private slots:
         const std::string error = etcd.start();
         QVERIFY2(error.empty(), error.c_str());
         QProcess cli;
-        cli.start(kCli, watchArgs(etcd, {"--no-delete", "--max-events", "4", "a", "b", "c"}));
+        cli.start(kCli, cliWatchArgs(etcd, {"--no-delete", "--max-events", "4", "a", "b", "c"}));
         QVERIFY(cli.waitForStarted(10000));
         // Then etcd sees one watch stream with three watchers
         QTRY_COMPARE_WITH_TIMEOUT(etcd.metric("etcd_debugging_mvcc_watcher_total").value_or(-1), 3.0, kWaitMs);
@@ -324,7 +319,7 @@ private slots:
         const std::int64_t first = etcd.put(key, value);
         const std::int64_t last = etcd.put("bin/text", "plain \xc3\xa9");
         const ProcessResult run = runProcess(
-            kCli, watchArgs(etcd, {"--prefix", "--rev", QString::number(first), "--until-rev", QString::number(last),
+            kCli, cliWatchArgs(etcd, {"--prefix", "--rev", QString::number(first), "--until-rev", QString::number(last),
                                    "bin/"}));
         QVERIFY2(run.exitCode == 0, run.err.constData());
         QVERIFY(run.out.contains("\"key_b64\""));
@@ -346,7 +341,7 @@ private slots:
             first = first ? first : last;
         }
         const ProcessResult run = runProcess(
-            kCli, watchArgs(etcd, {"--prefix", "-w", "count", "--rev", QString::number(first), "--until-rev",
+            kCli, cliWatchArgs(etcd, {"--prefix", "-w", "count", "--rev", QString::number(first), "--until-rev",
                                    QString::number(last), "n/"}));
         QVERIFY2(run.exitCode == 0, run.err.constData());
         QCOMPARE(run.out.trimmed(), QByteArray("25"));
@@ -364,7 +359,7 @@ private slots:
         const std::int64_t last = etcd.put("g/y", "v");
 
         const ProcessResult run = runProcess(
-            kCli, watchArgs(etcd, {"--prefix", "--rev", "1", "--until-rev", QString::number(last), "g/"}));
+            kCli, cliWatchArgs(etcd, {"--prefix", "--rev", "1", "--until-rev", QString::number(last), "g/"}));
         QVERIFY2(run.exitCode == 0, run.err.constData());
         const auto delivered = parseCliJsonl(run.out);
         QVERIFY(!delivered.empty());
@@ -395,7 +390,7 @@ private slots:
         const std::int64_t start = etcd.put("marker", "start");
 
         QProcess cli;
-        cli.start(kCli, watchArgs(etcd, {"--prefix", "--rev", QString::number(start + 1), "--prev-kv", "w/"}));
+        cli.start(kCli, cliWatchArgs(etcd, {"--prefix", "--rev", QString::number(start + 1), "--prev-kv", "w/"}));
         QVERIFY(cli.waitForStarted(10000));
         QByteArray output;
         auto readOutput = [&] { output += cli.readAllStandardOutput(); };

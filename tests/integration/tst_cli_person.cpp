@@ -19,11 +19,6 @@ namespace {
 constexpr int kWaitMs = 30'000;
 const QString kCli = QStringLiteral(ETCDSCOPE_CLI_PATH);
 
-QStringList watchArgs(const EtcdProcess& etcd, QStringList more)
-{
-    return QStringList{"watch", "--endpoints", QString::fromStdString(etcd.endpoint())} + more;
-}
-
 // The revision of each text line ("[1] PUT 4 k v" -> 4).
 QList<qint64> revisionsOf(const QByteArray& text)
 {
@@ -58,16 +53,16 @@ private slots:
     {
         const QString from = QString::number(first_);
         const QString until = QString::number(first_ + 2);
-        const ProcessResult text = runProcess(kCli, watchArgs(etcd_, {"--rev", from, "--until-rev", until, "-w",
+        const ProcessResult text = runProcess(kCli, cliWatchArgs(etcd_, {"--rev", from, "--until-rev", until, "-w",
                                                                       "text", "k"}));
         QVERIFY2(text.exitCode == 0, text.err.constData());
         QCOMPARE(revisionsOf(text.out), (QList<qint64>{first_, first_ + 1, first_ + 2}));
-        const ProcessResult count = runProcess(kCli, watchArgs(etcd_, {"--rev", from, "--until-rev", until, "-w",
+        const ProcessResult count = runProcess(kCli, cliWatchArgs(etcd_, {"--rev", from, "--until-rev", until, "-w",
                                                                        "count", "k"}));
         QVERIFY2(count.exitCode == 0, count.err.constData());
         QCOMPARE(count.out.trimmed(), QByteArray("3"));
         // ... and a start at N itself prints N alone
-        const ProcessResult one = runProcess(kCli, watchArgs(etcd_, {"--rev", until, "--until-rev", until, "-w", "text",
+        const ProcessResult one = runProcess(kCli, cliWatchArgs(etcd_, {"--rev", until, "--until-rev", until, "-w", "text",
                                                                      "k"}));
         QCOMPARE(revisionsOf(one.out), (QList<qint64>{first_ + 2}));
     }
@@ -76,7 +71,7 @@ private slots:
     // waited for etcd's periodic progress notification (10 minutes).
     void shouldExitAtOnceWhenUntilRevIsBehindAWatchFromNow()
     {
-        const ProcessResult run = runProcess(kCli, watchArgs(etcd_, {"--until-rev", QString::number(first_), "k"}),
+        const ProcessResult run = runProcess(kCli, cliWatchArgs(etcd_, {"--until-rev", QString::number(first_), "k"}),
                                              std::chrono::seconds(20));
         QVERIFY2(!run.timedOut, "still waiting after 20 s");
         QVERIFY2(run.exitCode == 0, run.err.constData());
@@ -95,7 +90,7 @@ private slots:
     {
         QFETCH(int, signal);
         QProcess cli;
-        cli.start(kCli, watchArgs(etcd_, {"--rev", QString::number(first_), "-w", "count", "k"}));
+        cli.start(kCli, cliWatchArgs(etcd_, {"--rev", QString::number(first_), "-w", "count", "k"}));
         QVERIFY(cli.waitForStarted());
         // Once its watch is live on etcd (it has received the replay or is receiving it)
         QTRY_VERIFY_WITH_TIMEOUT(etcd_.metric("etcd_debugging_mvcc_watcher_total").value_or(0) >= 1.0, kWaitMs);
@@ -114,7 +109,7 @@ private slots:
     {
         const std::int64_t at = etcd_.put("ключ/ü", "значение 🚀\tend");
         const std::int64_t last = etcd_.put("ключ/bad", std::string("\xff\xfe ok", 5));
-        const ProcessResult run = runProcess(kCli, watchArgs(etcd_, {"--prefix", "--rev", QString::number(at),
+        const ProcessResult run = runProcess(kCli, cliWatchArgs(etcd_, {"--prefix", "--rev", QString::number(at),
                                                                      "--until-rev", QString::number(last), "-w",
                                                                      "text", "ключ/"}));
         QVERIFY2(run.exitCode == 0, run.err.constData());
@@ -132,7 +127,7 @@ private slots:
         const std::int64_t last = etcd_.put("sp/a", "b c d");
         etcd_.put("sp/q", "say \"hi\" \\ bye");
         const std::int64_t quoted = etcd_.currentRevision();
-        const ProcessResult run = runProcess(kCli, watchArgs(etcd_, {"--prefix", "--rev", QString::number(at),
+        const ProcessResult run = runProcess(kCli, cliWatchArgs(etcd_, {"--prefix", "--rev", QString::number(at),
                                                                      "--until-rev", QString::number(quoted), "-w",
                                                                      "text", "sp/"}));
         QVERIFY2(run.exitCode == 0, run.err.constData());
@@ -196,7 +191,7 @@ private slots:
             if (f.endsWith(".pem"))
                 f = dir.filePath(f);
         const QString named = files.at(1);
-        const ProcessResult run = runProcess(kCli, watchArgs(etcd_, files + QStringList{"--dial-timeout", "20s", "k"}),
+        const ProcessResult run = runProcess(kCli, cliWatchArgs(etcd_, files + QStringList{"--dial-timeout", "20s", "k"}),
                                              std::chrono::seconds(10));
         // Then at once (well before the dial timeout), exit 2, the file named
         QVERIFY2(!run.timedOut, "waited for the dial timeout");
@@ -235,7 +230,7 @@ private slots:
         QVERIFY(etcdctl.waitForFinished(kWaitMs) && etcdctl.exitCode() == 0);
         const std::int64_t at = etcd_.currentRevision();
         // When the CLI prints its event
-        const ProcessResult run = runProcess(kCli, watchArgs(etcd_, {"--rev", QString::number(at), "--until-rev",
+        const ProcessResult run = runProcess(kCli, cliWatchArgs(etcd_, {"--rev", QString::number(at), "--until-rev",
                                                                      QString::number(at), "leased"}));
         QVERIFY2(run.exitCode == 0, run.err.constData());
         // Then the line holds the ID exactly as etcdctl named it, in a string, and the number beside it
@@ -270,7 +265,7 @@ private slots:
         std::string error = etcd.start();
         QVERIFY2(error.empty(), error.c_str());
         QProcess cli;
-        cli.start(kCli, watchArgs(etcd, {"--prefix", "--give-up-after", "4s", "r/"}));
+        cli.start(kCli, cliWatchArgs(etcd, {"--prefix", "--give-up-after", "4s", "r/"}));
         QVERIFY(cli.waitForStarted());
         QTRY_VERIFY_WITH_TIMEOUT(etcd.metric("etcd_debugging_mvcc_watcher_total").value_or(0) >= 1.0, kWaitMs);
         QByteArray said;
@@ -321,7 +316,7 @@ private slots:
         env.insert("ETCDSCOPE_PASSWORD", kReaderPassword);
         env.remove("QT_LOGGING_RULES");
         cli.setProcessEnvironment(env);
-        cli.start(kCli, watchArgs(etcd, {"--user", "reader", "--rev", QString::number(first), "--until-rev",
+        cli.start(kCli, cliWatchArgs(etcd, {"--user", "reader", "--rev", QString::number(first), "--until-rev",
                                          QString::number(last), "p/1", "other"}));
         QVERIFY(cli.waitForFinished(kWaitMs));
         const QByteArray out = cli.readAllStandardOutput();

@@ -160,6 +160,12 @@ std::vector<HistoryEvent> parseCliJsonl(const QByteArray& output, int watch = 0)
 // A free TCP port on 127.0.0.1 (bound once and released).
 int freeLoopbackPort();
 
+// The arguments of `etcdscope-cli watch` against `etcd`, then `more`.
+inline QStringList cliWatchArgs(const EtcdProcess& etcd, const QStringList& more)
+{
+    return QStringList{"watch", "--endpoints", QString::fromStdString(etcd.endpoint())} + more;
+}
+
 // Resident memory of a process (0: this one) in MiB, from /proc: "VmRSS:"
 // (now) or "VmHWM:" (peak). 0 when it cannot be read.
 double residentMiB(pid_t pid = 0, const char* field = "VmRSS:");

@@ -99,9 +99,9 @@ int runHistory(const WatchCommandOptions& options)
         const bool text = options.output == OutputFormat::Text;
         if (r->kind == RecordKind::Gap) {
             if (text)
-                appendGapText(out, 1, r->gapFrom, r->gapTo);
+                appendGapText(out, 1, r->gapFrom, r->gapTo, r->gapMayLackDeletesAt);
             else
-                appendGapJson(out, 1, r->gapFrom, r->gapTo);
+                appendGapJson(out, 1, r->gapFrom, r->gapTo, r->gapMayLackDeletesAt);
             continue;
         }
         const WatchEvent event = toWatchEvent(*r);

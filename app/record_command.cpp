@@ -194,8 +194,9 @@ void RecordCommand::takeSnapshot(WatchHandle watch, qint64 revision)
     query.revision = revision;
     RangeResult first = readRange(admin_, query);
     if (first.compacted) {
-        // A gap ends just below etcd's compaction revision where etcd delivers that
-        // revision whole (see compactRevisionIsComplete): read at the revision itself.
+        // A gap ends just below etcd's compaction revision, which etcd can no
+        // longer read: read at the compaction revision itself. That read is
+        // whole even where the watch may miss a DELETE there (etcd issue 18089).
         query.revision = revision + 1;
         first = readRange(admin_, query);
     }

@@ -198,12 +198,21 @@ void WatchCommand::onUpdates(const UpdateBatchPtr& batch)
             // A gap that reaches past --until-rev is shown up to it.
             const std::int64_t to = options_.untilRevision ? std::min(update.toRevision, *options_.untilRevision)
                                                            : update.toRevision;
-            if (json) appendGapJson(out_, number, update.fromRevision, to);
-            else if (text) appendGapText(out_, number, update.fromRevision, to);
-            std::fprintf(stderr, "Watch %d: revisions %lld to %lld were compacted and cannot be shown; "
-                                 "continuing from %lld.\n",
-                         number, (long long)update.fromRevision, (long long)update.toRevision,
-                         (long long)update.toRevision + 1);
+            // The revision that may lack its DELETEs is shown only when it is printed.
+            const std::int64_t mayLackDeletesAt = to == update.toRevision ? update.mayLackDeletesAt : 0;
+            if (json) appendGapJson(out_, number, update.fromRevision, to, mayLackDeletesAt);
+            else if (text) appendGapText(out_, number, update.fromRevision, to, mayLackDeletesAt);
+            if (update.mayLackDeletesAt != 0)
+                std::fprintf(stderr, "Watch %d: revisions %lld to %lld were compacted and cannot be shown; continuing "
+                                     "from %lld, whose DELETEs this etcd may leave out (etcd issue 18089, fixed in "
+                                     "3.4.34 and 3.5.16).\n",
+                             number, (long long)update.fromRevision, (long long)update.toRevision,
+                             (long long)update.mayLackDeletesAt);
+            else
+                std::fprintf(stderr, "Watch %d: revisions %lld to %lld were compacted and cannot be shown; "
+                                     "continuing from %lld.\n",
+                             number, (long long)update.fromRevision, (long long)update.toRevision,
+                             (long long)update.toRevision + 1);
             break;
         }
         case WatchUpdate::Kind::Progress:

@@ -111,13 +111,14 @@ private slots:
             "{\"watch\":2,\"type\":\"DELETE\",\"key_b64\":\"AP8=\",\"value\":\"\",\"mod_revision\":6,"
             "\"create_revision\":0,\"version\":0,\"lease\":0,\"prev_value\":\"old\"}\n"
             "{\"watch\":1,\"type\":\"GAP\",\"from_revision\":7,\"to_revision\":9}\n"
+            "{\"watch\":1,\"type\":\"GAP\",\"from_revision\":10,\"to_revision\":11,\"may_lack_deletes_at\":12}\n"
             "\n"));
         QString error;
         // When the file is read
         const std::vector<EventRecord> read = readJsonlFile(path, &error);
         // Then it gives one record per line
         QVERIFY2(error.isEmpty(), qPrintable(error));
-        QCOMPARE(read.size(), std::size_t(3));
+        QCOMPARE(read.size(), std::size_t(4));
         EventRecord put = makeRecord(1, RecordKind::Put, QByteArray("a\0b", 3), "x", 5);
         put.createRevision = 4;
         put.version = 3;
@@ -130,6 +131,9 @@ private slots:
         deletion.prevValue = "old";
         compareContent(read[1], deletion);
         compareContent(read[2], makeGap(1, 7, 9));
+        EventRecord mayLackDeletes = makeGap(1, 10, 11);
+        mayLackDeletes.gapMayLackDeletesAt = 12;
+        compareContent(read[3], mayLackDeletes);
     }
 
     void shouldNameTheLineOfAMalformedJsonlLine_data()

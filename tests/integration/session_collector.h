@@ -43,6 +43,7 @@ public:
                     break;
                 case WatchUpdate::Kind::Gap:
                     gaps[update.watch].push_back({update.fromRevision, update.toRevision});
+                    gapsMayLackDeletesAt[update.watch].push_back(update.mayLackDeletesAt);
                     break;
                 case WatchUpdate::Kind::Progress:
                     break;
@@ -94,6 +95,7 @@ public:
     std::map<WatchHandle, WatchState> states;
     std::map<WatchHandle, std::string> reasons;
     std::map<WatchHandle, std::vector<std::pair<std::int64_t, std::int64_t>>> gaps;
+    std::map<WatchHandle, std::vector<std::int64_t>> gapsMayLackDeletesAt;  // per gap, as gaps
     std::map<WatchHandle, std::vector<WatchUpdate>> updates;  // with keepUpdates
     std::map<WatchHandle, std::int64_t> lastDelivered;        // highest revision per watch
     std::int64_t highestDelivered = 0;

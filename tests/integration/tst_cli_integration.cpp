@@ -1,7 +1,6 @@
 // etcdscope-cli against a real etcd: past start revisions, compaction gaps,
 // and exactly-once delivery across a kill -9 and restart of etcd, each
 // checked against etcd's own history.
-#include "engine/server_version.h"
 #include "etcd_process.h"
 #include "recording/event_store.h"
 
@@ -365,18 +364,10 @@ private slots:
         QVERIFY(!delivered.empty());
         QCOMPARE(delivered[0].key, std::string("GAP"));
         QCOMPARE(delivered[0].modRevision, 1);  // from
-        // An etcd that may drop a DELETE at the compaction revision (its
-        // issue 18089) gets that revision declared lost as well.
-        const auto status = etcd.status();
-        QVERIFY(status);
-        if (etcdscope::compactRevisionKeepsDeletes(status->version())) {
-            QCOMPARE(delivered.size(), 3u);
-            QCOMPARE(delivered[0].value, std::to_string(compactAt - 1));  // to
-            QCOMPARE(delivered[1].modRevision, compactAt);
-        } else {
-            QCOMPARE(delivered.size(), 2u);
-            QCOMPARE(delivered[0].value, std::to_string(compactAt));  // to
-        }
+        // The GAP ends below the compaction revision, whose PUT is delivered
+        QCOMPARE(delivered.size(), 3u);
+        QCOMPARE(delivered[0].value, std::to_string(compactAt - 1));  // to
+        QCOMPARE(delivered[1].modRevision, compactAt);
         QCOMPARE(delivered.back().modRevision, last);
         QVERIFY(run.err.contains("compacted"));
     }

@@ -2,11 +2,15 @@
 // where a run stops, what it prints when interrupted, how text reads, which
 // arguments it takes — against a real etcd. Each test names its defect.
 #include "auth_admin.h"
+#include "engine/server_version.h"
 #include "etcd_process.h"
+#include "watch_oracle.h"
 
 #include <csignal>
 
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QTemporaryDir>
@@ -46,6 +50,61 @@ private slots:
             const std::int64_t revision = etcd_.put("k", "v" + std::to_string(i));
             first_ = first_ ? first_ : revision;
         }
+    }
+
+    // Defect 1: a watch from before the compaction revision got a GAP that
+    // took the compaction revision in too, so the PUTs etcd still serves
+    // there were never shown.
+    void shouldDeliverWhatEtcdServesAtTheCompactionRevision()
+    {
+        // Given k = v1 .. v5 and history compacted at v3's revision
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        std::vector<std::int64_t> revisions;
+        for (int i = 1; i <= 5; ++i)
+            revisions.push_back(etcd.put("k", "v" + std::to_string(i)));
+        const std::int64_t compactAt = revisions[2];
+        const std::int64_t last = revisions.back();
+        etcd.compact(compactAt);
+        // What etcd serves from there, read by a plain gRPC watch of the oracle's own
+        const std::vector<etcdscope::WatchEvent> served = readHistory(etcd, compactAt, last);
+        QList<qint64> servedRevisions;
+        for (const etcdscope::WatchEvent& e : served)
+            servedRevisions << e.kv.modRevision;
+        QCOMPARE(servedRevisions.front(), qint64(compactAt));
+        const auto status = etcd.status();
+        QVERIFY(status);
+        const bool mayLackDeletes = !etcdscope::compactRevisionKeepsDeletes(status->version());
+
+        // When the CLI watches k from revision 1
+        const QStringList args{"--rev", "1", "--until-rev", QString::number(last), "k"};
+        const ProcessResult text = runProcess(kCli, cliWatchArgs(etcd, QStringList(args) << "-w" << "text"));
+        QVERIFY2(text.exitCode == 0, text.err.constData());
+
+        // Then the GAP ends below the compaction revision, and every event
+        // etcd serves from it is printed
+        QList<QByteArray> lines = text.out.trimmed().split('\n');
+        QVERIFY(!lines.isEmpty());
+        const QByteArray gapLine = lines.takeFirst();
+        QVERIFY2(gapLine.startsWith("[1] GAP 1-" + QByteArray::number(compactAt - 1) + " ("), gapLine.constData());
+        QList<qint64> printed;
+        for (const QByteArray& line : lines)
+            printed << line.split(' ').value(2).toLongLong();
+        QCOMPARE(printed, servedRevisions);
+        QVERIFY2(lines.front().endsWith(" k v3"), lines.front().constData());
+        // And where this etcd may leave out DELETEs at that revision (its
+        // issue 18089), the GAP line, the JSONL GAP and stderr say so
+        const QByteArray marker = "revision " + QByteArray::number(compactAt) + " follows as etcd serves it";
+        QCOMPARE(gapLine.contains(marker), mayLackDeletes);
+        const ProcessResult json = runProcess(kCli, cliWatchArgs(etcd, args));
+        QVERIFY2(json.exitCode == 0, json.err.constData());
+        const QJsonObject gap = QJsonDocument::fromJson(json.out.split('\n').front()).object();
+        QCOMPARE(gap.value("type").toString(), QString("GAP"));
+        QCOMPARE(gap.value("to_revision").toInteger(), compactAt - 1);
+        QCOMPARE(gap.value("may_lack_deletes_at").toInteger(), mayLackDeletes ? compactAt : 0);
+        QCOMPARE(json.out.count('\n'), qsizetype(1 + served.size()));
+        QCOMPARE(json.err.contains("DELETEs"), mayLackDeletes);
     }
 
     // Defect 3: --until-rev N printed the events etcd batched past N.

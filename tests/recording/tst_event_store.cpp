@@ -185,7 +185,8 @@ private:
         };
     }
 
-    // A PUT with a previous value, a binary PUT, a DELETE, a gap and a note.
+    // A PUT with a previous value, a binary PUT, a DELETE, a gap (whose next
+    // revision may lack its DELETEs) and a note.
     static std::vector<EventRecord> exportFixture()
     {
         EventRecord withPrev = makeRecord(3, RecordKind::Put, "app/a", "v1", 10);
@@ -194,7 +195,9 @@ private:
         withPrev.lease = 7;
         EventRecord binary = makeRecord(4, RecordKind::Put, QByteArray("\0\xff", 2), QByteArray("x\xc0\xaf", 3), 11);
         EventRecord deletion = makeRecord(3, RecordKind::Delete, "app/b", "", 12);
-        return {withPrev, binary, deletion, makeGap(4, 13, 20), makeNote(3, "Connection lost.", 21)};
+        EventRecord gap = makeGap(4, 13, 20);
+        gap.gapMayLackDeletesAt = 21;
+        return {withPrev, binary, deletion, gap, makeNote(3, "Connection lost.", 21)};
     }
 
 private slots:
@@ -473,6 +476,7 @@ private slots:
         QCOMPARE(gap.value("type").toString(), QString("GAP"));
         QCOMPARE(gap.value("from_revision").toInteger(), 13);
         QCOMPARE(gap.value("to_revision").toInteger(), 20);
+        QCOMPARE(gap.value("may_lack_deletes_at").toInteger(), 21);
     }
 
     void shouldReadItsOwnJsonlExportBack()
@@ -507,6 +511,7 @@ private slots:
         lookalike.receivedMs = 86'400'000;  // one day after the epoch
         EventRecord gap = makeGap(8, 13, 20);
         gap.receivedMs = 1'000;
+        gap.gapMayLackDeletesAt = 21;
         EventRecord note = makeNote(7, "Connection lost, retrying.", 21);
         note.receivedMs = 1'500;
         std::vector<EventRecord> records{quoted, binary, lookalike, gap, note};
@@ -524,21 +529,21 @@ private slots:
         QCOMPARE(rows.size(), 6);
         QCOMPARE(rows[0], (QList<QByteArray>{"id", "received", "watch", "type", "key", "value", "prev_value",
                                              "mod_revision", "create_revision", "version", "lease", "gap_from",
-                                             "gap_to"}));
+                                             "gap_to", "gap_may_lack_deletes_at"}));
         const auto id = [&](int i) { return QByteArray::number(records[i].id); };
         QCOMPARE(rows[1], (QList<QByteArray>{id(0), "2023-11-14T22:13:20.123Z", "7", "PUT", "plain", "has,comma",
-                                             "say \"hi\"", "10", "9", "2", "5", "", ""}));
+                                             "say \"hi\"", "10", "9", "2", "5", "", "", ""}));
         QCOMPARE(rows[2], (QList<QByteArray>{id(1), "1970-01-01T00:00:00.000Z", "7", "PUT", "multi\nline",
                                              "base64:" + QByteArray("\xff\0bin", 5).toBase64(), "", "11", "10",
-                                             "2", "0", "", ""}));
+                                             "2", "0", "", "", ""}));
         // text that looks like the base64 marker is encoded too, so a reader can always decode it
         QCOMPARE(rows[3], (QList<QByteArray>{id(2), "1970-01-02T00:00:00.000Z", "8", "DELETE",
                                              "base64:" + QByteArray("base64:key").toBase64(), "", "", "12", "11",
-                                             "2", "0", "", ""}));
+                                             "2", "0", "", "", ""}));
         QCOMPARE(rows[4], (QList<QByteArray>{id(3), "1970-01-01T00:00:01.000Z", "8", "GAP", "", "", "", "20", "0",
-                                             "0", "0", "13", "20"}));
+                                             "0", "0", "13", "20", "21"}));
         QCOMPARE(rows[5], (QList<QByteArray>{id(4), "1970-01-01T00:00:01.500Z", "7", "NOTE", "",
-                                             "Connection lost, retrying.", "", "21", "0", "0", "0", "", ""}));
+                                             "Connection lost, retrying.", "", "21", "0", "0", "0", "", "", ""}));
     }
 
     void shouldExportOnlyWhatTheFilterMatches()

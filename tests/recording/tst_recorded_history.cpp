@@ -202,17 +202,21 @@ private slots:
             Pages one{{{kv("k", "v", 7)}}};
             QVERIFY2(store->addSnapshot(1, 7, std::ref(one), &error), qPrintable(error));
         }
-        // ... and the file says schema 3, with the indexes by key and of gaps
+        // ... and the file says schema 4, with the indexes by key and of gaps,
+        // and gaps that can name a revision that may lack its DELETEs
         QSqlDatabase db = rawConnection(path, "check");
         QVERIFY(db.open());
         {
             QSqlQuery q(db);
             QVERIFY(q.exec("SELECT value FROM meta WHERE key = 'schema_version'") && q.next());
-            QCOMPARE(q.value(0).toInt(), 3);
+            QCOMPARE(q.value(0).toInt(), 4);
             QVERIFY(q.exec(m_server ? "SELECT count(*) FROM pg_indexes WHERE indexname IN ('events_by_key', 'events_gaps')"
                                     : "SELECT count(*) FROM sqlite_master WHERE name IN ('events_by_key', 'events_gaps')")
                     && q.next());
             QCOMPARE(q.value(0).toInt(), 2);
+            QVERIFY(q.exec("SELECT gap_may_lack_deletes_at FROM events"));
+            QVERIFY(q.next());
+            QCOMPARE(q.value(0).toInt(), 0);  // the old event's, by the column's default
         }
         db.close();
         db = QSqlDatabase();

@@ -60,6 +60,7 @@ inline void compareContent(const EventRecord& actual, const EventRecord& expecte
     QCOMPARE(actual.lease, expected.lease);
     QCOMPARE(actual.gapFrom, expected.gapFrom);
     QCOMPARE(actual.gapTo, expected.gapTo);
+    QCOMPARE(actual.gapMayLackDeletesAt, expected.gapMayLackDeletesAt);
 }
 
 inline bool writeFile(const QString& path, const QByteArray& contents)

@@ -113,6 +113,11 @@ int main(int argc, char** argv)
             out << "; retry intervals (ms): " << valueText(row.value("retryIntervalsMs"));
         if (row.value("gapsDeclared").toInteger() > 0)
             out << "; GAPs declared: " << row.value("gapsDeclared").toInteger();
+        if (row.value("gapsMayLackDeletes").toInteger() > 0)
+            out << " (" << row.value("gapsMayLackDeletes").toInteger()
+                << " saying that the compaction revision may lack its DELETEs, etcd issue 18089; DELETEs there "
+                   "that etcd left out: "
+                << row.value("deletesLeftOut").toInteger() << ")";
         out << " |\n";
     }
 

@@ -1,4 +1,5 @@
 // The desktop monitor end to end, offscreen, against a real etcd.
+#include "engine/server_version.h"
 #include "etcd_process.h"
 #include "monitor/add_watch_dialog.h"
 #include "monitor/event_timeline_model.h"
@@ -182,6 +183,58 @@ private slots:
         QVERIFY(text.contains("      \"owner\": \"team-a\""));
         QCoreApplication::sendPostedEvents();  // let the deferred layout pass run before the grab
         window.grab().save(QDir::temp().filePath("monitor-detail.png"));
+    }
+
+    // Issue 18, defect 1, in the monitor: the events etcd serves at the
+    // compaction revision are shown after the gap, and the gap says when
+    // this etcd may have left out DELETEs there.
+    void shouldShowWhatEtcdServesAtTheCompactionRevision()
+    {
+        // Given app/k written five times and history compacted at the third write
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        std::vector<std::int64_t> revisions;
+        for (int i = 1; i <= 5; ++i)
+            revisions.push_back(etcd.put("app/k", "v" + std::to_string(i)));
+        const std::int64_t compactAt = revisions[2];
+        etcd.compact(compactAt);
+        const auto status = etcd.status();
+        QVERIFY(status);
+        const bool mayLackDeletes = !compactRevisionKeepsDeletes(status->version());
+        QTemporaryDir data;
+        MainWindow window(optionsFor(etcd, data));
+        window.resize(1400, 900);
+        window.show();
+
+        // When the person watches app/ from revision 1
+        WatchSpec spec;
+        spec.key = "app/";
+        spec.rangeEnd = prefixRangeEnd("app/");
+        spec.startRevision = 1;
+        window.addWatch(spec);
+
+        // Then the timeline shows the gap below the compaction, then the three writes etcd still serves
+        const EventTimelineModel* model = window.timelineModel();
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 4, kWaitMs);
+        QCOMPARE(int(model->record(0).kind), int(RecordKind::Gap));
+        QCOMPARE(model->record(0).gapTo, compactAt - 1);
+        QCOMPARE(model->record(1).modRevision, compactAt);
+        QCOMPARE(model->record(1).value, QByteArray("v3"));
+        QCOMPARE(model->record(3).value, QByteArray("v5"));
+        // And the gap's row and its detail say whether that revision may lack its DELETEs
+        const QString row = model->index(0, EventTimelineModel::KeyColumn).data().toString();
+        QCOMPARE(row.contains("may lack its DELETEs"), mayLackDeletes);
+        auto* view = window.findChild<QTableView*>("timeline");
+        QVERIFY(view);
+        view->selectRow(0);
+        auto* pane = window.findChild<QWidget*>("eventDetail");
+        QVERIFY(pane);
+        auto* header = pane->findChild<QLabel*>("detailHeader");
+        QVERIFY(header);
+        QCOMPARE(header->text().contains("may leave out the DELETEs made at it"), mayLackDeletes);
+        QCoreApplication::sendPostedEvents();
+        window.grab().save(QDir::temp().filePath("monitor-compaction-gap.png"));
     }
 
     void shouldShowATransactionAcrossWatchesAsOneGroup()

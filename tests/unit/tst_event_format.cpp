@@ -119,12 +119,27 @@ private slots:
     void shouldWriteGapLine()
     {
         std::string out;
-        appendGapJson(out, 3, 5, 19);
+        appendGapJson(out, 3, 5, 19, 0);
         const QJsonObject o = parse(out);
         QCOMPARE(o.value("type").toString(), QString("GAP"));
         QCOMPARE(o.value("watch").toInt(), 3);
         QCOMPARE(o.value("from_revision").toInteger(), 5);
         QCOMPARE(o.value("to_revision").toInteger(), 19);
+        QVERIFY(!o.contains("may_lack_deletes_at"));
+    }
+
+    void shouldNameTheRevisionThatMayLackDeletes()
+    {
+        std::string json;
+        appendGapJson(json, 3, 5, 19, 20);
+        QCOMPARE(parse(json).value("may_lack_deletes_at").toInteger(), 20);
+        std::string text;
+        appendGapText(text, 3, 5, 19, 20);
+        QVERIFY2(QByteArray::fromStdString(text).startsWith("[3] GAP 5-19 ("), text.c_str());
+        QVERIFY2(text.find("revision 20 follows as etcd serves it") != std::string::npos, text.c_str());
+        std::string whole;
+        appendGapText(whole, 3, 5, 19, 0);
+        QVERIFY2(whole.find("revision 20") == std::string::npos, whole.c_str());
     }
 
     void shouldWriteDeleteWithPrevValue()

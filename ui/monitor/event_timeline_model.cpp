@@ -164,7 +164,15 @@ QString EventTimelineModel::displayText(const EventRecord& r, int column) const
     case TypeColumn: return QString::fromLatin1(recordKindName(r.kind));
     case KeyColumn:
         if (r.kind == RecordKind::Gap)
-            return tr("revisions %1 to %2 were compacted: these changes can no longer be seen").arg(r.gapFrom).arg(r.gapTo);
+            return r.gapMayLackDeletesAt != 0
+                       ? tr("revisions %1 to %2 were compacted: these changes can no longer be seen; revision %3 "
+                            "may lack its DELETEs (etcd issue 18089)")
+                             .arg(r.gapFrom)
+                             .arg(r.gapTo)
+                             .arg(r.gapMayLackDeletesAt)
+                       : tr("revisions %1 to %2 were compacted: these changes can no longer be seen")
+                             .arg(r.gapFrom)
+                             .arg(r.gapTo);
         if (r.kind == RecordKind::Note)
             return r.note;
         return valuePreview(r.key, kCellPreviewChars);

@@ -214,10 +214,11 @@ HistoryWindow::HistoryWindow(QString location, QWidget* parent)
         else if (r.kind == RecordKind::Delete && r.modRevision > 1)
             restoreRevision_->setText(QString::number(r.modRevision - 1));
         if (r.kind == RecordKind::Gap) {
-            detail_->showMessage(tr("Revisions %1 to %2 were %3: what changed then is not known.")
+            detail_->showMessage(tr("Revisions %1 to %2 were %3: what changed then is not known. %4")
                                      .arg(r.gapFrom)
                                      .arg(r.gapTo)
-                                     .arg(r.note.isEmpty() ? tr("compacted before the recording saw them") : r.note));
+                                     .arg(r.note.isEmpty() ? tr("compacted before the recording saw them") : r.note,
+                                          gapMayLackDeletesSentence(r)));
             return;
         }
         detail_->showRecord(r, r.note.isEmpty() ? logName_ : r.note);

@@ -6,6 +6,7 @@
 #include "decode/yaml_value.h"
 #include "format/event_format.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QFontDatabase>
 #include <QJsonDocument>
@@ -159,17 +160,29 @@ void DetailPane::showMessage(const QString& sentence)
     clearTabs();
 }
 
+QString gapMayLackDeletesSentence(const EventRecord& gap)
+{
+    if (gap.kind != RecordKind::Gap || gap.gapMayLackDeletesAt == 0)
+        return {};
+    return QCoreApplication::translate("DetailPane",
+                                       "Revision %1 follows as etcd serves it, but this etcd may leave out the "
+                                       "DELETEs made at it (etcd issue 18089, fixed in 3.4.34 and 3.5.16).")
+        .arg(gap.gapMayLackDeletesAt);
+}
+
 void DetailPane::showRecord(const EventRecord& r, const QString& watchLabel)
 {
     const QString when = QDateTime::fromMSecsSinceEpoch(r.receivedMs).toString("yyyy-MM-dd hh:mm:ss.zzz");
     if (r.kind == RecordKind::Gap || r.kind == RecordKind::Note) {
         header_->setText(r.kind == RecordKind::Gap
                              ? tr("<b>Compaction gap</b> in %1: revisions %2 to %3 were compacted before they "
-                                  "could be watched. Received %4.")
+                                  "could be watched. Received %4.%5")
                                    .arg(watchLabel.toHtmlEscaped())
                                    .arg(r.gapFrom)
                                    .arg(r.gapTo)
-                                   .arg(when)
+                                   .arg(when, r.gapMayLackDeletesAt != 0
+                                                  ? "<br>" + gapMayLackDeletesSentence(r).toHtmlEscaped()
+                                                  : QString())
                              : tr("<b>%1</b> — %2").arg(r.note.toHtmlEscaped(), when));
         clearTabs();
         return;

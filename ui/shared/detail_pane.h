@@ -14,6 +14,10 @@ class QTextEdit;
 
 namespace etcdscope::ui {
 
+// For a GAP whose next revision etcd may have served without its DELETEs
+// (EventRecord::gapMayLackDeletesAt): one sentence that says so; else empty.
+QString gapMayLackDeletesSentence(const EventRecord& gap);
+
 class DetailPane : public QWidget {
     Q_OBJECT
 

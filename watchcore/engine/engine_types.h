@@ -34,9 +34,10 @@ struct EngineOptions {
     // itself to a watch that resumes there. Before the fix of etcd issue
     // 18089 (merged August 2024; 3.4.34 and 3.5.16 are the first releases
     // with it) a compaction at the revision of a DELETE drops that DELETE's
-    // tombstone, so the watch silently misses it. When false, the GAP
-    // includes the compaction revision and the watch resumes after it: a
-    // PUT there is declared lost rather than a DELETE being lost unseen.
+    // tombstone, so the watch would miss it unseen. Either way the GAP ends
+    // below the compaction revision and the watch goes on from it, so that
+    // every event etcd still serves is delivered; when false, the GAP names
+    // that revision as one that may lack its DELETEs (mayLackDeletesAt).
     bool compactRevisionIsComplete = true;
     // W4: whether a broadcast progress response (watch ID -1) proves that
     // every watch has seen all events up to its revision. Only etcd versions

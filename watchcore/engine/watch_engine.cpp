@@ -473,16 +473,18 @@ void WatchEngine::handleCanceled(WatchHandle handle, const etcdserverpb::WatchRe
         sendCancel(serverId);
         watch.compactRevision = compactRevision;
         if (watch.nextRevision < compactRevision) {
-            // Where etcd may drop a DELETE at the compaction revision, that
-            // revision is declared lost too (see compactRevisionIsComplete).
-            const std::int64_t resumeAt = options_.compactRevisionIsComplete ? compactRevision : compactRevision + 1;
+            // What etcd serves at the compaction revision is delivered; where
+            // it may have dropped a DELETE there, the GAP says so (see
+            // compactRevisionIsComplete) rather than hiding the PUTs too.
             WatchUpdate gap;
             gap.kind = WatchUpdate::Kind::Gap;
             gap.watch = handle;
             gap.fromRevision = watch.nextRevision;
-            gap.toRevision = resumeAt - 1;
+            gap.toRevision = compactRevision - 1;
+            if (!options_.compactRevisionIsComplete)
+                gap.mayLackDeletesAt = compactRevision;
             updates_.push_back(std::move(gap));
-            watch.nextRevision = resumeAt;
+            watch.nextRevision = compactRevision;
         }
         if (options_.resumeAfterCompaction) {
             setState(watch, WatchState::Resuming,

@@ -75,6 +75,11 @@ struct WatchUpdate {
     std::vector<WatchEvent> events;
     std::int64_t fromRevision = 0;
     std::int64_t toRevision = 0;
+    // Gap: the revision after the gap (the compaction revision, where the
+    // watch goes on) when etcd may serve it without its DELETEs (etcd issue
+    // 18089, before 3.4.34 / 3.5.16); its PUTs follow as etcd serves them.
+    // 0 when that revision comes whole.
+    std::int64_t mayLackDeletesAt = 0;
     std::int64_t revision = 0;   // Events/Progress: the response header revision
     WatchState state = WatchState::Pending;
     std::string reason;

@@ -226,13 +226,16 @@ void appendEventJson(std::string& out, WatchHandle watch, const WatchEvent& even
     out += "}\n";
 }
 
-void appendGapJson(std::string& out, WatchHandle watch, std::int64_t fromRevision, std::int64_t toRevision)
+void appendGapJson(std::string& out, WatchHandle watch, std::int64_t fromRevision, std::int64_t toRevision,
+                   std::int64_t mayLackDeletesAt)
 {
     out += "{\"watch\":";
     appendInt(out, watch);
     out += ",\"type\":\"GAP\"";
     appendField(out, "from_revision", fromRevision);
     appendField(out, "to_revision", toRevision);
+    if (mayLackDeletesAt != 0)
+        appendField(out, "may_lack_deletes_at", mayLackDeletesAt);
     out += "}\n";
 }
 
@@ -258,7 +261,8 @@ void appendEventText(std::string& out, WatchHandle watch, const WatchEvent& even
     out += '\n';
 }
 
-void appendGapText(std::string& out, WatchHandle watch, std::int64_t fromRevision, std::int64_t toRevision)
+void appendGapText(std::string& out, WatchHandle watch, std::int64_t fromRevision, std::int64_t toRevision,
+                   std::int64_t mayLackDeletesAt)
 {
     out += '[';
     appendInt(out, watch);
@@ -266,7 +270,13 @@ void appendGapText(std::string& out, WatchHandle watch, std::int64_t fromRevisio
     appendInt(out, fromRevision);
     out += '-';
     appendInt(out, toRevision);
-    out += " (compacted: these revisions can no longer be watched)\n";
+    out += " (compacted: these revisions can no longer be watched";
+    if (mayLackDeletesAt != 0) {
+        out += "; revision ";
+        appendInt(out, mayLackDeletesAt);
+        out += " follows as etcd serves it, which may lack its DELETEs: etcd issue 18089";
+    }
+    out += ")\n";
 }
 
 }  // namespace etcdscope

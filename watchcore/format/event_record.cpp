@@ -29,6 +29,7 @@ EventRecord gapRecord(const WatchUpdate& update, qint64 receivedMs)
     r.kind = RecordKind::Gap;
     r.gapFrom = update.fromRevision;
     r.gapTo = update.toRevision;
+    r.gapMayLackDeletesAt = update.mayLackDeletesAt;
     r.modRevision = update.toRevision;
     return r;
 }

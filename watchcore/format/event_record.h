@@ -30,6 +30,7 @@ struct EventRecord {
     qint64 lease = 0;
     qint64 gapFrom = 0;        // Gap: first compacted revision
     qint64 gapTo = 0;          // Gap: last compacted revision
+    qint64 gapMayLackDeletesAt = 0;  // Gap: WatchUpdate::mayLackDeletesAt
     QString note;              // Note: what happened, one sentence
 };
 

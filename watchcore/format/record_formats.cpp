@@ -21,7 +21,7 @@ void appendJsonlRecord(std::string& out, const EventRecord& record)
         appendEventJson(out, record.watch, toWatchEvent(record));
         break;
     case RecordKind::Gap:
-        appendGapJson(out, record.watch, record.gapFrom, record.gapTo);
+        appendGapJson(out, record.watch, record.gapFrom, record.gapTo, record.gapMayLackDeletesAt);
         break;
     case RecordKind::Note:
         break;  // the CLI's format has no notes; a reader would reject them
@@ -29,7 +29,8 @@ void appendJsonlRecord(std::string& out, const EventRecord& record)
 }
 
 constexpr std::string_view kCsvHeader =
-    "id,received,watch,type,key,value,prev_value,mod_revision,create_revision,version,lease,gap_from,gap_to\r\n";
+    "id,received,watch,type,key,value,prev_value,mod_revision,create_revision,version,lease,gap_from,gap_to,"
+    "gap_may_lack_deletes_at\r\n";
 constexpr std::string_view kCsvBase64Prefix = "base64:";
 constexpr std::string_view kCsvCharsNeedingQuotes = ",\"\r\n";
 
@@ -96,6 +97,9 @@ void appendCsvRecord(std::string& out, const EventRecord& r)
     out += ',';
     if (r.kind == RecordKind::Gap)
         appendCsvNumber(out, r.gapTo);
+    out += ',';
+    if (r.kind == RecordKind::Gap && r.gapMayLackDeletesAt != 0)
+        appendCsvNumber(out, r.gapMayLackDeletesAt);
     out += "\r\n";
 }
 
@@ -149,7 +153,8 @@ bool readGap(const QJsonObject& object, EventRecord* record, QString* reason)
 {
     record->kind = RecordKind::Gap;
     if (!readInteger(object, QStringLiteral("from_revision"), true, &record->gapFrom, reason)
-        || !readInteger(object, QStringLiteral("to_revision"), true, &record->gapTo, reason))
+        || !readInteger(object, QStringLiteral("to_revision"), true, &record->gapTo, reason)
+        || !readInteger(object, QStringLiteral("may_lack_deletes_at"), false, &record->gapMayLackDeletesAt, reason))
         return false;
     record->modRevision = record->gapTo;  // as recordsFromUpdates() files a gap
     return true;

@@ -38,7 +38,7 @@ Q_LOGGING_CATEGORY(lcStore, "etcdscope.store", QtInfoMsg)
 
 // The newest schema this build writes; a file of a newer one is refused.
 // Every log starts as version 1 and is migrated step by step (kMigrations).
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 // How long a write waits for another connection's lock before it fails.
 constexpr int kBusyTimeoutMs = 60'000;
 // SQLite's page cache per connection, KiB.
@@ -53,7 +53,7 @@ constexpr qint64 kSchemaLockKey = 0x65746364;
 const auto kCancelledError = QStringLiteral("export cancelled");
 
 // Columns of an event row (kInsertEventSql's parameters).
-constexpr int kEventColumns = 13;
+constexpr int kEventColumns = 14;
 // Rows one INSERT carries: on PostgreSQL each statement is a round trip; on
 // SQLite each is Qt's and SQLite's per-statement work (ids are consecutive).
 constexpr int kPostgresRowsPerInsert = 500;
@@ -128,6 +128,9 @@ const Migration kMigrations[] = {
       "CREATE INDEX events_by_key ON events(key, mod_revision)"}},
     // 3: a watch's gaps found without reading its events.
     {3, {"CREATE INDEX events_gaps ON events(watch, id) WHERE kind = 2"}},
+    // 4: a gap names the revision after it when etcd may have served that
+    // revision without its DELETEs (EventRecord::gapMayLackDeletesAt).
+    {4, {"ALTER TABLE events ADD COLUMN gap_may_lack_deletes_at INTEGER NOT NULL DEFAULT 0"}},
 };
 
 const auto kInsertSchemaVersionSql =

@@ -94,8 +94,8 @@ inline QString whereClause(const QStringList& conditions)
 // Parameters bound in this order by insertRecord().
 inline const auto kInsertEventSql = QStringLiteral(
     "INSERT INTO events(received_ms, watch, kind, key, value, prev_value, mod_revision,"
-    " create_revision, version, lease, gap_from, gap_to, note)"
-    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    " create_revision, version, lease, gap_from, gap_to, note, gap_may_lack_deletes_at)"
+    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
 // Binds in kInsertEventSql's column order from `parameter` on, filed under
 // `storeId`.
@@ -114,16 +114,18 @@ inline void bindRecord(QSqlQuery& insert, int parameter, const EventRecord& reco
     insert.bindValue(parameter++, record.gapFrom);
     insert.bindValue(parameter++, record.gapTo);
     insert.bindValue(parameter++, record.note);
+    insert.bindValue(parameter++, record.gapMayLackDeletesAt);
 }
 
 // Columns read back by recordFromRow(), in RecordColumn order.
 inline const auto kSelectRecordsSql = QStringLiteral(
     "SELECT id, received_ms, watch, kind, key, value, prev_value, prev_value IS NOT NULL,"
-    " mod_revision, create_revision, version, lease, gap_from, gap_to, note FROM events");
+    " mod_revision, create_revision, version, lease, gap_from, gap_to, note,"
+    " gap_may_lack_deletes_at FROM events");
 enum RecordColumn : int {
     RecordId, RecordReceived, RecordWatch, RecordKindColumn, RecordKey, RecordValue, RecordPrevValue,
     RecordHasPrevValue, RecordModRevision, RecordCreateRevision, RecordVersion, RecordLease,
-    RecordGapFrom, RecordGapTo, RecordNote,
+    RecordGapFrom, RecordGapTo, RecordNote, RecordGapMayLackDeletesAt,
 };
 
 inline RecordKind kindFromColumn(int value)
@@ -152,6 +154,7 @@ inline EventRecord recordFromRow(const QSqlQuery& row)
     r.gapFrom = row.value(RecordGapFrom).toLongLong();
     r.gapTo = row.value(RecordGapTo).toLongLong();
     r.note = row.value(RecordNote).toString();
+    r.gapMayLackDeletesAt = row.value(RecordGapMayLackDeletesAt).toLongLong();
     return r;
 }
 

@@ -31,6 +31,7 @@
 #include <signal.h>
 #include <string>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -111,15 +112,35 @@ Child spawn(const std::vector<std::string>& args, bool pipeOut)
     return {pid, pipeOut ? fds[0] : -1};
 }
 
-void stopChild(Child& child)
+// What a whole client process cost: wall seconds to its goal (-1: not
+// reached), CPU seconds (user + system) and peak resident size, from wait4(2).
+struct ProcessCost {
+    double seconds = -1;
+    double cpuSeconds = 0;
+    double peakMiB = 0;
+};
+
+void addUsage(ProcessCost& cost, const rusage& usage)
 {
+    auto toSeconds = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+    cost.cpuSeconds = toSeconds(usage.ru_utime) + toSeconds(usage.ru_stime);
+    cost.peakMiB = double(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
+}
+
+// Kills the child and returns what it used up to then.
+ProcessCost stopChild(Child& child)
+{
+    ProcessCost cost;
     if (child.pid > 0) {
         ::kill(child.pid, SIGKILL);
-        ::waitpid(child.pid, nullptr, 0);
+        rusage usage{};
+        if (::wait4(child.pid, nullptr, 0, &usage) == child.pid)
+            addUsage(cost, usage);
     }
     if (child.out >= 0)
         ::close(child.out);
     child = {};
+    return cost;
 }
 
 // Reads a client's output and notes, for every revision that appears in a
@@ -236,27 +257,35 @@ DiscardResult discardClient(const std::string& endpoint, const std::string& pref
     return result;
 }
 
-// Runs `args` with output to /dev/null until it exits; seconds, or -1.
-double timeToExit(const std::vector<std::string>& args)
+// Runs `args` with output to /dev/null until it exits (seconds -1 unless it
+// exits with 0).
+ProcessCost runToExit(const std::vector<std::string>& args)
 {
     const auto start = Clock::now();
     Child child = spawn(args, false);
     int status = 0;
-    ::waitpid(child.pid, &status, 0);
+    rusage usage{};
+    ProcessCost cost;
+    if (::wait4(child.pid, &status, 0, &usage) != child.pid)
+        return cost;
     const double seconds = secondsSince(start);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? seconds : -1;
+    addUsage(cost, usage);
+    cost.seconds = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? seconds : -1;
+    return cost;
 }
 
-// Runs `args` with its output read by an OutputReader until `last` shows.
-double timeToRevision(const std::vector<std::string>& args, std::int64_t first, std::int64_t last)
+// Runs `args` with its output read by an OutputReader until `last` shows,
+// then stops it (the cost is counted up to then).
+ProcessCost runToRevision(const std::vector<std::string>& args, std::int64_t first, std::int64_t last)
 {
     const auto start = Clock::now();
     Child child = spawn(args, true);
     OutputReader reader(child.out, first, last);
     reader.join();
     const double seconds = reader.reachedLast() ? std::chrono::duration<double>(reader.lastAt() - start).count() : -1;
-    stopChild(child);
-    return seconds;
+    ProcessCost cost = stopChild(child);
+    cost.seconds = seconds;
+    return cost;
 }
 
 // --- reporting ---------------------------------------------------------------------
@@ -309,7 +338,8 @@ void printJson(const std::string& etcdVersion)
 
 // --- scenarios ------------------------------------------------------------------------
 
-void replayScenario(testing::EtcdProcess& etcd, const Settings& s, const std::string& cli, const std::string& etcdctl)
+void replayScenario(testing::EtcdProcess& etcd, const Settings& s, const std::string& cli, const std::string& etcdctl,
+                    const std::string& discardProgram)
 {
     bench::LoadOptions load;
     load.endpoint = etcd.endpoint();
@@ -326,28 +356,52 @@ void replayScenario(testing::EtcdProcess& etcd, const Settings& s, const std::st
                 (long long)written.events, (long long)first, (long long)last, written.seconds,
                 events / written.seconds);
 
-    std::vector<double> discard, jsonl, count, jsonlPipe, ctlJson, ctlPipeSimple;
+    // Each client is a process of its own (the discard client too), so that
+    // the whole cost shows: wall time, CPU seconds, peak resident size.
+    struct Runs {
+        std::vector<double> seconds, cpu, peak;
+        void add(const ProcessCost& c) { seconds.push_back(c.seconds); cpu.push_back(c.cpuSeconds); peak.push_back(c.peakMiB); }
+    };
+    std::vector<double> inProcess;
+    Runs discard, jsonl, count, jsonlPipe, ctlJson;
     const std::string rev = std::to_string(first);
     const std::string until = std::to_string(last);
+    const std::vector<std::string> watch = {cli, "watch", "--endpoints", etcd.endpoint(), "--prefix", "--rev", rev};
+    auto with = [](std::vector<std::string> args, std::initializer_list<std::string> more) {
+        args.insert(args.end(), more);
+        return args;
+    };
     for (int run = 0; run < s.runs; ++run) {
-        discard.push_back(discardClient(etcd.endpoint(), "replay/", first, last).seconds);
-        jsonl.push_back(timeToExit({cli, "watch", "--endpoints", etcd.endpoint(), "--prefix", "--rev", rev,
-                                    "--until-rev", until, "replay/"}));
-        count.push_back(timeToExit({cli, "watch", "--endpoints", etcd.endpoint(), "--prefix", "--rev", rev,
-                                    "--until-rev", until, "--output", "count", "replay/"}));
-        jsonlPipe.push_back(timeToRevision({cli, "watch", "--endpoints", etcd.endpoint(), "--prefix", "--rev", rev,
-                                            "replay/"},
-                                           first, last));
-        ctlJson.push_back(timeToRevision({etcdctl, "watch", "--endpoints", etcd.endpoint(), "--prefix", "--rev", rev,
-                                          "-w", "json", "replay/"},
-                                         first, last));
+        inProcess.push_back(discardClient(etcd.endpoint(), "replay/", first, last).seconds);
+        discard.add(runToExit({discardProgram, "--endpoint", etcd.endpoint(), "--prefix", "replay/", "--rev", rev,
+                               "--until-rev", until}));
+        jsonl.add(runToExit(with(watch, {"--until-rev", until, "replay/"})));
+        count.add(runToExit(with(watch, {"--until-rev", until, "--output", "count", "replay/"})));
+        jsonlPipe.add(runToRevision(with(watch, {"replay/"}), first, last));
+        ctlJson.add(runToRevision({etcdctl, "watch", "--endpoints", etcd.endpoint(), "--prefix", "--rev", rev, "-w",
+                                   "json", "replay/"},
+                                  first, last));
     }
-    const double d = events / median(discard);
-    report({"replay catch-up (JSONL, /dev/null)", "events/s", "events/s", events / median(jsonl), 0, d,
-            "etcdscope-cli exits at --until-rev"});
-    report({"replay catch-up (count)", "events/s", "events/s", events / median(count), 0, d, ""});
-    report({"replay catch-up (JSON, read by pipe)", "events/s", "events/s", events / median(jsonlPipe),
-            events / median(ctlJson), d, "etcdctl -w json; both read by the same pipe reader"});
+    auto rateOf = [&](const Runs& r) { return events / median(r.seconds); };
+    const double d = rateOf(discard);
+    const std::string jsonlName = "replay catch-up (JSONL, /dev/null)";
+    report({jsonlName, "events/s", "events/s", rateOf(jsonl), 0, d,
+            "etcdscope-cli exits at --until-rev; reference: the discard client, a process of its own"});
+    report({jsonlName, "CPU seconds", "s", median(jsonl.cpu), 0, median(discard.cpu), "user + system, whole process"});
+    report({jsonlName, "peak resident MiB", "MiB", median(jsonl.peak), 0, median(discard.peak), "whole process"});
+    const std::string countName = "replay catch-up (count)";
+    report({countName, "events/s", "events/s", rateOf(count), 0, d, ""});
+    report({countName, "CPU seconds", "s", median(count.cpu), 0, median(discard.cpu), "user + system, whole process"});
+    report({countName, "peak resident MiB", "MiB", median(count.peak), 0, median(discard.peak), "whole process"});
+    const std::string pipeName = "replay catch-up (JSON, read by pipe)";
+    report({pipeName, "events/s", "events/s", rateOf(jsonlPipe), rateOf(ctlJson), d,
+            "etcdctl -w json; both read by the same pipe reader"});
+    report({pipeName, "CPU seconds", "s", median(jsonlPipe.cpu), median(ctlJson.cpu), median(discard.cpu),
+            "until the last revision was read, whole process"});
+    report({pipeName, "peak resident MiB", "MiB", median(jsonlPipe.peak), median(ctlJson.peak), median(discard.peak),
+            "whole process"});
+    report({"replay, discard client in this process", "events/s", "events/s", events / median(inProcess), 0, d,
+            "the limit without a process start; reference: the discard process"});
 }
 
 void liveScenario(testing::EtcdProcess& etcd, const Settings& s, const std::string& cli, const std::string& etcdctl,
@@ -667,6 +721,7 @@ int main(int argc, char** argv)
         }
     }
     const QString cli = QCoreApplication::applicationDirPath() + "/../app/etcdscope-cli";
+    const QString discardProgram = QCoreApplication::applicationDirPath() + "/etcdscope-discard";
     const QString etcdctl = QStandardPaths::findExecutable("etcdctl");
     if (etcdctl.isEmpty()) {
         std::fprintf(stderr, "etcdctl is not installed (Debian package etcd-client).\n");
@@ -690,7 +745,7 @@ int main(int argc, char** argv)
     if (wanted("watches"))
         manyWatchesScenario(etcd, s, etcdctl.toStdString(), "fresh etcd");
     if (wanted("replay"))
-        replayScenario(etcd, s, cli.toStdString(), etcdctl.toStdString());
+        replayScenario(etcd, s, cli.toStdString(), etcdctl.toStdString(), discardProgram.toStdString());
     if (wanted("live"))
         liveScenario(etcd, s, cli.toStdString(), etcdctl.toStdString(), 1);
     if (wanted("txn"))

@@ -30,6 +30,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
+
 using namespace etcdscope;
 using namespace etcdscope::ui;
 using namespace etcdscope::testing;
@@ -37,6 +39,21 @@ using namespace etcdscope::testing;
 namespace {
 
 constexpr int kWaitMs = 20'000;
+
+// Saves the window to the temporary folder once every view shows its rows:
+// the views hold their repaints back while rows arrive (MonitorView's
+// throttle), and a grab before that shows their viewports black.
+void saveScreenshot(QWidget& window, const char* name)
+{
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const auto views = window.findChildren<QAbstractItemView*>();
+    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(views.begin(), views.end(),
+                                         [](QAbstractItemView* v) { return v->viewport()->updatesEnabled(); }),
+                             kWaitMs);
+    QApplication::processEvents();
+    const QString path = QDir::temp().filePath(name);
+    QVERIFY2(window.grab().save(path), qPrintable(path));
+}
 
 MainWindowOptions optionsFor(const EtcdProcess& etcd, const QTemporaryDir& data)
 {
@@ -181,8 +198,7 @@ private slots:
         const QString text = diff->toPlainText();
         QVERIFY2(text.contains("-     \"replicas\": 3,") && text.contains("+     \"replicas\": 5,"), qPrintable(text));
         QVERIFY(text.contains("      \"owner\": \"team-a\""));
-        QCoreApplication::sendPostedEvents();  // let the deferred layout pass run before the grab
-        window.grab().save(QDir::temp().filePath("monitor-detail.png"));
+        saveScreenshot(window, "monitor-detail.png");
     }
 
     // Issue 18, defect 1, in the monitor: the events etcd serves at the
@@ -233,8 +249,7 @@ private slots:
         auto* header = pane->findChild<QLabel*>("detailHeader");
         QVERIFY(header);
         QCOMPARE(header->text().contains("may leave out the DELETEs made at it"), mayLackDeletes);
-        QCoreApplication::sendPostedEvents();
-        window.grab().save(QDir::temp().filePath("monitor-compaction-gap.png"));
+        saveScreenshot(window, "monitor-compaction-gap.png");
     }
 
     void shouldShowATransactionAcrossWatchesAsOneGroup()
@@ -273,8 +288,7 @@ private slots:
         QCOMPARE(model->rowCount(model->index(0, 0)), 3);
         view->expandAll();
         view->setCurrentIndex(model->index(2, 0, model->index(0, 0)));
-        QCoreApplication::sendPostedEvents();
-        window.grab().save(QDir::temp().filePath("monitor-grouped.png"));
+        saveScreenshot(window, "monitor-grouped.png");
     }
 
     void shouldShowCatchUpProgressWhileReplayingHistory()

@@ -3,11 +3,14 @@
 #include "decode/value_text.h"
 #include "format/event_format.h"
 #include "get_command.h"
+#include "output_spool.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
+#include <QSocketNotifier>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <cstdio>
 #include <limits>
@@ -30,6 +33,8 @@ constexpr int kIdleProgressIntervalMs = 200;
 constexpr int kDialGraceMs = 500;
 // How soon a closed pipe on stdout is noticed when no event comes to write.
 constexpr int kReaderCheckIntervalMs = 250;
+// Output is written once this much is formatted (and at the end of a batch).
+constexpr std::size_t kOutputChunkBytes = 256 * 1024;
 // A lost stream that is back within this is not worth a line on stderr.
 constexpr int kLossQuietMs = 1000;
 
@@ -153,8 +158,16 @@ void WatchCommand::start()
     session_.connectToCluster(options_.connection);
     dialDeadline_.start();
     struct stat out {};
-    if (::fstat(STDOUT_FILENO, &out) == 0 && (S_ISFIFO(out.st_mode) || S_ISSOCK(out.st_mode)))
+    if (::fstat(STDOUT_FILENO, &out) == 0 && (S_ISFIFO(out.st_mode) || S_ISSOCK(out.st_mode))) {
         readerWatch_.start();
+        // $TMPDIR as given (QDir::tempPath() turns a folder that does not
+        // exist into "", and the file would land in /).
+        const char* tmp = std::getenv("TMPDIR");
+        spool_ = std::make_unique<OutputSpool>(STDOUT_FILENO, tmp && *tmp ? tmp : "/tmp");
+        outputWritable_ = new QSocketNotifier(STDOUT_FILENO, QSocketNotifier::Write, this);
+        outputWritable_->setEnabled(false);
+        connect(outputWritable_, &QSocketNotifier::activated, this, &WatchCommand::onOutputWritable);
+    }
     if (options_.untilRevision)
         idleProbe_.start();
 }
@@ -167,6 +180,7 @@ void WatchCommand::onUpdates(const UpdateBatchPtr& batch)
     const bool text = options_.output == OutputFormat::Text;
     bool limitReached = false;
     bool allCancelled = false;
+    bool writeFailed = false;
     for (const WatchUpdate& update : batch->updates) {
         const int number = watchNumber_[update.watch];
         switch (update.kind) {
@@ -185,6 +199,12 @@ void WatchCommand::onUpdates(const UpdateBatchPtr& batch)
                 ++eventsWritten_;
                 if (options_.maxEvents && eventsWritten_ >= *options_.maxEvents) {
                     limitReached = true;
+                    break;
+                }
+                // A catch-up batch can hold 100,000 events: written in pieces, the
+                // buffer stays small and warm in the cache.
+                if (out_.size() >= kOutputChunkBytes && !writeOut()) {
+                    writeFailed = true;
                     break;
                 }
             }
@@ -244,14 +264,18 @@ void WatchCommand::onUpdates(const UpdateBatchPtr& batch)
             }
             break;
         }
-        if (limitReached)
+        if (limitReached || writeFailed)
             break;
     }
-    if (!writeOut()) {
+    if (writeFailed || !writeOut()) {
         const auto [code, message] = outputFailure();
         return finish(code, message);
     }
-    session_.acknowledge(batch->eventCount);
+    // Events waiting in a spool that may hold no more are acknowledged once
+    // it drains: the stream pauses meanwhile (W10).
+    unacknowledged_ += batch->eventCount;
+    if (!spool_ || !spool_->full())
+        session_.acknowledge(std::exchange(unacknowledged_, 0));
     if (limitReached)
         return finish(kExitDone);
     if (allCancelled)
@@ -334,6 +358,23 @@ void WatchCommand::checkUntilRevision()
 
 bool WatchCommand::writeOut()
 {
+    if (spool_) {
+        bytesQueued_ += std::int64_t(out_.size());
+        spoolMarks_.emplace_back(bytesQueued_, eventsWritten_);
+        const bool ok = spool_->write(out_);
+        out_.clear();
+        noteSpoolWritten();
+        if (!ok) {
+            writeErrno_ = spool_->error();
+            qCWarning(lcCli, "write(2) to stdout failed: %s (errno %d) after %lld bytes in all; %lld bytes not "
+                             "written",
+                      std::strerror(writeErrno_), writeErrno_, static_cast<long long>(spool_->written()),
+                      static_cast<long long>(spool_->pending()));
+            return false;
+        }
+        outputWritable_->setEnabled(!spool_->empty());
+        return true;
+    }
     std::size_t done = 0;
     while (done < out_.size()) {
         const ssize_t n = ::write(STDOUT_FILENO, out_.data() + done, out_.size() - done);
@@ -354,6 +395,33 @@ bool WatchCommand::writeOut()
     eventsOnOutput_ = eventsWritten_;
     out_.clear();
     return true;
+}
+
+void WatchCommand::noteSpoolWritten()
+{
+    bytesOnOutput_ = spool_->written();
+    while (!spoolMarks_.empty() && spoolMarks_.front().first <= bytesOnOutput_) {
+        eventsOnOutput_ = spoolMarks_.front().second;
+        spoolMarks_.pop_front();
+    }
+}
+
+void WatchCommand::onOutputWritable()
+{
+    if (finished_ || !spool_)
+        return;
+    const bool ok = spool_->drain();
+    noteSpoolWritten();
+    if (!ok) {
+        writeErrno_ = spool_->error();
+        qCWarning(lcCli, "write(2) to stdout failed: %s (errno %d) after %lld bytes in all",
+                  std::strerror(writeErrno_), writeErrno_, static_cast<long long>(spool_->written()));
+        const auto [code, message] = outputFailure();
+        return finish(code, message);
+    }
+    outputWritable_->setEnabled(!spool_->empty());
+    if (unacknowledged_ > 0 && !spool_->full())
+        session_.acknowledge(std::exchange(unacknowledged_, 0));
 }
 
 std::pair<int, std::string> WatchCommand::outputFailure() const
@@ -387,6 +455,18 @@ void WatchCommand::finish(int exitCode, const std::string& message)
         // The count is the whole output: failing to write it fails the run.
         if (!writeOut() && exitCode == kExitDone)
             std::tie(exitCode, sentence) = outputFailure();
+    }
+    // What waits in the spool goes out before the end, however long the reader takes.
+    if (spool_ && writeErrno_ == 0) {
+        if (outputWritable_)
+            outputWritable_->setEnabled(false);
+        const bool ok = spool_->flush();
+        noteSpoolWritten();
+        if (!ok) {
+            writeErrno_ = spool_->error();
+            if (exitCode == kExitDone)
+                std::tie(exitCode, sentence) = outputFailure();
+        }
     }
     if (!sentence.empty())
         std::fprintf(stderr, "%s\n", sentence.c_str());

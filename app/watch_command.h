@@ -9,12 +9,18 @@
 #include <QElapsedTimer>
 #include <QTimer>
 
+#include <deque>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
 
+class QSocketNotifier;
+
 namespace etcdscope::cli {
+
+class OutputSpool;
 
 enum ExitCode { kExitDone = 0, kExitUsage = 2, kExitConnection = 3, kExitCancelled = 4, kExitOutput = 5,
                 kExitConflict = 6 };
@@ -40,8 +46,13 @@ private:
     void askForProgressIfIdle();
     // The reader of a piped stdout has gone (`| head -1` is done): finish.
     void checkReaderStillThere();
-    // Writes out_ to stdout; false (and writeErrno_ set) when it cannot.
+    // Writes out_ to stdout (through the spool when stdout is a pipe or a
+    // socket); false (and writeErrno_ set) when it cannot.
     bool writeOut();
+    // The spool's reader took some: write more, and acknowledge what waited
+    // for room in the spool.
+    void onOutputWritable();
+    void noteSpoolWritten();  // moves eventsOnOutput_ on as the spool's bytes go out
     // The exit code and sentence for a failed write; a closed pipe ends
     // quietly with 0, like `head`.
     std::pair<int, std::string> outputFailure() const;
@@ -54,6 +65,14 @@ private:
     std::map<WatchHandle, bool> live_;
     std::set<WatchHandle> cancelled_;              // by etcd; the others go on
     std::string out_;
+    // stdout a pipe or a socket: what its reader has not taken yet waits
+    // here, so that a reader that lags does not stop the stream (see
+    // output_spool.h); a notifier says when it takes more.
+    std::unique_ptr<OutputSpool> spool_;
+    QSocketNotifier* outputWritable_ = nullptr;
+    std::deque<std::pair<std::int64_t, std::int64_t>> spoolMarks_;  // (bytes queued, events) per write
+    std::int64_t bytesQueued_ = 0;
+    std::int64_t unacknowledged_ = 0;  // events held back while the spool is full
     std::int64_t eventsWritten_ = 0;  // formatted into out_ so far
     std::int64_t eventsOnOutput_ = 0;  // written out whole
     std::int64_t bytesOnOutput_ = 0;

@@ -4,6 +4,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRandomGenerator>
 #include <QtTest>
 
 using namespace etcdscope;
@@ -67,6 +68,28 @@ private slots:
         QVERIFY(!o.contains("key_b64"));
     }
 
+    void shouldNameTheLeaseInSixteenHexDigitsAsEtcdctlDoes_data()
+    {
+        QTest::addColumn<qint64>("lease");
+        QTest::newRow("top nibble zero") << qint64(0x01b0a24a4fcb1f17);
+        QTest::newRow("all 63 bits") << qint64(0x694d77aa9e38260f);
+        QTest::newRow("small") << qint64(7);
+    }
+    void shouldNameTheLeaseInSixteenHexDigitsAsEtcdctlDoes()
+    {
+        QFETCH(qint64, lease);
+        WatchEvent e = makeEvent("k", "v", 5);
+        e.kv.lease = lease;
+        std::string out;
+        appendEventJson(out, 1, e);
+        const QJsonObject o = parse(out);
+        // etcdctl lease grant prints the ID with printf's %016x
+        QCOMPARE(o.value("lease_hex").toString(), QString("%1").arg(quint64(lease), 16, 16, QChar('0')));
+        bool ok = false;
+        QCOMPARE(o.value("lease_hex").toString().toULongLong(&ok, 16), quint64(lease));
+        QVERIFY(ok);
+    }
+
     void shouldWriteBytesThatAreNotUtf8AsBase64_data()
     {
         QTest::addColumn<QByteArray>("bytes");
@@ -96,6 +119,43 @@ private slots:
             QCOMPARE(QByteArray::fromBase64(o.value("value_b64").toString().toLatin1()), bytes);
             QCOMPARE(QByteArray::fromBase64(o.value("prev_value_b64").toString().toLatin1()), bytes);
         }
+    }
+
+    void shouldEscapeOrEncodeAnyBytesSoTheyComeBackWhole()
+    {
+        // Given strings of every length up to 70 made of pieces that need a
+        // look (quotes, backslashes, controls, multi-byte UTF-8, bytes that
+        // are not UTF-8) among plain ASCII, at every position of the 8-byte steps
+        const std::vector<QByteArray> pieces = {"a", "bcdefgh", "\"", "\\", "\n", QByteArray("\0", 1), "\x1f",
+                                                "\x7f", "\xc3\xa9", "\xe6\x97\xa5", "\xf0\x9f\x98\x80", "\xff",
+                                                "\xc3", "\xed\xa0\x80"};
+        QRandomGenerator random(17);
+        int utf8 = 0;
+        int binary = 0;
+        for (int round = 0; round < 4000; ++round) {
+            QByteArray bytes;
+            const int length = int(random.bounded(71));
+            while (bytes.size() < length)
+                bytes += pieces[random.bounded(int(pieces.size()))];
+            std::string out;
+            appendEventJson(out, 1, makeEvent(bytes.toStdString(), "v", 5));
+            // Then Qt's parser gives them back: as text when Qt's decoder
+            // takes them as UTF-8, in base64 otherwise
+            const QJsonObject o = parse(out);
+            QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+            const QString decoded = decoder.decode(bytes);
+            if (!decoder.hasError() && decoded.toUtf8() == bytes) {
+                ++utf8;
+                QVERIFY2(o.contains("key") && !o.contains("key_b64"), out.c_str());
+                QCOMPARE(o.value("key").toString().toUtf8(), bytes);
+            } else {
+                ++binary;
+                QVERIFY2(o.contains("key_b64") && !o.contains("key"), out.c_str());
+                QCOMPARE(QByteArray::fromBase64(o.value("key_b64").toString().toLatin1()), bytes);
+            }
+            QCOMPARE(o.value("value").toString(), QString("v"));
+        }
+        QVERIFY(utf8 > 100 && binary > 100);
     }
 
     void shouldAgreeWithQtOnUtf8Validity_data()

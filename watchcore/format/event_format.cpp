@@ -105,21 +105,88 @@ void appendTextToken(std::string& out, std::string_view bytes)
 
 const char* typeName(EventType type) { return type == EventType::Put ? "PUT" : "DELETE"; }
 
+// Whether any byte of `word` is below 0x20, '"', '\\' or has its top bit set:
+// the bytes that need a look of their own in a JSON string.
+bool needsALook(std::uint64_t word)
+{
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+    const auto hasZero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+    const std::uint64_t below20 = (word - kOnes * 0x20) & ~word & kHigh;
+    return ((word & kHigh) | below20 | hasZero(word ^ (kOnes * '"')) | hasZero(word ^ (kOnes * '\\'))) != 0;
+}
+
+// Appends `bytes` escaped for a JSON string, checking in the same pass that
+// they are UTF-8; false (with `out` partly written) when they are not.
+bool appendEscapedUtf8(std::string& out, std::string_view bytes)
+{
+    static constexpr char kHex[] = "0123456789abcdef";
+    const auto* begin = reinterpret_cast<const unsigned char*>(bytes.data());
+    const auto* end = begin + bytes.size();
+    const auto* p = begin;
+    const auto* run = begin;  // start of the bytes that go out as they are
+    while (p < end) {
+        // Plain ASCII, 8 bytes at a time.
+        while (end - p >= 8) {
+            std::uint64_t word;
+            std::memcpy(&word, p, 8);
+            if (needsALook(word))
+                break;
+            p += 8;
+        }
+        if (p >= end)
+            break;
+        const unsigned char c = *p;
+        if (c >= 0x80) {
+            std::uint32_t codepoint = 0;
+            const int length = utf8Sequence(p, end, &codepoint);
+            if (length == 0)
+                return false;
+            p += length;
+            continue;
+        }
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            ++p;
+            continue;
+        }
+        out.append(reinterpret_cast<const char*>(run), std::size_t(p - run));
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            out += "\\u00";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xf];
+        }
+        run = ++p;
+    }
+    out.append(reinterpret_cast<const char*>(run), std::size_t(end - run));
+    return true;
+}
+
 }  // namespace
 
-// "name":"text" or "name_b64":"base64" depending on the bytes.
+// "name":"text" or "name_b64":"base64" depending on the bytes: one pass
+// escapes and checks them, and only bytes that are not UTF-8 are written again.
 void appendBytesField(std::string& out, std::string_view name, std::string_view bytes)
 {
+    const std::size_t mark = out.size();
     out += ",\"";
     out += name;
-    if (isValidUtf8(bytes)) {
-        out += "\":";
-        appendJsonString(out, bytes);
-    } else {
-        out += "_b64\":\"";
-        appendBase64(out, bytes);
+    out += "\":\"";
+    if (appendEscapedUtf8(out, bytes)) {
         out += '"';
+        return;
     }
+    out.resize(mark);
+    out += ",\"";
+    out += name;
+    out += "_b64\":\"";
+    appendBase64(out, bytes);
+    out += '"';
 }
 
 bool isValidUtf8(std::string_view bytes)
@@ -214,11 +281,14 @@ void appendEventJson(std::string& out, WatchHandle watch, const WatchEvent& even
     if (event.kv.lease != 0) {
         // Lease IDs use all 63 bits; a JSON number above 2^53 loses its last
         // digits in jq and JavaScript. The exact ID, as etcdctl's lease
-        // commands print and take it: hexadecimal, in a string.
-        char hex[20];
+        // commands print and take it: sixteen hexadecimal digits, leading
+        // zeros kept (etcdctl prints %016x), in a string.
+        char hex[16];
         const auto end = std::to_chars(hex, hex + sizeof hex, static_cast<std::uint64_t>(event.kv.lease), 16).ptr;
+        const auto digits = static_cast<std::size_t>(end - hex);
         out += ",\"lease_hex\":\"";
-        out.append(hex, end);
+        out.append(sizeof hex - digits, '0');
+        out.append(hex, digits);
         out += '"';
     }
     if (event.hasPrevKv)

@@ -413,8 +413,8 @@ void SessionWorker::inboxArrived(std::uint64_t attempt)
     if (attempt != attempt_ || !call_)
         return;
     WatchCall::Inbox inbox = call_->takeInbox();
-    for (auto& message : inbox.messages)
-        engine_.onResponse(std::move(*message), Clock::now());
+    for (WatchCall::Message& message : inbox.messages)
+        engine_.onResponse(std::move(*message.response), Clock::now());
     if (inbox.ended) {
         // The stream can no longer be used; release it to learn its status.
         pump();

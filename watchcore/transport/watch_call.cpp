@@ -48,6 +48,17 @@ bool WatchCall::claimNotifyLocked()
     return true;
 }
 
+void WatchCall::startRead()
+{
+    google::protobuf::ArenaOptions options;
+    options.start_block_size = 4 << 10;   // a progress notice or a revision's few events
+    options.max_block_size = 1 << 20;     // a catch-up message: 30 blocks or so
+    incoming_.arena = std::make_unique<google::protobuf::Arena>(options);
+    incoming_.response = google::protobuf::Arena::CreateMessage<etcdserverpb::WatchResponse>(incoming_.arena.get());
+    handoffRelease(this);
+    StartRead(incoming_.response);
+}
+
 void WatchCall::markEndedLocked()
 {
     ended_ = true;
@@ -73,34 +84,30 @@ void WatchCall::write(etcdserverpb::WatchRequest request)
 
 void WatchCall::setReading(bool wanted)
 {
-    bool startRead = false;
+    bool readNext = false;
     {
         std::lock_guard lock(mutex_);
         readWanted_ = wanted;
-        startRead = claimReadLocked();
+        readNext = claimReadLocked();
     }
-    if (startRead) {
-        handoffRelease(this);
-        StartRead(&incoming_);
-    }
+    if (readNext)
+        startRead();
 }
 
 WatchCall::Inbox WatchCall::takeInbox()
 {
     Inbox taken;
-    bool startRead = false;
+    bool readNext = false;
     {
         std::lock_guard lock(mutex_);
         taken.messages.swap(inbox_.messages);
         taken.ended = inbox_.ended;
         inboxEvents_ = 0;
         ownerNotified_ = false;
-        startRead = claimReadLocked();  // there is room again
+        readNext = claimReadLocked();  // there is room again
     }
-    if (startRead) {
-        handoffRelease(this);
-        StartRead(&incoming_);
-    }
+    if (readNext)
+        startRead();
     return taken;
 }
 
@@ -122,27 +129,23 @@ void WatchCall::OnReadDone(bool ok)
 {
     handoffAcquire(this);
     bool notify = false;
-    bool startRead = false;
+    bool readNext = false;
     {
         std::lock_guard lock(mutex_);
         readInFlight_ = false;
         if (ok) {
-            // Swap the message out (no copy of its events); incoming_ is free
-            // for the next read.
-            auto message = std::make_unique<etcdserverpb::WatchResponse>();
-            message->Swap(&incoming_);
-            inboxEvents_ += message->events_size();
-            inbox_.messages.push_back(std::move(message));
-            startRead = claimReadLocked();
+            // The message goes to the inbox with its arena; the next read gets
+            // a new one.
+            inboxEvents_ += incoming_.response->events_size();
+            inbox_.messages.push_back(std::exchange(incoming_, {}));
+            readNext = claimReadLocked();
         } else {
             markEndedLocked();
         }
         notify = claimNotifyLocked();
     }
-    if (startRead) {
-        handoffRelease(this);
-        StartRead(&incoming_);
-    }
+    if (readNext)
+        startRead();
     if (notify)
         sink_.onInbox();
 }

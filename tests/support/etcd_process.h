@@ -98,13 +98,14 @@ public:
     // Wipes the data directory (the member must be stopped): a fresh cluster
     // with a new cluster ID starts on the next start().
     void wipeData();
+    // A plaintext channel to this member, no limit on message size.
+    std::shared_ptr<grpc::Channel> channel();
     // Flags for the next start().
     void addArguments(const QStringList& arguments) { extraArguments_ += arguments; }
     QString dataDirectory() const { return dataDir_.path(); }
 
 private:
     etcdserverpb::KV::Stub& kv();
-    std::shared_ptr<grpc::Channel> channel();
 
     QStringList extraArguments_;
     MemberSetup setup_;

@@ -21,10 +21,30 @@ WatchCall* WatchCall::start(etcdserverpb::Watch::Stub& stub, std::unique_ptr<grp
     return call;
 }
 
+namespace {
+
+std::size_t payloadBytes(const etcdserverpb::WatchResponse& response)
+{
+    std::size_t bytes = 0;
+    for (const mvccpb::Event& event : response.events()) {
+        bytes += event.kv().key().size() + event.kv().value().size();
+        if (event.has_prev_kv())
+            bytes += event.prev_kv().key().size() + event.prev_kv().value().size();
+    }
+    return bytes;
+}
+
+}  // namespace
+
+bool WatchCall::inboxFullLocked() const
+{
+    return inbox_.messages.size() >= kInboxLimit || inboxEvents_ >= kInboxEventLimit
+        || inboxBytes_ >= kInboxByteLimit;
+}
+
 bool WatchCall::claimReadLocked()
 {
-    if (!readWanted_ || readInFlight_ || ended_ || finished_ || inbox_.messages.size() >= kInboxLimit
-        || inboxEvents_ >= kInboxEventLimit)
+    if (!readWanted_ || readInFlight_ || ended_ || finished_ || inboxFullLocked())
         return false;
     readInFlight_ = true;
     return true;
@@ -94,6 +114,13 @@ void WatchCall::setReading(bool wanted)
         startRead();
 }
 
+WatchCall::ReadAhead WatchCall::readAhead() const
+{
+    std::lock_guard lock(mutex_);
+    return {inbox_.messages.size(), inboxEvents_, inboxBytes_,
+            readWanted_ && !readInFlight_ && !ended_ && !finished_ && inboxFullLocked()};
+}
+
 WatchCall::Inbox WatchCall::takeInbox()
 {
     Inbox taken;
@@ -103,6 +130,7 @@ WatchCall::Inbox WatchCall::takeInbox()
         taken.messages.swap(inbox_.messages);
         taken.ended = inbox_.ended;
         inboxEvents_ = 0;
+        inboxBytes_ = 0;
         ownerNotified_ = false;
         readNext = claimReadLocked();  // there is room again
     }
@@ -137,6 +165,7 @@ void WatchCall::OnReadDone(bool ok)
             // The message goes to the inbox with its arena; the next read gets
             // a new one.
             inboxEvents_ += incoming_.response->events_size();
+            inboxBytes_ += payloadBytes(*incoming_.response);
             inbox_.messages.push_back(std::exchange(incoming_, {}));
             readNext = claimReadLocked();
         } else {

@@ -31,10 +31,13 @@ namespace etcdscope {
 class WatchCall final : public grpc::ClientBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse> {
 public:
     // Read ahead of the owner: at most this many messages, and no further
-    // message once they hold this many events (a catch-up message of etcd
-    // can carry 100,000 events; W10 bounds memory by events).
+    // message once they hold this many events or this many bytes of keys and
+    // values (a catch-up message of etcd can carry 100,000 events; a value
+    // can be 1.5 MiB, so 4,096 events alone could be gigabytes). One message
+    // is always taken, however large: etcd does not split one.
     static constexpr std::size_t kInboxLimit = 64;
     static constexpr int kInboxEventLimit = 4096;
+    static constexpr std::size_t kInboxByteLimit = 8 << 20;
 
     struct Sink {
         // The inbox has something new for the owner (messages, or the end of
@@ -70,6 +73,16 @@ public:
     // (a read already in flight still lands in the inbox).
     void setReading(bool wanted);
     Inbox takeInbox();
+
+    // What the inbox holds now, and whether reading waits for the owner to
+    // take it (reading is wanted, but the inbox is at a limit).
+    struct ReadAhead {
+        std::size_t messages = 0;
+        int events = 0;
+        std::size_t bytes = 0;
+        bool full = false;
+    };
+    ReadAhead readAhead() const;
     // Ends the call (cancelling it if still open) and releases the hold.
     void finish();
 
@@ -92,10 +105,13 @@ private:
     Message incoming_;
     etcdserverpb::WatchRequest writing_;
 
-    std::mutex mutex_;  // guards everything below
+    bool inboxFullLocked() const;
+
+    mutable std::mutex mutex_;  // guards everything below
     std::deque<etcdserverpb::WatchRequest> outbox_;
     Inbox inbox_;
     int inboxEvents_ = 0;
+    std::size_t inboxBytes_ = 0;  // keys and values, previous ones included
     bool readWanted_ = false;
     bool readInFlight_ = false;
     bool writeInFlight_ = false;

@@ -7,6 +7,8 @@ namespace etcdscope {
 
 namespace {
 
+constexpr char kHex[] = "0123456789abcdef";
+
 void appendInt(std::string& out, std::int64_t value)
 {
     char digits[24];
@@ -58,7 +60,6 @@ int utf8Sequence(const unsigned char* p, const unsigned char* end, std::uint32_t
 // it is.
 void appendTextToken(std::string& out, std::string_view bytes)
 {
-    static constexpr char kHex[] = "0123456789abcdef";
     const auto* begin = reinterpret_cast<const unsigned char*>(bytes.data());
     const auto* end = begin + bytes.size();
     // A code point printed as it is: not a control character (C0, DEL, C1).
@@ -105,6 +106,22 @@ void appendTextToken(std::string& out, std::string_view bytes)
 
 const char* typeName(EventType type) { return type == EventType::Put ? "PUT" : "DELETE"; }
 
+// The JSON escape of one byte below 0x20, a quote or a backslash.
+void appendEscape(std::string& out, unsigned char c)
+{
+    switch (c) {
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    case '\t': out += "\\t"; break;
+    default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xf];
+    }
+}
+
 // Whether any byte of `word` is below 0x20, '"', '\\' or has its top bit set:
 // the bytes that need a look of their own in a JSON string.
 bool needsALook(std::uint64_t word)
@@ -120,7 +137,6 @@ bool needsALook(std::uint64_t word)
 // they are UTF-8; false (with `out` partly written) when they are not.
 bool appendEscapedUtf8(std::string& out, std::string_view bytes)
 {
-    static constexpr char kHex[] = "0123456789abcdef";
     const auto* begin = reinterpret_cast<const unsigned char*>(bytes.data());
     const auto* end = begin + bytes.size();
     const auto* p = begin;
@@ -150,17 +166,7 @@ bool appendEscapedUtf8(std::string& out, std::string_view bytes)
             continue;
         }
         out.append(reinterpret_cast<const char*>(run), std::size_t(p - run));
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            out += "\\u00";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xf];
-        }
+        appendEscape(out, c);
         run = ++p;
     }
     out.append(reinterpret_cast<const char*>(run), std::size_t(end - run));
@@ -242,7 +248,6 @@ void appendBase64(std::string& out, std::string_view bytes)
 
 void appendJsonString(std::string& out, std::string_view text)
 {
-    static constexpr char kHex[] = "0123456789abcdef";
     out += '"';
     std::size_t runStart = 0;
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -251,17 +256,7 @@ void appendJsonString(std::string& out, std::string_view text)
             continue;
         out.append(text.data() + runStart, i - runStart);
         runStart = i + 1;
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            out += "\\u00";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xf];
-        }
+        appendEscape(out, c);
     }
     out.append(text.data() + runStart, text.size() - runStart);
     out += '"';

@@ -35,8 +35,8 @@ namespace {
 // every thread an arena of its own, hand the freed megabytes back to the
 // kernel and fault them in again for the next message: a third of the CLI's
 // CPU went to page faults and heap growth, and each arena kept its own peak
-// (500,000 events replayed: 0.97 CPU-s and 130 MiB in count mode; with these
-// settings 0.65 CPU-s and 91 MiB, see docs/PERFORMANCE.md). One arena, and
+// (500,000 events replayed: 0.92 CPU-s and 125 MiB in count mode; with these
+// settings 0.53 CPU-s and 88 MiB, see docs/PERFORMANCE.md). One arena, and
 // large blocks kept for reuse. GLIBC_TUNABLES, when set, has the last word.
 void tuneAllocator()
 {

@@ -1,5 +1,6 @@
 // The bidi Watch call against a real etcd: how far it reads ahead of an
 // owner that does not take what it read.
+#include "engine/watch_types.h"
 #include "etcd_process.h"
 #include "transport/watch_call.h"
 
@@ -49,9 +50,7 @@ etcdserverpb::WatchRequest createFromNow(const std::string& prefix)
     etcdserverpb::WatchRequest request;
     auto* create = request.mutable_create_request();
     create->set_key(prefix);
-    std::string end = prefix;
-    ++end.back();
-    create->set_range_end(end);
+    create->set_range_end(prefixRangeEnd(prefix));
     return request;
 }
 

@@ -246,22 +246,6 @@ void appendBase64(std::string& out, std::string_view bytes)
     }
 }
 
-void appendJsonString(std::string& out, std::string_view text)
-{
-    out += '"';
-    std::size_t runStart = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const unsigned char c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        out.append(text.data() + runStart, i - runStart);
-        runStart = i + 1;
-        appendEscape(out, c);
-    }
-    out.append(text.data() + runStart, text.size() - runStart);
-    out += '"';
-}
-
 void appendEventJson(std::string& out, WatchHandle watch, const WatchEvent& event)
 {
     out += "{\"watch\":";

@@ -16,8 +16,6 @@ bool isValidUtf8(std::string_view bytes);
 // Standard base64 (RFC 4648, with padding).
 void appendBase64(std::string& out, std::string_view bytes);
 
-// A JSON string literal, quotes included.
-void appendJsonString(std::string& out, std::string_view text);
 // ,"name":"text" — or ,"name_b64":"base64" when the bytes are not UTF-8.
 void appendBytesField(std::string& out, std::string_view name, std::string_view bytes);
 

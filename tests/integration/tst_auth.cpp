@@ -39,7 +39,8 @@ private slots:
     {
         // Given an etcd whose tokens expire after 2 s, and a user who may read app/ only
         EtcdProcess etcd({"--auth-token-ttl=" + QString::number(kTokenTtlSeconds)});
-        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        const std::string etcdError = etcd.start();
+        QVERIFY2(etcdError.empty(), etcdError.c_str());
         AuthAdmin admin(etcd.endpoint());
         const std::string error = admin.setUp("app/");
         QVERIFY2(error.empty(), error.c_str());
@@ -138,7 +139,8 @@ private slots:
     {
         // Given an etcd with authentication off, and a user and password given all the same
         EtcdProcess etcd;
-        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        const std::string etcdError = etcd.start();
+        QVERIFY2(etcdError.empty(), etcdError.c_str());
         ConnectionOptions options;
         options.endpoints = {etcd.endpoint()};
         options.user = "someone";

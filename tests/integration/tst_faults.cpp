@@ -281,7 +281,8 @@ private slots:
     {
         // Given one member, six watches and writes going on
         EtcdProcess etcd(memberFlags());
-        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        const std::string etcdError = etcd.start();
+        QVERIFY2(etcdError.empty(), etcdError.c_str());
         Scenario s("kill -9 the only member, restart on its data dir", {etcd.endpoint()}, {etcd.endpoint()},
                    [&]() -> EtcdProcess& { return etcd; });
         QVERIFY(s.begin());
@@ -311,7 +312,8 @@ private slots:
     {
         // Given three members and a session on member 0
         EtcdCluster cluster(3, memberFlags());
-        QVERIFY2(cluster.start().empty(), "cluster did not start");
+        const std::string clusterError = cluster.start();
+        QVERIFY2(clusterError.empty(), clusterError.c_str());
         QVERIFY(cluster.waitForLeader() >= 0);
         QVERIFY(cluster.moveLeader(1).empty());  // keep a quorum when 0 hangs
         Scenario s("pause (SIGSTOP) the session's member beyond keepalive", cluster.endpoints(),
@@ -358,7 +360,8 @@ private slots:
         QFETCH(bool, toClient);
         // Given three members, each reached through a proxy
         EtcdCluster cluster(3, memberFlags());
-        QVERIFY2(cluster.start().empty(), "cluster did not start");
+        const std::string clusterError = cluster.start();
+        QVERIFY2(clusterError.empty(), clusterError.c_str());
         std::vector<std::unique_ptr<FaultProxy>> proxies;
         std::vector<std::string> endpoints;
         for (int i = 0; i < 3; ++i) {
@@ -410,7 +413,8 @@ private slots:
         // Given one member behind a proxy that delays 75 ± 50 ms and "loses"
         // half of all chunks (held back for doubling retransmission timeouts)
         EtcdProcess etcd(memberFlags());
-        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        const std::string etcdError = etcd.start();
+        QVERIFY2(etcdError.empty(), etcdError.c_str());
         FaultProxy proxy(etcd.clientPort());
         LoadMix mix;
         mix.opsPerSecond = 100;
@@ -438,7 +442,8 @@ private slots:
     {
         // Given one member and a session watching it
         EtcdProcess etcd(memberFlags());
-        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        const std::string etcdError = etcd.start();
+        QVERIFY2(etcdError.empty(), etcdError.c_str());
         Scenario s("etcd down for a long time", {etcd.endpoint()}, {etcd.endpoint()},
                    [&]() -> EtcdProcess& { return etcd; });
         QVERIFY(s.begin());
@@ -487,7 +492,8 @@ private slots:
     {
         // Given three members, the session on the leader, writes at full speed
         EtcdCluster cluster(3, memberFlags());
-        QVERIFY2(cluster.start().empty(), "cluster did not start");
+        const std::string clusterError = cluster.start();
+        QVERIFY2(clusterError.empty(), clusterError.c_str());
         QVERIFY(cluster.waitForLeader() >= 0);
         QVERIFY(cluster.moveLeader(0).empty());
         QCOMPARE(cluster.waitForLeader(), 0);
@@ -523,7 +529,8 @@ private slots:
         // Given three members whose peer traffic goes through proxies, and
         // the session on a follower
         EtcdCluster cluster(3, memberFlags(), true);
-        QVERIFY2(cluster.start().empty(), "cluster did not start");
+        const std::string clusterError = cluster.start();
+        QVERIFY2(clusterError.empty(), clusterError.c_str());
         QVERIFY(cluster.waitForLeader() >= 0);
         QVERIFY(cluster.moveLeader(1).empty());
         Scenario s("isolate the session's member from its peers (hasleader)", cluster.endpoints(),
@@ -560,7 +567,8 @@ private slots:
     {
         // Given one member behind a proxy
         EtcdProcess etcd(memberFlags());
-        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        const std::string etcdError = etcd.start();
+        QVERIFY2(etcdError.empty(), etcdError.c_str());
         FaultProxy proxy(etcd.clientPort());
         Scenario s("compaction and defragmentation, watching and disconnected", {proxy.endpoint()},
                    {etcd.endpoint()}, [&]() -> EtcdProcess& { return etcd; });
@@ -615,7 +623,8 @@ private slots:
         QFETCH(bool, wipe);
         // Given one member, watched, with a copy of its data taken midway
         EtcdProcess etcd(memberFlags());
-        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        const std::string etcdError = etcd.start();
+        QVERIFY2(etcdError.empty(), etcdError.c_str());
         Scenario s(QString("etcd replaced (%1)").arg(QTest::currentDataTag()), {etcd.endpoint()}, {etcd.endpoint()},
                    [&]() -> EtcdProcess& { return etcd; });
         QVERIFY(s.begin());
@@ -665,7 +674,8 @@ private slots:
     {
         // Given one member and a consumer that acknowledges nothing for now
         EtcdProcess etcd(memberFlags({"--quota-backend-bytes=8589934592"}));
-        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        const std::string etcdError = etcd.start();
+        QVERIFY2(etcdError.empty(), etcdError.c_str());
         const LoadMix mix = bulkTransactions();
         Scenario s("slow consumer: the session's reader falls far behind", {etcd.endpoint()}, {etcd.endpoint()},
                    [&]() -> EtcdProcess& { return etcd; }, mix);
@@ -718,7 +728,8 @@ private slots:
         QTemporaryDir spoolDir;
         const QByteArray tmp = spoolFile ? spoolDir.path().toUtf8() : QByteArray("/nonexistent/etcdscope-spool");
         EtcdProcess etcd({"--quota-backend-bytes=8589934592"});
-        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        const std::string etcdError = etcd.start();
+        QVERIFY2(etcdError.empty(), etcdError.c_str());
         const std::int64_t start = etcd.currentRevision() + 1;
         int pipeFds[2];
         QVERIFY(::pipe(pipeFds) == 0);

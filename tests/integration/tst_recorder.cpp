@@ -421,7 +421,8 @@ private slots:
         // Given a recorder on a live range (one member, or three with the recorder's first endpoint the leader)
         const int members = fault == "failover" ? 3 : 1;
         EtcdCluster cluster(members, {"--experimental-watch-progress-notify-interval=1s"});
-        QVERIFY2(cluster.start().empty(), "etcd did not start");
+        const std::string clusterError = cluster.start();
+        QVERIFY2(clusterError.empty(), clusterError.c_str());
         if (members == 3) {
             QVERIFY(cluster.waitForLeader() >= 0);
             QVERIFY(cluster.moveLeader(0).empty());

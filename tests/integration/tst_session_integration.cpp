@@ -267,8 +267,10 @@ private slots:
         // Given a watch that has seen events on cluster A
         EtcdProcess a;
         EtcdProcess b;
-        QVERIFY2(a.start().empty(), "etcd A did not start");
-        QVERIFY2(b.start().empty(), "etcd B did not start");
+        const std::string aError = a.start();
+        QVERIFY2(aError.empty(), aError.c_str());
+        const std::string bError = b.start();
+        QVERIFY2(bError.empty(), bError.c_str());
         for (int i = 0; i < 20; ++i)
             a.put("x/a" + std::to_string(i), "v");  // A's revisions run ahead of B's
         WatchSession session;

@@ -49,7 +49,8 @@ private slots:
     {
         // Given three members, the view connected to all of them
         EtcdCluster cluster(3);
-        QVERIFY2(cluster.start().empty(), "cluster did not start");
+        const std::string clusterError = cluster.start();
+        QVERIFY2(clusterError.empty(), clusterError.c_str());
         const int leader = cluster.waitForLeader();
         QVERIFY(leader >= 0);
         AdminClient client;
@@ -115,7 +116,8 @@ private slots:
     {
         // Given two leases, one with two keys, one with none, and a key without a lease
         EtcdProcess etcd;
-        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        const std::string etcdError = etcd.start();
+        QVERIFY2(etcdError.empty(), etcdError.c_str());
         auto channel = grpc::CreateChannel(etcd.endpoint(), grpc::InsecureChannelCredentials());
         auto leases = etcdserverpb::Lease::NewStub(channel);
         auto kv = etcdserverpb::KV::NewStub(channel);
@@ -197,7 +199,8 @@ private slots:
         first.initialCluster = "voter=" + first.advertisedPeerUrl;
         first.clusterToken = "etcdscope-learner";
         EtcdProcess voter(first, {});
-        QVERIFY2(voter.start().empty(), "etcd did not start");
+        const std::string voterError = voter.start();
+        QVERIFY2(voterError.empty(), voterError.c_str());
         MemberSetup second = first;
         second.name = "learner";
         second.clientPort = freeLoopbackPort();
@@ -252,7 +255,8 @@ private slots:
     {
         // Given an etcd whose database may hold 1 MiB
         EtcdProcess etcd({"--quota-backend-bytes=" + QString::number(1 << 20)});
-        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        const std::string etcdError = etcd.start();
+        QVERIFY2(etcdError.empty(), etcdError.c_str());
         AdminClient client;
         ConnectionOptions options;
         options.endpoints = {etcd.endpoint()};
@@ -311,7 +315,8 @@ private slots:
     {
         // Given one member with some history, the view read once
         EtcdProcess etcd;
-        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        const std::string etcdError = etcd.start();
+        QVERIFY2(etcdError.empty(), etcdError.c_str());
         const std::int64_t old = etcd.put("m/k", "1");
         for (int i = 0; i < 50; ++i)
             etcd.put("m/k", std::string(1000, char('a' + i % 26)));

@@ -81,7 +81,8 @@ class TestKeyBrowser : public QObject {
 private slots:
     void initTestCase()
     {
-        QVERIFY2(etcd_.start().empty(), "etcd did not start");
+        const std::string etcdError = etcd_.start();
+        QVERIFY2(etcdError.empty(), etcdError.c_str());
         client_.setConnection(options());
     }
 
@@ -606,7 +607,8 @@ private slots:
         const int tlsPort = freeLoopbackPort();
         const auto tls = testing::tlsEtcd(pki, "key-browser", tlsPort);
         EtcdProcess& etcd = *tls;
-        QVERIFY2(etcd.start().empty(), "etcd did not start");
+        const std::string etcdError = etcd.start();
+        QVERIFY2(etcdError.empty(), etcdError.c_str());
         etcd.put("tls/a", "1");
         etcd.put("tls/b/c", "2");
         ConnectionOptions options;

@@ -336,9 +336,11 @@ private slots:
     {
         // Given the monitor watching app/ on cluster A, which is at a high revision
         EtcdProcess a;
-        QVERIFY2(a.start().empty(), "etcd A did not start");
+        const std::string aError = a.start();
+        QVERIFY2(aError.empty(), aError.c_str());
         EtcdProcess b;
-        QVERIFY2(b.start().empty(), "etcd B did not start");
+        const std::string bError = b.start();
+        QVERIFY2(bError.empty(), bError.c_str());
         for (int i = 0; i < 20; ++i)
             a.put("app/a", std::to_string(i));
         QTemporaryDir data;

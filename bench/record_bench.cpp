@@ -7,7 +7,8 @@
 //             the recorder's rate over the whole run against etcd's rate.
 //   backfill: a new log for the whole history (from revision 1): events/s,
 //             against `etcdctl watch --rev 1 -w json` reading the same events.
-// Also bytes on disk per event and the recorder's peak resident memory.
+// Also bytes on disk per event and the recorder's resident memory (peak, and
+// at each tenth of the run: flat or growing).
 //   record_bench [--events N] [--smoke]
 #include "etcd_process.h"
 #include "load_generator.h"
@@ -24,11 +25,13 @@
 #include <QThread>
 #include <QUrl>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <string>
 #include <thread>
+#include <vector>
 
 using namespace etcdscope;
 using Clock = std::chrono::steady_clock;
@@ -36,6 +39,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr int kPollMs = 20;
+constexpr int kRssSampleMs = 100;
 constexpr auto kDeadline = std::chrono::minutes(20);
 
 double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
@@ -79,6 +83,7 @@ qint64 logBytes(const QString& location)
 struct RecordRun {
     double caughtUpSeconds = -1;  // from start until the log holds `last`; -1: never
     double peakMiB = 0;
+    std::vector<double> rssMiB;   // VmRSS every kRssSampleMs from the start to the end
     qint64 bytes = 0;
     QByteArray stderrText;
 };
@@ -96,6 +101,14 @@ RecordRun record(const QString& cli, const std::string& endpoint, const QString&
                          "load/"});
     if (!recorder.waitForStarted())
         return run;
+    // The resident size over the run, sampled beside the load (which blocks this thread).
+    std::atomic<bool> sampling{true};
+    std::thread sampler([&, pid = pid_t(recorder.processId())] {
+        while (sampling.load()) {
+            run.rssMiB.push_back(testing::residentMiB(pid, "VmRSS:"));
+            std::this_thread::sleep_for(std::chrono::milliseconds(kRssSampleMs));
+        }
+    });
     const qint64 last = during();
     QString error;
     std::unique_ptr<EventStore> store;
@@ -112,6 +125,8 @@ RecordRun record(const QString& cli, const std::string& endpoint, const QString&
         QThread::msleep(kPollMs);
     }
     run.peakMiB = std::max(run.peakMiB, testing::residentMiB(pid_t(recorder.processId()), "VmHWM:"));
+    sampling = false;
+    sampler.join();
     store.reset();
     ::kill(pid_t(recorder.processId()), SIGINT);
     recorder.waitForFinished(60'000);
@@ -142,6 +157,17 @@ double etcdctlReplay(const std::string& endpoint, qint64 last)
     etcdctl.kill();
     etcdctl.waitForFinished();
     return seconds;
+}
+
+// The resident size at each tenth of the run, "a b c …" in MiB: flat or growing.
+std::string rssOverRun(const std::vector<double>& samples)
+{
+    std::string text;
+    for (int tenth = 1; tenth <= 10 && !samples.empty(); ++tenth) {
+        const std::size_t at = std::min(samples.size() - 1, samples.size() * tenth / 10);
+        text += (text.empty() ? "" : " ") + std::to_string(int(samples[at] + 0.5));
+    }
+    return text;
 }
 
 void row(const char* scenario, const char* engine, const char* measure, double value, const char* note)
@@ -224,6 +250,8 @@ int main(int argc, char** argv)
             live.caughtUpSeconds > 0 ? double(written.events) / (live.caughtUpSeconds - 0.3) : 0,
             "events / (load start .. log complete)");
         row("live", engine, "recorder peak RSS (MiB)", live.peakMiB, "VmHWM");
+        row("live", engine, "recorder RSS at each tenth (MiB)", live.rssMiB.empty() ? 0 : live.rssMiB.back(),
+            rssOverRun(live.rssMiB).c_str());
         row("live", engine, "bytes on disk per event", double(live.bytes) / double(written.events),
             pg ? "pg_database_size" : "file + WAL");
         if (live.caughtUpSeconds < 0)
@@ -239,6 +267,8 @@ int main(int argc, char** argv)
             backfill.caughtUpSeconds > 0 ? double(total) / backfill.caughtUpSeconds : 0,
             "both live runs' events, from revision 1");
         row("backfill", engine, "recorder peak RSS (MiB)", backfill.peakMiB, "VmHWM");
+        row("backfill", engine, "recorder RSS at each tenth (MiB)",
+            backfill.rssMiB.empty() ? 0 : backfill.rssMiB.back(), rssOverRun(backfill.rssMiB).c_str());
     }
     const double ctl = etcdctlReplay(etcd.endpoint(), last);
     row("backfill", "etcdctl", "etcdctl watch -w json (events/s)", ctl > 0 ? double(total) / ctl : 0,

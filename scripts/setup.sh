@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build ccache pkg-config git
     qt6-base-dev qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev libvulkan-dev
-    libqt6sql6-sqlite libqt6sql6-psql postgresql qtkeychain-qt6-dev libyaml-dev libdtl-dev nlohmann-json3-dev libsodium-dev libssl-dev
+    libqt6sql6-sqlite libqt6sql6-psql libsqlite3-dev libpq-dev postgresql qtkeychain-qt6-dev libyaml-dev libdtl-dev nlohmann-json3-dev libsodium-dev libssl-dev
     libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
     etcd-server etcd-client
     fonts-dejavu-core procps iproute2 openssl

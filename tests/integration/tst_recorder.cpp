@@ -8,6 +8,7 @@
 // holding etcd's own history, every event once.
 #include "etcd_process.h"
 #include "postgres_process.h"
+#include "record_fixtures.h"
 #include "recording/event_store.h"
 
 #include <csignal>
@@ -622,6 +623,49 @@ private slots:
         QCOMPARE(countedSince.size(), since.size());
         for (const auto& [group, w] : since)
             QCOMPARE(countedSince.count(group) ? countedSince.at(group).revisions.size() : 0, w.revisions.size());
+    }
+
+    void shouldStoreTheSameRowsThroughPostgresqlsCopyAsThroughQtStatements()
+    {
+        // Given records of every kind with bytes PostgreSQL's text would have to escape
+        // (NUL, invalid UTF-8, a backslash), an empty key and value, a lease and a gap's extra revision
+        EventRecord withPrev = makeRecord(3, RecordKind::Put, "app/a", QByteArray("v\\1\0", 4), 10);
+        withPrev.hasPrevValue = true;
+        withPrev.prevValue = QByteArray("\xff\xfe", 2);
+        withPrev.lease = 0x7fffffffffffffff;
+        EventRecord empty = makeRecord(3, RecordKind::Put, QByteArray(), QByteArray(), 11);
+        empty.hasPrevValue = true;
+        EventRecord gap = makeGap(4, 13, 20);
+        gap.gapMayLackDeletesAt = 21;
+        std::vector<EventRecord> records{withPrev, empty, makeRecord(4, RecordKind::Delete, "app/b", "", 12), gap,
+                                         makeNote(3, QString::fromUtf8("Connexion perdue — «réessai»."), 21)};
+        for (int i = 0; i < 700; ++i)  // more than one of the statement path's 500-row INSERTs
+            records.push_back(makeRecord(3, RecordKind::Put, "bulk/" + QByteArray::number(i), QByteArray(i, 'x'), 30 + i));
+        // When one PostgreSQL log takes them through COPY (the default) and another through Qt's statements
+        std::vector<std::vector<EventRecord>> read;
+        for (const bool bulk : {true, false}) {
+            std::string createError;
+            const QString db = m_postgres.createDatabase(&createError);
+            QVERIFY2(!db.isEmpty(), createError.c_str());
+            QString error;
+            auto store = EventStore::open(db, &error);
+            QVERIFY2(store, qPrintable(error));
+            QVERIFY(store->bulkWrites());  // the driver's handle is the libpq this was built with
+            store->setBulkWrites(bulk);
+            std::vector<EventRecord> batch = records;
+            QVERIFY2(store->append(batch, [](WatchHandle watch) { return qint64(watch); }, &error), qPrintable(error));
+            read.push_back(store->read({}, 0, 10'000));
+        }
+        // Then both read back as written, field by field, in order
+        for (const std::vector<EventRecord>& log : read) {
+            QCOMPARE(log.size(), records.size());
+            for (std::size_t i = 0; i < records.size() && !QTest::currentTestFailed(); ++i) {
+                compareContent(log[i], records[i]);
+                QCOMPARE(log[i].receivedMs, records[i].receivedMs);
+                QCOMPARE(log[i].note, records[i].note);
+                QCOMPARE(log[i].watch, records[i].watch);
+            }
+        }
     }
 
     void shouldSayInOneSentenceWhenThePostgresqlLogCannotBeUsed()

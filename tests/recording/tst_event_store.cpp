@@ -14,6 +14,7 @@
 #include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlQuery>
+#include <QSqlRecord>
 #include <QTemporaryDir>
 #include "report.h"
 
@@ -257,6 +258,64 @@ private slots:
         QCOMPARE(read.size(), std::size_t(1));
         record.id = records.front().id;
         compareStored(read.front(), record);
+    }
+
+    void shouldStoreTheSameRowsThroughSqliteItselfAsThroughQtStatements()
+    {
+        // Given the export fixture (every kind, binary bytes, a lease, a gap's extra
+        // revision, a note) plus an empty key and an empty previous value
+        std::vector<EventRecord> records = exportFixture();
+        EventRecord empty = makeRecord(3, RecordKind::Put, QByteArray(), QByteArray(), 30);
+        empty.hasPrevValue = true;
+        records.push_back(empty);
+        // When one log takes them through SQLite's own interface (the default)
+        // and another through Qt's prepared statements
+        QStringList dumps;
+        for (const bool bulk : {true, false}) {
+            const QString path = m_dir->filePath(bulk ? "bulk.db" : "statements.db");
+            QString error;
+            auto store = EventStore::open(path, &error);
+            QVERIFY2(store, qPrintable(error));
+            QVERIFY(store->bulkWrites());  // the driver's handle is the SQLite this was built with
+            store->setBulkWrites(bulk);
+            QCOMPARE(store->bulkWrites(), bulk);
+            std::vector<EventRecord> batch = records;
+            QVERIFY2(store->append(batch, &error), qPrintable(error));
+            for (std::size_t i = 0; i < batch.size(); ++i)
+                QCOMPARE(batch[i].id, qint64(i + 1));
+            store.reset();
+            // Then every column of every row, with SQLite's own type of each value, is the same
+            const QString connection = bulk ? "dump-bulk" : "dump-statements";
+            QString dump;
+            {
+                QSqlDatabase db = QSqlDatabase::addDatabase("QSQLITE", connection);
+                db.setDatabaseName(path);
+                QVERIFY(db.open());
+                QSqlQuery rows(db);
+                QVERIFY(rows.exec("SELECT * FROM events ORDER BY id"));
+                const int columns = rows.record().count();
+                while (rows.next()) {
+                    for (int c = 0; c < columns; ++c) {
+                        QSqlQuery type(db);
+                        QVERIFY(type.exec(QString("SELECT typeof(%1), hex(%1) FROM events WHERE id = %2")
+                                              .arg(rows.record().fieldName(c))
+                                              .arg(rows.value(0).toLongLong())));
+                        QVERIFY(type.next());
+                        dump += QString("%1=%2:%3 ").arg(rows.record().fieldName(c), type.value(0).toString(),
+                                                         type.value(1).toString());
+                    }
+                    dump += '\n';
+                }
+            }
+            QSqlDatabase::removeDatabase(connection);
+            dumps << dump;
+        }
+        QCOMPARE(dumps.at(0).count('\n'), qsizetype(records.size()));
+        QCOMPARE(dumps.at(0), dumps.at(1));
+        // And the values are what was written (a NULL previous value only where there is none)
+        QVERIFY2(dumps.at(0).contains("prev_value=null:"), qPrintable(dumps.at(0)));
+        QVERIFY2(dumps.at(0).contains("key=blob: "), qPrintable(dumps.at(0)));  // the empty key: a blob, not NULL
+        QVERIFY2(dumps.at(0).contains("key=blob:00FF "), qPrintable(dumps.at(0)));
     }
 
     void shouldAppendTenThousandRecordsInOneCallAndReadThemBackInPages()

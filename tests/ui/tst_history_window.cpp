@@ -8,6 +8,7 @@
 // alone unless overwriting, and a key changed between the plan and its write
 // left alone and named.
 #include "etcd_process.h"
+#include "insight/churn_view.h"
 #include "monitor/history_window.h"
 #include "shared/confirm_change.h"
 
@@ -19,6 +20,7 @@
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTextEdit>
 #include <QtTest>
@@ -122,6 +124,79 @@ private slots:
         // ... and a search finds the versions whose value holds a text
         QCOMPARE(query(window, QString::fromStdString(prefix), true, false, "navy"), 1);
         Q_UNUSED(last);
+    }
+
+    void shouldCountWhoWroteWhatOverTheRecordingPerResourceAndNamespace()
+    {
+        // Given a recorder running while pods in two namespaces and a config map are written
+        EtcdProcess etcd;
+        const std::string error = etcd.start();
+        QVERIFY2(error.empty(), error.c_str());
+        QTemporaryDir dir;
+        const QString db = dir.filePath("churn.sqlite");
+        QProcess recorder;
+        recorder.start(kCli, {"record", "--endpoints", QString::fromStdString(etcd.endpoint()), "--db", db,
+                              "--prefix", "/registry/"});
+        QVERIFY(recorder.waitForStarted());
+        QByteArray said;
+        QTRY_VERIFY_WITH_TIMEOUT((said += recorder.readAllStandardError()).contains("recording"), kWaitMs);
+        for (int i = 0; i < 6; ++i)
+            etcd.put("/registry/pods/shop/web-" + std::to_string(i % 2), std::string(10 + i, 'x'));
+        for (int i = 0; i < 3; ++i)
+            etcd.put("/registry/pods/kube-system/dns-" + std::to_string(i), "y");
+        etcd.del("/registry/pods/kube-system/dns-0");
+        // ... and one transaction changing a pod and a config map at one revision
+        etcd.txnPuts({{"/registry/pods/shop/web-0", "z"}, {"/registry/configmaps/shop/settings", "colour=blue"}});
+        HistoryWindow window(db);
+        window.resize(1100, 420);
+        window.show();
+        // ... until the log holds the last change
+        QTRY_COMPARE_WITH_TIMEOUT(query(window, "/registry/configmaps/shop/settings", false, false), 1, kWaitMs);
+        ::kill(pid_t(recorder.processId()), SIGINT);
+        QVERIFY(recorder.waitForFinished(kWaitMs));
+
+        // When the churn of /registry/ is counted per Kubernetes resource
+        const auto churn = [&](ChurnGrouping grouping) {
+            QSignalSpy shown(&window, &HistoryWindow::resultsShown);
+            window.setChurnQuery("/registry/", true, grouping, 2);
+            window.runQuery();
+            return shown.wait(kWaitMs) ? shown.takeFirst().at(0).toInt() : -2;
+        };
+        QCOMPARE(churn(ChurnGrouping::KubernetesResource), 2);
+        // Then pods come first with every change the test made to them, the config map after
+        const std::vector<ChurnGroup>& groups = window.churnModel()->groups();
+        QCOMPARE(groups[0].prefix, std::string("/registry/pods/"));
+        QCOMPARE(groups[0].counts.events, 6 + 3 + 1 + 1);
+        QCOMPARE(groups[0].counts.deletes, 1);
+        QCOMPARE(groups[0].counts.revisions, 6 + 3 + 1 + 1);
+        QCOMPARE(groups[1].prefix, std::string("/registry/configmaps/"));
+        QCOMPARE(groups[1].counts.events, 1);
+        QCOMPARE(groups[1].counts.bytes, qint64(std::string("/registry/configmaps/shop/settings").size() + 11));
+        const QString status = window.statusText();
+        QVERIFY2(status.startsWith("12 changes in 2 groups"), qPrintable(status));
+
+        // And per namespace: shop's pods (the transaction's revision counted once in each group it touched)
+        QCOMPARE(churn(ChurnGrouping::KubernetesNamespace), 3);
+        QCOMPARE(groups[0].prefix, std::string("/registry/pods/shop/"));
+        QCOMPARE(groups[0].counts.events, 7);
+        QCOMPARE(groups[1].prefix, std::string("/registry/pods/kube-system/"));
+        QCOMPARE(groups[1].counts.events, 4);
+        QCOMPARE(groups[1].counts.deletes, 1);
+        QCOMPARE(groups[2].prefix, std::string("/registry/configmaps/shop/"));
+        QCOMPARE(groups[2].counts.revisions, 1);
+        QCOMPARE(groups[0].counts.revisions, 7);  // the transaction's revision counted in both groups
+        window.grab().save(QDir::temp().filePath("history-window-churn.png"));
+
+        // And double-clicking a group shows its every version
+        auto* table = window.findChild<QTableView*>("historyChurnTable");
+        QVERIFY(table);
+        QSignalSpy shown(&window, &HistoryWindow::resultsShown);
+        const QRect kubeSystem = table->visualRect(window.churnModel()->index(1, 0));
+        QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, kubeSystem.center());  // the press a view wants first
+        QTest::mouseDClick(table->viewport(), Qt::LeftButton, {}, kubeSystem.center());
+        QVERIFY(shown.wait(kWaitMs));
+        QCOMPARE(shown.takeFirst().at(0).toInt(), 4);
+        QCOMPARE(window.findChild<QLineEdit*>("historyKey")->text(), QString("/registry/pods/kube-system/"));
     }
 
     void shouldRestoreIntoTheClusterOnlyWhenWritableAndConfirmedWithoutOverwritingLaterChanges()

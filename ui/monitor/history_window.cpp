@@ -1,6 +1,8 @@
 #include "monitor/history_window.h"
 
 #include "decode/value_text.h"
+#include "insight/census_model.h"
+#include "insight/churn_view.h"
 #include "monitor/event_timeline_model.h"
 #include "recording/event_store.h"
 #include "shared/confirm_change.h"
@@ -8,6 +10,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -22,7 +25,9 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
+#include <QSpinBox>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QTableView>
 #include <QUrl>
@@ -36,7 +41,11 @@ namespace {
 // A window shows at most this many versions (the CLI's history has them all).
 constexpr int kMaxRows = 100'000;
 
-enum Mode { AllVersions = 0, DeletedKeys = 1 };
+enum Mode { AllVersions = 0, DeletedKeys = 1, Churn = 2 };
+enum ResultsPage { VersionsPage = 0, ChurnPage = 1 };
+
+// The churn's spans offered, in seconds (0: the whole recording).
+constexpr qint64 kChurnSpans[] = {0, 3600, 24 * 3600, 7 * 24 * 3600};
 
 // A confirmation lists at most this many changes (and says how many more).
 constexpr int kMaxConfirmLines = 40;
@@ -134,6 +143,9 @@ HistoryWindow::HistoryWindow(QString location, QWidget* parent)
     mode_->setObjectName("historyMode");
     mode_->addItem(tr("Every version"));
     mode_->addItem(tr("Deleted keys"));
+    mode_->addItem(tr("Who wrote it (churn)"));
+    mode_->setToolTip(tr("Every recorded version, the keys deleted and not written again, or the changes counted "
+                         "per group of keys"));
     grep_ = new QLineEdit;
     grep_->setObjectName("historyGrep");
     grep_->setPlaceholderText(tr("Value contains…"));
@@ -141,11 +153,40 @@ HistoryWindow::HistoryWindow(QString location, QWidget* parent)
     show_ = new QPushButton(tr("&Show"));
     show_->setObjectName("historyShow");
     show_->setDefault(true);
+    churnGrouping_ = new QComboBox;
+    churnGrouping_->setObjectName("historyChurnGrouping");
+    churnGrouping_->addItem(tr("Kubernetes resource"), int(ChurnGrouping::KubernetesResource));
+    churnGrouping_->addItem(tr("resource and namespace"), int(ChurnGrouping::KubernetesNamespace));
+    churnGrouping_->addItem(tr("key prefix"), int(ChurnGrouping::Depth));
+    churnGrouping_->setToolTip(tr("Keys outside /registry/ are grouped by prefix, at the depth beside"));
+    churnDepth_ = new QSpinBox;
+    churnDepth_->setObjectName("historyChurnDepth");
+    churnDepth_->setRange(1, 1000);
+    churnDepth_->setValue(2);
+    churnDepth_->setPrefix(tr("depth "));
+    churnDepth_->setToolTip(tr("A prefix group is a key up to and including its N-th '/'"));
+    churnSpan_ = new QComboBox;
+    churnSpan_->setObjectName("historyChurnSpan");
+    for (const qint64 seconds : kChurnSpans) {
+        churnSpan_->addItem(seconds == 0 ? tr("over the whole recording")
+                                : seconds == 3600 ? tr("over the last hour")
+                                : seconds == 24 * 3600 ? tr("over the last day")
+                                                       : tr("over the last 7 days"),
+                            seconds);
+    }
+    churnControls_ = new QWidget;
+    auto* churnRow = new QHBoxLayout(churnControls_);
+    churnRow->setContentsMargins(0, 0, 0, 0);
+    churnRow->addWidget(new QLabel(tr("per")));
+    churnRow->addWidget(churnGrouping_);
+    churnRow->addWidget(churnDepth_);
+    churnRow->addWidget(churnSpan_);
     auto* form = new QHBoxLayout;
     form->addWidget(new QLabel(tr("Key:")));
     form->addWidget(key_, 3);
     form->addWidget(prefix_);
     form->addWidget(mode_);
+    form->addWidget(churnControls_);
     form->addWidget(grep_, 2);
     form->addWidget(show_);
 
@@ -168,6 +209,28 @@ HistoryWindow::HistoryWindow(QString location, QWidget* parent)
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
     splitter->setSizes({760, 500});
+
+    churnModel_ = new ChurnModel(this);
+    churnTable_ = new QTableView;
+    churnTable_->setObjectName("historyChurnTable");
+    churnTable_->setModel(churnModel_);
+    churnTable_->setItemDelegateForColumn(ChurnModel::EventsRateColumn, new CensusBarDelegate(churnTable_));
+    churnTable_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    churnTable_->setSelectionMode(QAbstractItemView::SingleSelection);
+    churnTable_->setAlternatingRowColors(true);
+    churnTable_->setWordWrap(false);
+    churnTable_->setTextElideMode(Qt::ElideMiddle);
+    churnTable_->verticalHeader()->hide();
+    churnTable_->verticalHeader()->setDefaultSectionSize(churnTable_->fontMetrics().height() + 8);
+    churnTable_->horizontalHeader()->setSectionResizeMode(ChurnModel::GroupColumn, QHeaderView::Stretch);
+    churnTable_->setColumnWidth(ChurnModel::EventsRateColumn, 200);
+    for (const int column : {ChurnModel::BytesRateColumn, ChurnModel::RevisionsRateColumn, ChurnModel::EventsColumn,
+                             ChurnModel::DeletesColumn})
+        churnTable_->setColumnWidth(column, 100);
+    churnTable_->setToolTip(tr("Double-click a group to see its every version"));
+    results_ = new QStackedWidget;
+    results_->addWidget(splitter);     // VersionsPage
+    results_->addWidget(churnTable_);  // ChurnPage
 
     restoreRevision_ = new QLineEdit;
     restoreRevision_->setObjectName("restoreRevision");
@@ -198,13 +261,30 @@ HistoryWindow::HistoryWindow(QString location, QWidget* parent)
     layout->addLayout(form);
     layout->addLayout(restoreRow);
     layout->addWidget(status_);
-    layout->addWidget(splitter, 1);
+    layout->addWidget(results_, 1);
     setCentralWidget(central);
 
     connect(show_, &QPushButton::clicked, this, &HistoryWindow::runQuery);
     connect(key_, &QLineEdit::returnPressed, this, &HistoryWindow::runQuery);
     connect(grep_, &QLineEdit::returnPressed, this, &HistoryWindow::runQuery);
     connect(&watcher_, &QFutureWatcher<Answer>::finished, this, &HistoryWindow::showAnswer);
+    connect(mode_, &QComboBox::currentIndexChanged, this, &HistoryWindow::updateModeControls);
+    // Another grouping or span counts again what is shown.
+    const auto recount = [this] {
+        if (mode_->currentIndex() == Churn && results_->currentIndex() == ChurnPage && churnModel_->rowCount() > 0)
+            runQuery();
+    };
+    connect(churnGrouping_, &QComboBox::currentIndexChanged, this, recount);
+    connect(churnDepth_, &QSpinBox::valueChanged, this, recount);
+    connect(churnSpan_, &QComboBox::currentIndexChanged, this, recount);
+    // Drilling in: a group's every version.
+    connect(churnTable_, &QTableView::doubleClicked, this, [this](const QModelIndex& index) {
+        if (!index.isValid() || std::size_t(index.row()) >= churnModel_->groups().size())
+            return;
+        setQuery(escapeKey(QByteArray::fromStdString(churnModel_->groups()[std::size_t(index.row())].prefix)), true,
+                 false, QString());
+        runQuery();
+    });
     connect(view_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
         if (!current.isValid())
             return;
@@ -244,6 +324,7 @@ HistoryWindow::HistoryWindow(QString location, QWidget* parent)
     connect(&planWatcher_, &QFutureWatcher<RestorePlan>::finished, this, &HistoryWindow::confirmRestore);
     connect(&applyWatcher_, &QFutureWatcher<RestoreOutcome>::finished, this, &HistoryWindow::showRestoreOutcome);
     updateRestoreControls();
+    updateModeControls();
     resize(1280, 780);
 }
 
@@ -257,6 +338,27 @@ void HistoryWindow::setQuery(const QString& key, bool prefix, bool deletedOnly, 
     prefix_->setChecked(prefix);
     mode_->setCurrentIndex(deletedOnly ? DeletedKeys : AllVersions);
     grep_->setText(grep);
+}
+
+void HistoryWindow::setChurnQuery(const QString& key, bool prefix, ChurnGrouping grouping, int depth, qint64 seconds)
+{
+    key_->setText(key);
+    prefix_->setChecked(prefix);
+    const QSignalBlocker groupingBlocker(churnGrouping_);
+    const QSignalBlocker depthBlocker(churnDepth_);
+    const QSignalBlocker spanBlocker(churnSpan_);
+    churnGrouping_->setCurrentIndex(std::max(0, churnGrouping_->findData(int(grouping))));
+    churnDepth_->setValue(depth);
+    churnSpan_->setCurrentIndex(std::max(0, churnSpan_->findData(seconds)));
+    mode_->setCurrentIndex(Churn);
+}
+
+void HistoryWindow::updateModeControls()
+{
+    const bool churn = mode_->currentIndex() == Churn;
+    churnControls_->setVisible(churn);
+    grep_->setVisible(!churn);
+    results_->setCurrentIndex(churn ? ChurnPage : VersionsPage);
 }
 
 std::optional<WatchSpec> HistoryWindow::formRange()
@@ -287,21 +389,34 @@ void HistoryWindow::runQuery()
         return;  // one query at a time; the button shows it
     HistoryQuery query;
     query.range = *range;
+    const bool churn = mode_->currentIndex() == Churn;
     query.deletedOnly = mode_->currentIndex() == DeletedKeys;
-    query.grep = grep_->text().toUtf8();
+    query.grep = churn ? QByteArray() : grep_->text().toUtf8();
+    const auto grouping = ChurnGrouping(churnGrouping_->currentData().toInt());
+    const int depth = churnDepth_->value();
+    const qint64 spanSeconds = churnSpan_->currentData().toLongLong();
+    const qint64 sinceMs = churn && spanSeconds > 0 ? QDateTime::currentMSecsSinceEpoch() - spanSeconds * 1000 : 0;
     show_->setEnabled(false);
-    status_->setText(tr("Reading the history of %1…").arg(describeSpec(query.range)));
+    status_->setText(churn ? tr("Counting who wrote %1 over the recording…").arg(describeSpec(query.range))
+                           : tr("Reading the history of %1…").arg(describeSpec(query.range)));
     // A connection of its own on a pooled thread: a store belongs to the thread that opened it.
-    watcher_.setFuture(QtConcurrent::run([location = location_, query] {
+    watcher_.setFuture(QtConcurrent::run([location = location_, query, churn, grouping, depth, sinceMs] {
         Answer answer;
         auto store = EventStore::open(location, &answer.error);
         if (!store)
             return answer;
         auto history = recordedHistory(*store, query, &answer.error);
-        if (history)
-            answer.records = std::move(*history);
-        else
+        if (!history) {
             answer.error = QObject::tr("The log cannot be read: %1.").arg(answer.error);
+        } else if (churn) {
+            // The span is the time the changes were received (a gap: when the recorder found it).
+            if (sinceMs > 0)
+                std::erase_if(*history, [sinceMs](const EventRecord& r) { return r.receivedMs < sinceMs; });
+            answer.churn = tallyRecordedChurn(*history, grouping, depth);
+            answer.sinceMs = sinceMs;
+        } else {
+            answer.records = std::move(*history);
+        }
         return answer;
     }));
 }
@@ -312,9 +427,14 @@ void HistoryWindow::showAnswer()
     Answer answer = watcher_.result();
     model_->clear();
     detail_->clear();
+    churnModel_->setChurn({}, 1);
     if (!answer.error.isEmpty()) {
         status_->setText(answer.error);
         emit resultsShown(-1);
+        return;
+    }
+    if (answer.churn) {
+        showChurn(answer);
         return;
     }
     int gaps = 0;
@@ -352,7 +472,56 @@ void HistoryWindow::showAnswer()
     emit resultsShown(model_->rowCount());
 }
 
-int HistoryWindow::rowCount() const { return model_->rowCount(); }
+void HistoryWindow::showChurn(const Answer& answer)
+{
+    const RecordedChurn& churn = *answer.churn;
+    std::vector<ChurnGroup> groups;
+    groups.reserve(churn.groups.size());
+    for (const RecordedChurnGroup& g : churn.groups)
+        groups.push_back({g.prefix, g.counts});
+    // Rates over the span asked for, else over the time the changes were received in.
+    const qint64 fromMs = answer.sinceMs > 0 ? answer.sinceMs : churn.firstMs;
+    const qint64 toMs = answer.sinceMs > 0 ? QDateTime::currentMSecsSinceEpoch() : churn.lastMs;
+    const double seconds = std::max(1.0, double(toMs - fromMs) / 1000.0);
+    churnModel_->setChurn(std::move(groups), seconds);
+    const QDateTime first = QDateTime::fromMSecsSinceEpoch(churn.firstMs);
+    const QDateTime last = QDateTime::fromMSecsSinceEpoch(churn.lastMs);
+    const QString received = first.secsTo(last) < 1
+        ? tr("received at %1").arg(QLocale().toString(first, QLocale::ShortFormat))
+        : first.date() == last.date()
+        ? tr("received %1 to %2").arg(QLocale().toString(first, QLocale::ShortFormat),
+                                      QLocale().toString(last.time(), QLocale::ShortFormat))
+        : tr("received %1 to %2").arg(QLocale().toString(first, QLocale::ShortFormat),
+                                      QLocale().toString(last, QLocale::ShortFormat));
+    QString text;
+    if (churn.total.events == 0) {
+        text = answer.sinceMs > 0 ? tr("The log holds no change of this key or range in that span.")
+                                  : tr("The log holds no change of this key or range.");
+    } else {
+        text = tr("%1 in %2, %3 (revisions %4 to %5): %6 a second on average, busiest first.")
+                   .arg(counted(int(churn.total.events), tr("change"), tr("changes")),
+                        counted(int(churn.groups.size()), tr("group"), tr("groups")), received)
+                   .arg(churn.firstRevision)
+                   .arg(churn.lastRevision)
+                   .arg(QLocale().toString(double(churn.total.events) / seconds, 'f', 1));
+    }
+    if (churn.gaps.size() == 1)
+        text += QLatin1Char(' ')
+            + tr("Revisions %1 to %2 were compacted before they were recorded: the counts leave them out.")
+                  .arg(churn.gaps.front().first)
+                  .arg(churn.gaps.front().second);
+    else if (churn.gaps.size() > 1)
+        text += QLatin1Char(' ')
+            + tr("%1 stretches of revisions were compacted before they were recorded: the counts leave them out.")
+                  .arg(churn.gaps.size());
+    status_->setText(text);
+    emit resultsShown(churnModel_->rowCount());
+}
+
+int HistoryWindow::rowCount() const
+{
+    return results_->currentIndex() == ChurnPage ? churnModel_->rowCount() : model_->rowCount();
+}
 
 void HistoryWindow::selectRow(int row) { view_->selectRow(row); }
 

@@ -11,6 +11,7 @@
 // happens only if the key is still as the plan read it.
 #pragma once
 
+#include "insight/churn.h"
 #include "recording/recorded_state.h"
 #include "restore/restore_plan.h"
 #include "transport/connection_options.h"
@@ -26,10 +27,13 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QSpinBox;
+class QStackedWidget;
 class QTableView;
 
 namespace etcdscope::ui {
 
+class ChurnModel;
 class DetailPane;
 class EventTimelineModel;
 
@@ -43,8 +47,14 @@ public:
 
     // The form's query, as the Show button runs it.
     void setQuery(const QString& key, bool prefix, bool deletedOnly, const QString& grep);
+    // The churn of the key or range over the recording instead: who wrote
+    // what, per group (as etcdscope-cli churn), over the last `seconds`
+    // (0: the whole recording); runQuery() shows it.
+    void setChurnQuery(const QString& key, bool prefix, ChurnGrouping grouping, int depth, qint64 seconds = 0);
     void runQuery();
+    // Rows shown: versions, or groups of the churn.
     int rowCount() const;
+    ChurnModel* churnModel() const { return churnModel_; }
     // Selects a row of the results (the detail pane follows, and the
     // revision to restore to becomes that version's).
     void selectRow(int row);
@@ -72,9 +82,13 @@ signals:
 private:
     struct Answer {
         std::vector<EventRecord> records;
+        std::optional<RecordedChurn> churn;  // the churn mode's answer
+        qint64 sinceMs = 0;                  // the churn's span began then (0: the whole recording)
         QString error;
     };
     void showAnswer();
+    void showChurn(const Answer& answer);
+    void updateModeControls();
     std::optional<WatchSpec> formRange();
     void updateRestoreControls();
     void confirmRestore();
@@ -92,6 +106,13 @@ private:
     EventTimelineModel* model_ = nullptr;
     QTableView* view_ = nullptr;
     DetailPane* detail_ = nullptr;
+    QStackedWidget* results_ = nullptr;  // the versions, or the churn
+    QWidget* churnControls_ = nullptr;
+    QComboBox* churnGrouping_ = nullptr;
+    QSpinBox* churnDepth_ = nullptr;
+    QComboBox* churnSpan_ = nullptr;
+    ChurnModel* churnModel_ = nullptr;
+    QTableView* churnTable_ = nullptr;
     QLineEdit* restoreRevision_ = nullptr;
     QCheckBox* overwrite_ = nullptr;
     QPushButton* restore_ = nullptr;

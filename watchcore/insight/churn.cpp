@@ -191,4 +191,49 @@ void ChurnTally::trim(std::int64_t nowMs)
     }
 }
 
+RecordedChurn tallyRecordedChurn(const std::vector<EventRecord>& history, ChurnGrouping grouping, int depth)
+{
+    RecordedChurn churn;
+    std::map<std::string, RecordedChurnGroup, std::less<>> groups;
+    for (const EventRecord& r : history) {
+        if (r.kind == RecordKind::Gap) {
+            churn.gaps.emplace_back(r.gapFrom, r.gapTo);
+            continue;
+        }
+        // A version known only from a snapshot (no row of its own) is what was there, not a change.
+        if (r.id == 0 || (r.kind != RecordKind::Put && r.kind != RecordKind::Delete))
+            continue;
+        const std::string_view key(r.key.constData(), std::size_t(r.key.size()));
+        const std::string_view prefix = churnGroupOf(key, grouping, depth);
+        auto found = groups.find(prefix);
+        if (found == groups.end())
+            found = groups.emplace(std::string(prefix), RecordedChurnGroup{std::string(prefix), {}, 0, 0}).first;
+        RecordedChurnGroup& g = found->second;
+        ChurnCounts event;
+        event.events = 1;
+        event.bytes = r.key.size() + r.value.size();
+        event.deletes = r.kind == RecordKind::Delete ? 1 : 0;
+        // The history is in revision order: a revision is new to a group when it passes the group's last one.
+        event.revisions = r.modRevision != g.lastRevision ? 1 : 0;
+        g.counts += event;
+        if (g.firstRevision == 0)
+            g.firstRevision = r.modRevision;
+        g.lastRevision = r.modRevision;
+        event.revisions = r.modRevision != churn.lastRevision ? 1 : 0;
+        churn.total += event;
+        if (churn.firstRevision == 0)
+            churn.firstRevision = r.modRevision;
+        churn.lastRevision = r.modRevision;
+        churn.firstMs = churn.firstMs == 0 ? r.receivedMs : std::min<std::int64_t>(churn.firstMs, r.receivedMs);
+        churn.lastMs = std::max<std::int64_t>(churn.lastMs, r.receivedMs);
+    }
+    churn.groups.reserve(groups.size());
+    for (auto& entry : groups)
+        churn.groups.push_back(std::move(entry.second));
+    std::sort(churn.groups.begin(), churn.groups.end(), [](const RecordedChurnGroup& a, const RecordedChurnGroup& b) {
+        return std::tie(b.counts.events, b.counts.bytes, a.prefix) < std::tie(a.counts.events, a.counts.bytes, b.prefix);
+    });
+    return churn;
+}
+
 }  // namespace etcdscope

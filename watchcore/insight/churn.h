@@ -12,6 +12,7 @@
 #pragma once
 
 #include "engine/watch_types.h"
+#include "format/event_record.h"
 
 #include <cstdint>
 #include <deque>
@@ -97,5 +98,29 @@ private:
     std::unordered_set<std::uint64_t> seen_;
     std::deque<std::uint64_t> seenOrder_;
 };
+
+// The churn of a recorded history (recordedHistory(): oldest first, gaps
+// and versions known only from snapshots among them): who wrote what over
+// the recording, the answer of `etcdscope-cli churn` and of the History
+// window's churn. Versions from snapshots are what was there, not changes,
+// and are not counted; gaps are listed, their revisions unknown.
+struct RecordedChurnGroup {
+    std::string prefix;
+    ChurnCounts counts;
+    std::int64_t firstRevision = 0;
+    std::int64_t lastRevision = 0;
+};
+
+struct RecordedChurn {
+    std::vector<RecordedChurnGroup> groups;  // most events first (ties: most bytes, then key order)
+    ChurnCounts total;                       // revisions: distinct revisions over all groups
+    std::int64_t firstMs = 0;                // when the first and last changes counted were received
+    std::int64_t lastMs = 0;
+    std::int64_t firstRevision = 0;
+    std::int64_t lastRevision = 0;
+    std::vector<std::pair<std::int64_t, std::int64_t>> gaps;  // revisions the recording lacks, from..to
+};
+
+RecordedChurn tallyRecordedChurn(const std::vector<EventRecord>& history, ChurnGrouping grouping, int depth);
 
 }  // namespace etcdscope

@@ -1,4 +1,5 @@
 #include "recording/event_store.h"
+#include "recording/bulk_event_writer.h"
 #include "recording/store_sql.h"
 
 #include "format/event_format.h"
@@ -54,8 +55,6 @@ const auto kPostgresDriverName = QStringLiteral("QPSQL");
 constexpr qint64 kSchemaLockKey = 0x65746364;
 const auto kCancelledError = QStringLiteral("export cancelled");
 
-// Columns of an event row (kInsertEventSql's parameters).
-constexpr int kEventColumns = 14;
 // Rows one INSERT carries: on PostgreSQL each statement is a round trip; on
 // SQLite each is Qt's and SQLite's per-statement work (ids are consecutive).
 constexpr int kPostgresRowsPerInsert = 500;
@@ -237,7 +236,13 @@ std::unique_ptr<EventStore> EventStore::open(const QString& path, QString* error
     std::unique_ptr<EventStore> store(new EventStore(path, connectionName));
     if (!store->initialize(error))
         return nullptr;
+    store->setBulkWrites(true);
     return store;
+}
+
+void EventStore::setBulkWrites(bool on)
+{
+    m_bulk = on ? BulkEventWriter::forConnection(m_db) : nullptr;
 }
 
 EventStore::EventStore(QString path, QString connectionName)
@@ -281,6 +286,8 @@ EventStore::~EventStore()
 {
     // Every query and handle must be gone before the connection is removed,
     // or Qt warns that it is still in use and keeps it.
+    m_bulk.reset();
+    m_insertEvents.clear();
     m_statements.clear();
     m_db.close();
     m_db = QSqlDatabase();
@@ -464,6 +471,55 @@ QSqlQuery* EventStore::statement(const QString& sql) const
     return &m_statements.emplace(sql, std::move(query)).first->second;
 }
 
+QSqlQuery* EventStore::insertEventsStatement(int rows)
+{
+    QSqlQuery*& insert = m_insertEvents[rows];
+    if (!insert)
+        insert = statement(returningId(insertEventsSql(rows)));
+    return insert;
+}
+
+void EventStore::forgetInsertEventsStatement(int rows)
+{
+    m_insertEvents.erase(rows);
+    m_statements.erase(returningId(insertEventsSql(rows)));
+}
+
+QString EventStore::insertWithStatements(std::span<const EventRecord* const> rows, std::span<const qint64> storeIds,
+                                         qint64* ids)
+{
+    // Rows go in statements of `perInsert` (PostgreSQL: hundreds, one round trip each).
+    const std::size_t perInsert = m_postgres ? kPostgresRowsPerInsert : kSqliteRowsPerInsert;
+    for (std::size_t next = 0; next < rows.size();) {
+        // The tail of a batch in power-of-two statements: a few prepared shapes, not hundreds.
+        std::size_t count = perInsert;
+        while (count > 1 && count > rows.size() - next)
+            count /= 2;
+        QSqlQuery* insert = insertEventsStatement(int(count));
+        if (!insert)
+            return QStringLiteral("the insert does not prepare");
+        for (std::size_t row = 0; row < count; ++row)
+            bindRecord(*insert, int(row) * kEventColumns, *rows[next + row], storeIds[next + row]);
+        if (!insert->exec()) {
+            const QString reason = describe(insert->lastError());
+            forgetInsertEventsStatement(int(count));
+            return reason;
+        }
+        // PostgreSQL: RETURNING gives the ids in row order; SQLite: one INSERT numbers
+        // its rows consecutively, up to the last insert id.
+        const qint64 lastId = m_postgres ? 0 : insert->lastInsertId().toLongLong();
+        for (std::size_t row = 0; row < count; ++row) {
+            const qint64 id = m_postgres ? (insert->next() ? insert->value(0).toLongLong() : 0)
+                                         : lastId - qint64(count - 1 - row);
+            if (ids)
+                ids[next + row] = id;
+        }
+        insert->finish();
+        next += count;
+    }
+    return {};
+}
+
 bool EventStore::append(std::vector<EventRecord>& records, QString* error)
 {
     std::vector<qint64> ids;
@@ -486,55 +542,39 @@ bool EventStore::append(const std::vector<EventRecord>& records, const std::func
                             .arg(describe(m_db.lastError())));
         return false;
     }
-    QString reason;
+    // The records that go in (a watch cancelled before it was stored has none) and their watches' store ids.
+    std::vector<const EventRecord*> rows;
+    std::vector<qint64> rowStoreIds;
+    std::vector<std::size_t> rowIndex;
+    rows.reserve(records.size());
+    rowStoreIds.reserve(records.size());
+    rowIndex.reserve(records.size());
     std::map<qint64, qint64> lastRevision;  // per watch: where it resumes, committed with its events
-    // Rows go in statements of `perInsert` (PostgreSQL: hundreds, one round trip each).
-    const std::size_t perInsert = m_postgres ? kPostgresRowsPerInsert : kSqliteRowsPerInsert;
-    std::vector<std::size_t> chunk;
-    std::vector<qint64> chunkStoreIds;
-    for (std::size_t next = 0; next < records.size() && reason.isEmpty();) {
-        chunk.clear();
-        chunkStoreIds.clear();
-        // The tail of a batch in power-of-two statements: a few prepared shapes, not hundreds.
-        std::size_t rows = perInsert;
-        while (rows > 1 && rows > records.size() - next)
-            rows /= 2;
-        for (; next < records.size() && chunk.size() < rows; ++next) {
-            const qint64 storeId = storeIdOf ? storeIdOf(records[next].watch) : records[next].watch;
-            if (storeId == 0)
-                continue;  // a watch that is not in the log (cancelled before it was stored)
-            chunk.push_back(next);
-            chunkStoreIds.push_back(storeId);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        const EventRecord& r = records[i];
+        const qint64 storeId = storeIdOf ? storeIdOf(r.watch) : r.watch;
+        if (storeId == 0)
+            continue;
+        rows.push_back(&r);
+        rowStoreIds.push_back(storeId);
+        rowIndex.push_back(i);
+        if (r.kind != RecordKind::Note) {
+            qint64& last = lastRevision[storeId];
+            last = std::max(last, r.kind == RecordKind::Gap ? r.gapTo : r.modRevision);
         }
-        if (chunk.empty())
-            break;
-        QSqlQuery* insert = statement(returningId(insertEventsSql(int(chunk.size()))));
-        if (!insert) {
-            reason = QStringLiteral("the insert does not prepare");
-            break;
-        }
-        for (std::size_t row = 0; row < chunk.size(); ++row)
-            bindRecord(*insert, int(row) * kEventColumns, records[chunk[row]], chunkStoreIds[row]);
-        if (!insert->exec()) {
-            reason = describe(insert->lastError());
-            m_statements.erase(returningId(insertEventsSql(int(chunk.size()))));  // prepare anew next time
-            break;
-        }
-        // PostgreSQL: RETURNING gives the ids in row order; SQLite: one INSERT numbers
-        // its rows consecutively, up to the last insert id.
-        const qint64 lastId = m_postgres ? 0 : insert->lastInsertId().toLongLong();
-        for (std::size_t row = 0; row < chunk.size(); ++row) {
-            const qint64 id = m_postgres ? (insert->next() ? insert->value(0).toLongLong() : 0)
-                                         : lastId - qint64(chunk.size() - 1 - row);
-            if (ids)
-                (*ids)[chunk[row]] = id;
-            const EventRecord& r = records[chunk[row]];
-            if (r.kind != RecordKind::Note) {
-                qint64& last = lastRevision[chunkStoreIds[row]];
-                last = std::max(last, r.kind == RecordKind::Gap ? r.gapTo : r.modRevision);
-            }
-        }
-        insert->finish();
+    }
+    std::vector<qint64> rowIds(ids ? rows.size() : 0);
+    QString reason;
+    if (m_bulk && (!ids || m_bulk->givesIds())) {
+        QSqlError failure;
+        if (!m_bulk->write(rows, rowStoreIds, ids ? rowIds.data() : nullptr, &failure))
+            reason = describe(failure);
+    } else {
+        reason = insertWithStatements(rows, rowStoreIds, ids ? rowIds.data() : nullptr);
+    }
+    if (ids && reason.isEmpty()) {
+        for (std::size_t row = 0; row < rows.size(); ++row)
+            (*ids)[rowIndex[row]] = rowIds[row];
     }
     if (QSqlQuery* update = reason.isEmpty() ? statement(kSetLastRevisionSql) : nullptr) {
         for (const auto& [storeId, revision] : lastRevision) {

@@ -21,9 +21,12 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace etcdscope {
+
+class BulkEventWriter;
 
 // Which records to count, read or export. Unset members match everything.
 struct RecordFilter {
@@ -75,6 +78,11 @@ public:
                 QString* error, std::vector<qint64>* ids = nullptr);
     // The same, record.watch being the storeId, setting each record's id.
     bool append(std::vector<EventRecord>& records, QString* error);
+    // Whether append() writes through the engine's own bulk interface (the
+    // default where the driver's handle allows it) or through Qt's statements;
+    // tests and benchmarks compare the two.
+    void setBulkWrites(bool on);
+    bool bulkWrites() const { return m_bulk != nullptr; }
 
     // The new watch's storeId; 0 if it could not be stored (logged).
     qint64 addWatch(const WatchDefinition& watch);
@@ -180,6 +188,15 @@ private:
     // The prepared statement for `sql`, prepared on first use and kept for
     // the life of the store; nullptr (logged) if it does not prepare.
     QSqlQuery* statement(const QString& sql) const;
+    // The prepared INSERT of `rows` event records (cached by row count: its
+    // text is kilobytes, too long to rebuild and look up for every chunk),
+    // and forgetting it after it failed, to prepare it anew.
+    QSqlQuery* insertEventsStatement(int rows);
+    void forgetInsertEventsStatement(int rows);
+    // The rows through Qt's prepared statements (ids, if not null, get each
+    // row's id); an empty string, or the database's reason for failing.
+    QString insertWithStatements(std::span<const EventRecord* const> rows, std::span<const qint64> storeIds,
+                                 qint64* ids);
     std::optional<qint64> countMatching(const RecordFilter& filter, QString* error) const;
     std::optional<std::vector<EventRecord>> readPage(const RecordFilter& filter, qint64 afterId, int limit,
                                                      QString* error) const;
@@ -190,6 +207,8 @@ private:
     QSqlDatabase m_db;
     // Keyed by SQL text; std::map so that pointers stay valid as it grows.
     mutable std::map<QString, QSqlQuery> m_statements;
+    std::map<int, QSqlQuery*> m_insertEvents;  // by row count, into m_statements
+    std::unique_ptr<BulkEventWriter> m_bulk;   // null: Qt's statements
 };
 
 }  // namespace etcdscope

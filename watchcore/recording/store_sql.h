@@ -91,11 +91,15 @@ inline QString whereClause(const QStringList& conditions)
     return conditions.isEmpty() ? QString() : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
 }
 
-// Parameters bound in this order by insertRecord().
-inline const auto kInsertEventSql = QStringLiteral(
-    "INSERT INTO events(received_ms, watch, kind, key, value, prev_value, mod_revision,"
-    " create_revision, version, lease, gap_from, gap_to, note, gap_may_lack_deletes_at)"
-    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+// An event row's columns as written, in the order bindRecord() binds them
+// (and the bulk writer sends them).
+inline constexpr char kEventColumnNames[] =
+    "received_ms, watch, kind, key, value, prev_value, mod_revision,"
+    " create_revision, version, lease, gap_from, gap_to, note, gap_may_lack_deletes_at";
+inline constexpr int kEventColumns = 14;
+inline const QString kInsertEventSql =
+    QStringLiteral("INSERT INTO events(%1) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .arg(QLatin1String(kEventColumnNames));
 
 // Binds in kInsertEventSql's column order from `parameter` on, filed under
 // `storeId`.

@@ -7,9 +7,12 @@
 //             the recorder's rate over the whole run against etcd's rate.
 //   backfill: a new log for the whole history (from revision 1): events/s,
 //             against `etcdctl watch --rev 1 -w json` reading the same events.
+//   steady:   (with --steady-seconds S) the load at a rate the recorder can
+//             hold (--steady-rate, events/s) for S seconds: whether its
+//             memory stays flat over a long run.
 // Also bytes on disk per event and the recorder's resident memory (peak, and
 // at each tenth of the run: flat or growing).
-//   record_bench [--events N] [--smoke]
+//   record_bench [--events N] [--smoke] [--steady-seconds S [--steady-rate R]] [--only-steady]
 #include "etcd_process.h"
 #include "load_generator.h"
 #include "postgres_process.h"
@@ -181,14 +184,24 @@ int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
     qint64 events = 500'000;
+    qint64 steadySeconds = 0;
+    qint64 steadyRate = 20'000;
+    bool onlySteady = false;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--events" && i + 1 < argc) {
             events = std::atoll(argv[++i]);
         } else if (arg == "--smoke") {
             events = 20'000;
+        } else if (arg == "--steady-seconds" && i + 1 < argc) {
+            steadySeconds = std::atoll(argv[++i]);
+        } else if (arg == "--steady-rate" && i + 1 < argc) {
+            steadyRate = std::max<qint64>(100, std::atoll(argv[++i]));
+        } else if (arg == "--only-steady") {
+            onlySteady = true;
         } else {
-            std::fprintf(stderr, "usage: record_bench [--events N] [--smoke]\n");
+            std::fprintf(stderr, "usage: record_bench [--events N] [--smoke] [--steady-seconds S [--steady-rate R]] "
+                                 "[--only-steady]\n");
             return 2;
         }
     }
@@ -222,6 +235,39 @@ int main(int argc, char** argv)
     qint64 total = 0;  // events the load wrote in all runs
     double etcdRate = 0;
     bool first = true;
+    // steady: a rate the recorder holds, for long, to see whether its memory stays flat
+    for (const char* engine : {"SQLite", "PostgreSQL"}) {
+        if (steadySeconds <= 0)
+            break;
+        const bool pg = std::string(engine) == "PostgreSQL";
+        std::string error;
+        const QString location = pg ? postgres.createDatabase(&error) : dir.filePath("steady.sqlite");
+        if (location.isEmpty()) {
+            std::fprintf(stderr, "cannot create a database: %s\n", error.c_str());
+            return 1;
+        }
+        bench::LoadOptions steady = load;
+        steady.operationsPerSecond = double(steadyRate) / steady.putsPerTransaction;
+        steady.operations = std::max<qint64>(1, steadyRate * steadySeconds / steady.putsPerTransaction);
+        bench::LoadResult written;
+        const RecordRun run = record(cli, etcd.endpoint(), location, [&] {
+            QThread::msleep(300);
+            written = bench::runLoad(steady);
+            return written.lastRevision;
+        });
+        total += written.events;
+        last = written.lastRevision;
+        row("steady", engine, "etcd write rate (events/s)", double(written.events) / written.seconds,
+            "the load's rate");
+        row("steady", engine, "log complete after last commit (s)",
+            run.caughtUpSeconds < 0 ? -1 : run.caughtUpSeconds - 0.3 - written.seconds, "-1: never");
+        row("steady", engine, "recorder peak RSS (MiB)", run.peakMiB, "VmHWM");
+        row("steady", engine, "recorder RSS at each tenth (MiB)", run.rssMiB.empty() ? 0 : run.rssMiB.back(),
+            rssOverRun(run.rssMiB).c_str());
+        std::fflush(stdout);
+    }
+    if (onlySteady)
+        return 0;
     for (const char* engine : {"SQLite", "PostgreSQL"}) {
         const bool pg = std::string(engine) == "PostgreSQL";
         std::string error;
@@ -256,6 +302,7 @@ int main(int argc, char** argv)
             pg ? "pg_database_size" : "file + WAL");
         if (live.caughtUpSeconds < 0)
             std::fprintf(stderr, "%s", live.stderrText.constData());
+        std::fflush(stdout);
     }
     // backfill: new logs for the whole history, and etcdctl over the same history
     for (const char* engine : {"SQLite", "PostgreSQL"}) {
@@ -265,7 +312,7 @@ int main(int argc, char** argv)
         const RecordRun backfill = record(cli, etcd.endpoint(), location, [&] { return last; });
         row("backfill", engine, "recorder (events/s)",
             backfill.caughtUpSeconds > 0 ? double(total) / backfill.caughtUpSeconds : 0,
-            "both live runs' events, from revision 1");
+            "every event the load wrote, from revision 1");
         row("backfill", engine, "recorder peak RSS (MiB)", backfill.peakMiB, "VmHWM");
         row("backfill", engine, "recorder RSS at each tenth (MiB)",
             backfill.rssMiB.empty() ? 0 : backfill.rssMiB.back(), rssOverRun(backfill.rssMiB).c_str());

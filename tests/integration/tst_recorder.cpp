@@ -350,7 +350,9 @@ private slots:
         recorder.start(kCli, args);
         QVERIFY(recorder.waitForStarted());
         const std::string paused = pauseHalfWay(recorder, db, first, last);
-        QVERIFY2(paused.empty(), paused.c_str());
+        QVERIFY2(paused.empty(), (paused + (recorder.state() == QProcess::Running ? "; it runs" : "; it ended") +
+                                  ", saying: " + recorder.readAllStandardError().toStdString())
+                                     .c_str());
         if (stopDatabase) {
             m_postgres.stop();
             ::kill(pid_t(recorder.processId()), SIGCONT);

@@ -11,9 +11,11 @@
 
 #include <arpa/inet.h>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -84,13 +86,43 @@ pid_t spawnChild(const std::vector<std::string>& argvStrings, const std::string&
     return pid;
 }
 
-int freeLoopbackPort()
+namespace {
+
+// True when nothing on 127.0.0.1 holds `port` (listening, connected or in
+// TIME_WAIT: bound without SO_REUSEADDR).
+bool portIsFree(int port)
 {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
+    address.sin_port = htons(std::uint16_t(port));
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return free;
+}
+
+// The kernel's range for the local side of outgoing connections (and for
+// bind to port 0); Linux's default when it cannot be read.
+std::pair<int, int> ephemeralPorts()
+{
+    QFile range("/proc/sys/net/ipv4/ip_local_port_range");
+    if (range.open(QIODevice::ReadOnly)) {
+        const QList<QByteArray> bounds = range.readAll().simplified().split(' ');
+        if (bounds.size() == 2 && bounds[0].toInt() > 0 && bounds[1].toInt() >= bounds[0].toInt())
+            return {bounds[0].toInt(), bounds[1].toInt()};
+    }
+    return {32768, 60999};
+}
+
+int kernelChosenPort()
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof address;
     int port = 0;
     if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0
@@ -98,6 +130,50 @@ int freeLoopbackPort()
         port = ntohs(address.sin_port);
     ::close(fd);
     return port;
+}
+
+}  // namespace
+
+int freeLoopbackPort()
+{
+    // A port the kernel picks for bind(0) comes from the ephemeral range, so
+    // between its release and etcd's (or PostgreSQL's) bind it can go to any
+    // outgoing connection, or to another test process that asked the same
+    // way: then the server fails to start and the test talks to someone
+    // else's. Instead every test process on this machine takes the next port
+    // of one counter, kept in a file under an exclusive lock, in the 10,000
+    // ports below the ephemeral range, which the kernel never hands out.
+    const auto [ephemeralFirst, ephemeralLast] = ephemeralPorts();
+    (void)ephemeralLast;
+    constexpr int kWindow = 10'000;
+    const int first = ephemeralFirst - kWindow;
+    if (first < 1024)
+        return kernelChosenPort();
+    const QByteArray path = QDir(QDir::tempPath()).filePath("etcdscope-test-ports").toLocal8Bit();
+    const int fd = ::open(path.constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0 || ::flock(fd, LOCK_EX) != 0) {
+        if (fd >= 0)
+            ::close(fd);
+        return kernelChosenPort();
+    }
+    char text[16] = {};
+    const ssize_t read = ::pread(fd, text, sizeof text - 1, 0);
+    int next = read > 0 ? std::atoi(text) : 0;
+    if (next < first || next >= ephemeralFirst)
+        next = first + int(::getpid() % kWindow);  // a fresh counter starts anywhere in the window
+    int port = 0;
+    for (int tried = 0; tried < kWindow && port == 0; ++tried) {
+        if (portIsFree(next))
+            port = next;
+        next = next + 1 < ephemeralFirst ? next + 1 : first;
+    }
+    const std::string stored = std::to_string(next);
+    // Should the write fail, the next caller starts afresh; this port is still free.
+    if (::ftruncate(fd, 0) == 0)
+        (void)!::pwrite(fd, stored.data(), stored.size(), 0);
+    ::flock(fd, LOCK_UN);
+    ::close(fd);
+    return port != 0 ? port : kernelChosenPort();
 }
 
 double residentMiB(pid_t pid, const char* field)
@@ -200,13 +276,33 @@ std::string EtcdProcess::waitReady()
         request.set_key("health");
         etcdserverpb::RangeResponse response;
         if (kv().Range(&context, request, &response).ok())
-            return {};
+            return answeredBySomeoneElse();
         channel_.reset();
         kv_.reset();
         QThread::msleep(50);
     }
     kill9();
     return "etcd did not become ready within the start deadline";
+}
+
+std::string EtcdProcess::answeredBySomeoneElse()
+{
+    // Ports are handed out so that this should not happen (freeLoopbackPort);
+    // if it does, say so rather than let a test talk to another test's etcd.
+    const bool single = setup_.name.empty();
+    const std::string peer = single ? "http://127.0.0.1:" + std::to_string(peerPort_) : setup_.advertisedPeerUrl;
+    grpc::ClientContext context;
+    context.set_deadline(deadlineIn(kCallDeadline));
+    etcdserverpb::MemberListResponse members;
+    if (!etcdserverpb::Cluster::NewStub(channel())->MemberList(&context, {}, &members).ok())
+        return {};  // the listing is a check, not a condition of being ready
+    for (const etcdserverpb::Member& member : members.members())
+        for (const std::string& url : member.peerurls())
+            if (url == peer)
+                return {};
+    kill9();
+    return "another etcd answers on " + endpoint() + " (a member with peer URL " + peer
+        + " was expected): the port was taken before this one could bind it";
 }
 
 void EtcdProcess::kill9()

@@ -106,6 +106,9 @@ public:
 
 private:
     etcdserverpb::KV::Stub& kv();
+    // After the first answer: "" when it came from this process's etcd, else
+    // why not (and this etcd is stopped).
+    std::string answeredBySomeoneElse();
 
     QStringList extraArguments_;
     MemberSetup setup_;
@@ -158,7 +161,9 @@ ProcessResult runProcess(const QString& program, const QStringList& arguments,
 // put=false and key "GAP" and modRevision = from, value = "to").
 std::vector<HistoryEvent> parseCliJsonl(const QByteArray& output, int watch = 0);
 
-// A free TCP port on 127.0.0.1 (bound once and released).
+// A free TCP port on 127.0.0.1, below the kernel's ephemeral range and
+// handed to one caller among all test processes on the machine (see the
+// definition).
 int freeLoopbackPort();
 
 // The arguments of `etcdscope-cli watch` against `etcd`, then `more`.

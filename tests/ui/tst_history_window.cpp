@@ -12,6 +12,7 @@
 #include "monitor/history_window.h"
 #include "shared/confirm_change.h"
 
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QLabel>
 #include <QLineEdit>
@@ -61,6 +62,23 @@ int restore(HistoryWindow& window, qint64 revision, bool overwrite)
     if (finished.isEmpty() && !finished.wait(kWaitMs))
         return -2;
     return finished.takeFirst().at(0).toInt();
+}
+
+// Starts the recorder of `prefix` into `db` and waits until it says it records.
+bool startRecorder(QProcess& recorder, const EtcdProcess& etcd, const QString& db, const QString& prefix)
+{
+    recorder.start(kCli, {"record", "--endpoints", QString::fromStdString(etcd.endpoint()), "--db", db, "--prefix",
+                          prefix});
+    if (!recorder.waitForStarted())
+        return false;
+    QByteArray said;
+    QDeadlineTimer deadline(kWaitMs);
+    while (!(said += recorder.readAllStandardError()).contains("recording")) {
+        if (deadline.hasExpired() || recorder.state() != QProcess::Running)
+            return false;
+        QTest::qWait(20);
+    }
+    return true;
 }
 
 }  // namespace
@@ -135,11 +153,7 @@ private slots:
         QTemporaryDir dir;
         const QString db = dir.filePath("churn.sqlite");
         QProcess recorder;
-        recorder.start(kCli, {"record", "--endpoints", QString::fromStdString(etcd.endpoint()), "--db", db,
-                              "--prefix", "/registry/"});
-        QVERIFY(recorder.waitForStarted());
-        QByteArray said;
-        QTRY_VERIFY_WITH_TIMEOUT((said += recorder.readAllStandardError()).contains("recording"), kWaitMs);
+        QVERIFY(startRecorder(recorder, etcd, db, "/registry/"));
         for (int i = 0; i < 6; ++i)
             etcd.put("/registry/pods/shop/web-" + std::to_string(i % 2), std::string(10 + i, 'x'));
         for (int i = 0; i < 3; ++i)
@@ -208,11 +222,7 @@ private slots:
         QTemporaryDir dir;
         const QString db = dir.filePath("restore.sqlite");
         QProcess recorder;
-        recorder.start(kCli, {"record", "--endpoints", QString::fromStdString(etcd.endpoint()), "--db", db,
-                              "--prefix", "app/"});
-        QVERIFY(recorder.waitForStarted());
-        QByteArray said;
-        QTRY_VERIFY_WITH_TIMEOUT((said += recorder.readAllStandardError()).contains("recording"), kWaitMs);
+        QVERIFY(startRecorder(recorder, etcd, db, "app/"));
         etcd.put("app/a", "alpha");
         etcd.put("app/b", "bravo");
         const std::int64_t asOf = etcd.put("app/c", "charlie");

@@ -4,7 +4,9 @@
 #include "decode/value_text.h"
 
 #include <QApplication>
+#include <QHeaderView>
 #include <QPainter>
+#include <QTableView>
 
 namespace etcdscope::ui {
 
@@ -130,6 +132,20 @@ void CensusBarDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opt
                                                                                 : QPalette::Text));
     painter->drawText(option.rect.adjusted(0, 0, -6, 0), Qt::AlignRight | Qt::AlignVCenter, text);
     painter->restore();
+}
+
+void configureGroupTable(QTableView* view, QAbstractItemModel* model, int groupColumn, int barColumn)
+{
+    view->setModel(model);
+    view->setItemDelegateForColumn(barColumn, new CensusBarDelegate(view));
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->setAlternatingRowColors(true);
+    view->setWordWrap(false);
+    view->setTextElideMode(Qt::ElideMiddle);
+    view->verticalHeader()->hide();
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 8);
+    view->horizontalHeader()->setSectionResizeMode(groupColumn, QHeaderView::Stretch);
 }
 
 }  // namespace etcdscope::ui

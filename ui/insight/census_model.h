@@ -10,6 +10,10 @@
 
 #include <vector>
 
+QT_BEGIN_NAMESPACE
+class QTableView;
+QT_END_NAMESPACE
+
 namespace etcdscope::ui {
 
 class CensusModel : public QAbstractTableModel {
@@ -45,6 +49,11 @@ public:
     using QStyledItemDelegate::QStyledItemDelegate;
     void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override;
 };
+
+// A table of groups as the Insight views show them: `model` in `view`, whole
+// rows selected one at a time, the bar painted in `barColumn`, the group
+// column stretched with keys elided in the middle.
+void configureGroupTable(QTableView* view, QAbstractItemModel* model, int groupColumn, int barColumn);
 
 // What Kubernetes calls a group of keys under /registry/: "pods", "pods in
 // kube-system", or an object's own name for a whole key; empty elsewhere.

@@ -10,7 +10,6 @@
 #include <QDateTime>
 #include <QEvent>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QLegend>
 #include <QLineSeries>
@@ -179,15 +178,7 @@ ChurnView::ChurnView(QWidget* parent)
 
     table_ = new QTableView;
     table_->setObjectName("churnTable");
-    table_->setModel(model_);
-    table_->setItemDelegateForColumn(ChurnModel::EventsRateColumn, new CensusBarDelegate(table_));
-    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    table_->setAlternatingRowColors(true);
-    table_->setWordWrap(false);
-    table_->setTextElideMode(Qt::ElideMiddle);
-    table_->verticalHeader()->hide();
-    table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 8);
-    table_->horizontalHeader()->setSectionResizeMode(ChurnModel::GroupColumn, QHeaderView::Stretch);
+    configureGroupTable(table_, model_, ChurnModel::GroupColumn, ChurnModel::EventsRateColumn);
     table_->setColumnWidth(ChurnModel::EventsRateColumn, 150);
     for (const int column : {ChurnModel::BytesRateColumn, ChurnModel::RevisionsRateColumn, ChurnModel::EventsColumn,
                              ChurnModel::DeletesColumn})

@@ -11,7 +11,6 @@
 #include <QGroupBox>
 #include <QDir>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QIntValidator>
 #include <QLabel>
 #include <QLineEdit>
@@ -105,16 +104,7 @@ InsightView::InsightView(QWidget* parent)
 
     view_ = new QTableView;
     view_->setObjectName("censusTable");
-    view_->setModel(model_);
-    view_->setItemDelegateForColumn(CensusModel::SizeColumn, new CensusBarDelegate(view_));
-    view_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view_->setSelectionMode(QAbstractItemView::SingleSelection);
-    view_->setAlternatingRowColors(true);
-    view_->setWordWrap(false);
-    view_->setTextElideMode(Qt::ElideMiddle);
-    view_->verticalHeader()->hide();
-    view_->verticalHeader()->setDefaultSectionSize(view_->fontMetrics().height() + 8);
-    view_->horizontalHeader()->setSectionResizeMode(CensusModel::GroupColumn, QHeaderView::Stretch);
+    configureGroupTable(view_, model_, CensusModel::GroupColumn, CensusModel::SizeColumn);
     view_->setColumnWidth(CensusModel::SizeColumn, 260);
     view_->setColumnWidth(CensusModel::ShareColumn, 70);
     view_->setColumnWidth(CensusModel::KeysColumn, 90);

@@ -17,7 +17,6 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QIntValidator>
 #include <QLineEdit>
@@ -213,16 +212,7 @@ HistoryWindow::HistoryWindow(QString location, QWidget* parent)
     churnModel_ = new ChurnModel(this);
     churnTable_ = new QTableView;
     churnTable_->setObjectName("historyChurnTable");
-    churnTable_->setModel(churnModel_);
-    churnTable_->setItemDelegateForColumn(ChurnModel::EventsRateColumn, new CensusBarDelegate(churnTable_));
-    churnTable_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    churnTable_->setSelectionMode(QAbstractItemView::SingleSelection);
-    churnTable_->setAlternatingRowColors(true);
-    churnTable_->setWordWrap(false);
-    churnTable_->setTextElideMode(Qt::ElideMiddle);
-    churnTable_->verticalHeader()->hide();
-    churnTable_->verticalHeader()->setDefaultSectionSize(churnTable_->fontMetrics().height() + 8);
-    churnTable_->horizontalHeader()->setSectionResizeMode(ChurnModel::GroupColumn, QHeaderView::Stretch);
+    configureGroupTable(churnTable_, churnModel_, ChurnModel::GroupColumn, ChurnModel::EventsRateColumn);
     churnTable_->setColumnWidth(ChurnModel::EventsRateColumn, 200);
     for (const int column : {ChurnModel::BytesRateColumn, ChurnModel::RevisionsRateColumn, ChurnModel::EventsColumn,
                              ChurnModel::DeletesColumn})

@@ -5,6 +5,7 @@
 #include "insight/churn_view.h"
 #include "insight/db_growth_view.h"
 #include "insight/watch_health_view.h"
+#include "shared/pooled_task.h"
 
 #include <QFile>
 #include <QFileDialog>
@@ -21,7 +22,6 @@
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace etcdscope::ui {
 
@@ -233,7 +233,7 @@ void InsightView::runCensus(const QByteArray& prefix, int depth, qint64 revision
     status_->setText(tr("Counting %1 in %2…").arg(describeSpec(query.range), clusterName_));
     progressBar_->setRange(0, 0);
     progressBar_->show();
-    watcher_.setFuture(QtConcurrent::run([options = *cluster_, query, progress = progress_] {
+    watcher_.setFuture(runPooled([options = *cluster_, query, progress = progress_] {
         AdminConnection connection;
         connection.reset(options);
         return takeCensus(connection, query, [&progress](std::int64_t done, std::int64_t total) {

@@ -7,6 +7,7 @@
 #include "recording/event_store.h"
 #include "shared/confirm_change.h"
 #include "shared/detail_pane.h"
+#include "shared/pooled_task.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -31,7 +32,6 @@
 #include <QTableView>
 #include <QUrl>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace etcdscope::ui {
 
@@ -390,7 +390,7 @@ void HistoryWindow::runQuery()
     status_->setText(churn ? tr("Counting who wrote %1 over the recording…").arg(describeSpec(query.range))
                            : tr("Reading the history of %1…").arg(describeSpec(query.range)));
     // A connection of its own on a pooled thread: a store belongs to the thread that opened it.
-    watcher_.setFuture(QtConcurrent::run([location = location_, query, churn, grouping, depth, sinceMs] {
+    watcher_.setFuture(runPooled([location = location_, query, churn, grouping, depth, sinceMs] {
         Answer answer;
         auto store = EventStore::open(location, &answer.error);
         if (!store)
@@ -575,7 +575,7 @@ void HistoryWindow::restoreAsOf(qint64 revision, bool overwrite)
                          .arg(revision)
                          .arg(clusterName_));
     // The log and etcd on a pooled thread, each with a connection of its own.
-    planWatcher_.setFuture(QtConcurrent::run([location = location_, options = *cluster_, range = *range, revision,
+    planWatcher_.setFuture(runPooled([location = location_, options = *cluster_, range = *range, revision,
                                               overwrite] {
         RestorePlan plan;
         plan.asOf = revision;
@@ -621,7 +621,7 @@ void HistoryWindow::confirmRestore()
     plan_ = std::move(plan);
     status_->setText(tr("Writing %1 into %2…")
                          .arg(counted(plan_.writes(), tr("change"), tr("changes")), clusterName_));
-    applyWatcher_.setFuture(QtConcurrent::run([options = *cluster_, plan = plan_] {
+    applyWatcher_.setFuture(runPooled([options = *cluster_, plan = plan_] {
         AdminConnection connection;
         connection.reset(options);
         return applyRestore(connection, plan);

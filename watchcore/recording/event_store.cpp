@@ -46,6 +46,9 @@ constexpr int kBusyTimeoutMs = 60'000;
 constexpr int kCacheKiB = 64 * 1024;
 // SQLite's page size for a new log, bytes.
 constexpr int kPageBytes = 16 * 1024;
+// WAL pages after which a commit copies the WAL into the file (SQLite's
+// default: 1,000).
+constexpr int kWalCheckpointPages = 8192;
 // Records held in memory at once while exporting.
 constexpr int kExportPageRecords = 1000;
 
@@ -339,6 +342,8 @@ bool EventStore::initialize(QString* error)
     // log stay in memory instead of being read back from the file per insert.
     if (!pragma.exec(QStringLiteral("PRAGMA cache_size=-%1").arg(kCacheKiB)))
         qCWarning(lcStore) << "could not enlarge the page cache:" << describe(pragma.lastError());
+    if (!pragma.exec(QStringLiteral("PRAGMA wal_autocheckpoint=%1").arg(kWalCheckpointPages)))
+        qCWarning(lcStore) << "could not set the WAL checkpoint size:" << describe(pragma.lastError());
     return createSchema(error);
 }
 

@@ -235,32 +235,46 @@ int main(int argc, char** argv)
     qint64 total = 0;  // events the load wrote in all runs
     double etcdRate = 0;
     bool first = true;
+    // A new log for `engine` (empty after saying why it cannot be made).
+    const auto newLog = [&](const char* engine, const char* sqliteFile) {
+        std::string error;
+        const QString location =
+            std::string(engine) == "PostgreSQL" ? postgres.createDatabase(&error) : dir.filePath(sqliteFile);
+        if (location.isEmpty())
+            std::fprintf(stderr, "cannot create a database: %s\n", error.c_str());
+        return location;
+    };
+    // The recorder on `location` while the load runs (started once its watch is in place).
+    constexpr double kWatchInPlaceSeconds = 0.3;
+    const auto recordUnderLoad = [&](const QString& location, const bench::LoadOptions& options,
+                                     bench::LoadResult* written) {
+        return record(cli, etcd.endpoint(), location, [&] {
+            QThread::msleep(int(kWatchInPlaceSeconds * 1000));
+            *written = bench::runLoad(options);
+            return written->lastRevision;
+        });
+    };
+    const auto completeAfterLastCommit = [&](const RecordRun& run, const bench::LoadResult& written) {
+        return run.caughtUpSeconds < 0 ? -1 : run.caughtUpSeconds - kWatchInPlaceSeconds - written.seconds;
+    };
     // steady: a rate the recorder holds, for long, to see whether its memory stays flat
     for (const char* engine : {"SQLite", "PostgreSQL"}) {
         if (steadySeconds <= 0)
             break;
-        const bool pg = std::string(engine) == "PostgreSQL";
-        std::string error;
-        const QString location = pg ? postgres.createDatabase(&error) : dir.filePath("steady.sqlite");
-        if (location.isEmpty()) {
-            std::fprintf(stderr, "cannot create a database: %s\n", error.c_str());
+        const QString location = newLog(engine, "steady.sqlite");
+        if (location.isEmpty())
             return 1;
-        }
         bench::LoadOptions steady = load;
         steady.operationsPerSecond = double(steadyRate) / steady.putsPerTransaction;
         steady.operations = std::max<qint64>(1, steadyRate * steadySeconds / steady.putsPerTransaction);
         bench::LoadResult written;
-        const RecordRun run = record(cli, etcd.endpoint(), location, [&] {
-            QThread::msleep(300);
-            written = bench::runLoad(steady);
-            return written.lastRevision;
-        });
+        const RecordRun run = recordUnderLoad(location, steady, &written);
         total += written.events;
         last = written.lastRevision;
         row("steady", engine, "etcd write rate (events/s)", double(written.events) / written.seconds,
             "the load's rate");
-        row("steady", engine, "log complete after last commit (s)",
-            run.caughtUpSeconds < 0 ? -1 : run.caughtUpSeconds - 0.3 - written.seconds, "-1: never");
+        row("steady", engine, "log complete after last commit (s)", completeAfterLastCommit(run, written),
+            "-1: never");
         row("steady", engine, "recorder peak RSS (MiB)", run.peakMiB, "VmHWM");
         row("steady", engine, "recorder RSS at each tenth (MiB)", run.rssMiB.empty() ? 0 : run.rssMiB.back(),
             rssOverRun(run.rssMiB).c_str());
@@ -270,19 +284,12 @@ int main(int argc, char** argv)
         return 0;
     for (const char* engine : {"SQLite", "PostgreSQL"}) {
         const bool pg = std::string(engine) == "PostgreSQL";
-        std::string error;
-        const QString location = pg ? postgres.createDatabase(&error) : dir.filePath("live.sqlite");
-        if (location.isEmpty()) {
-            std::fprintf(stderr, "cannot create a database: %s\n", error.c_str());
+        const QString location = newLog(engine, "live.sqlite");
+        if (location.isEmpty())
             return 1;
-        }
         // live: the recorder on while etcd takes the load as fast as it can
         bench::LoadResult written;
-        const RecordRun live = record(cli, etcd.endpoint(), location, [&] {
-            QThread::msleep(300);  // the recorder's watch is in place
-            written = bench::runLoad(load);
-            return written.lastRevision;
-        });
+        const RecordRun live = recordUnderLoad(location, load, &written);
         const double rate = double(written.events) / written.seconds;
         if (first)
             etcdRate = rate;
@@ -290,10 +297,10 @@ int main(int argc, char** argv)
         last = written.lastRevision;
         total += written.events;
         row("live", engine, "etcd write rate (events/s)", rate, "the load alone decides it");
-        row("live", engine, "log complete after last commit (s)",
-            live.caughtUpSeconds < 0 ? -1 : live.caughtUpSeconds - 0.3 - written.seconds, "-1: never");
+        row("live", engine, "log complete after last commit (s)", completeAfterLastCommit(live, written),
+            "-1: never");
         row("live", engine, "recorder rate over the run (events/s)",
-            live.caughtUpSeconds > 0 ? double(written.events) / (live.caughtUpSeconds - 0.3) : 0,
+            live.caughtUpSeconds > 0 ? double(written.events) / (live.caughtUpSeconds - kWatchInPlaceSeconds) : 0,
             "events / (load start .. log complete)");
         row("live", engine, "recorder peak RSS (MiB)", live.peakMiB, "VmHWM");
         row("live", engine, "recorder RSS at each tenth (MiB)", live.rssMiB.empty() ? 0 : live.rssMiB.back(),
@@ -306,9 +313,9 @@ int main(int argc, char** argv)
     }
     // backfill: new logs for the whole history, and etcdctl over the same history
     for (const char* engine : {"SQLite", "PostgreSQL"}) {
-        const bool pg = std::string(engine) == "PostgreSQL";
-        std::string error;
-        const QString location = pg ? postgres.createDatabase(&error) : dir.filePath("backfill.sqlite");
+        const QString location = newLog(engine, "backfill.sqlite");
+        if (location.isEmpty())
+            return 1;
         const RecordRun backfill = record(cli, etcd.endpoint(), location, [&] { return last; });
         row("backfill", engine, "recorder (events/s)",
             backfill.caughtUpSeconds > 0 ? double(total) / backfill.caughtUpSeconds : 0,

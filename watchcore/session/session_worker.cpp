@@ -97,8 +97,7 @@ void SessionWorker::disconnect()
 void SessionWorker::addWatch(WatchHandle handle, WatchSpec spec)
 {
     if (auto error = engine_.addWatch(handle, std::move(spec))) {
-        handoffRelease(handoffChannel_);
-        emit watchRejected(handle, qs(*error));
+        toOwner([s = session_, handle, reason = qs(*error)] { emit s->watchRejected(handle, reason); });
         return;
     }
     pump();
@@ -161,8 +160,9 @@ void SessionWorker::pump()
     for (const EngineNotice& notice : engine_.takeNotices()) {
         switch (notice.kind) {
         case EngineNotice::Kind::ServerProgress:
-            handoffRelease(handoffChannel_);
-            emit serverProgress(notice.revision, options_.engine.broadcastProgressIsSafe);
+            toOwner([s = session_, revision = notice.revision, ordered = options_.engine.broadcastProgressIsSafe] {
+                emit s->serverProgress(revision, ordered);
+            });
             break;
         case EngineNotice::Kind::StreamLost:
             qCInfo(lcSession).noquote() << "stream lost:" << qs(notice.message);
@@ -278,8 +278,7 @@ void SessionWorker::startAttempt()
     if (!channel) {
         engine_.onStreamError({StreamError::Kind::Fatal, error}, Clock::now());
         status_.lastError = error;
-        handoffRelease(handoffChannel_);
-        emit errorOccurred(qs(error));
+        toOwner([s = session_, sentence = qs(error)] { emit s->errorOccurred(sentence); });
         pump();
         return;
     }
@@ -402,8 +401,7 @@ void SessionWorker::streamFailed(const StreamError& error)
 {
     status_.lastError = error.message;
     link_.failOver();
-    handoffRelease(handoffChannel_);
-    emit errorOccurred(qs(error.message));
+    toOwner([s = session_, sentence = qs(error.message)] { emit s->errorOccurred(sentence); });
     engine_.onStreamError(error, Clock::now());
     pump();
 }
@@ -494,8 +492,7 @@ void SessionWorker::flush()
             pending_.watchInfos.push_back(std::move(*info));
     auto batch = std::make_shared<UpdateBatch>(std::move(pending_));
     pending_ = UpdateBatch{};
-    handoffRelease(handoffChannel_);
-    emit updatesReady(std::move(batch));
+    toOwner([s = session_, batch = std::move(batch)] { emit s->updatesReady(batch); });
 }
 
 void SessionWorker::publishStatus()
@@ -504,8 +501,13 @@ void SessionWorker::publishStatus()
         return;
     published_ = status_;
     statusPublishedOnce_ = true;
-    handoffRelease(handoffChannel_);
-    emit statusChanged(status_);
+    toOwner([s = session_, status = status_] { emit s->statusChanged(status); });
+}
+
+void SessionWorker::toOwner(std::function<void()> work)
+{
+    if (owner_)
+        owner_->post(std::move(work));
 }
 
 }  // namespace etcdscope

@@ -56,15 +56,15 @@ public:
     // reach this object any more (cancelling is local: normally within
     // milliseconds). The thread is not blocked meanwhile.
     void shutdown(std::function<void()> done);
-    // The address the owner acquires on before using what a signal carried.
-    void setHandoffChannel(const void* channel) { handoffChannel_ = channel; }
-
-signals:
-    void updatesReady(etcdscope::UpdateBatchPtr batch);
-    void statusChanged(etcdscope::ConnectionStatus status);
-    void errorOccurred(QString sentence);
-    void watchRejected(etcdscope::WatchHandle handle, QString reason);
-    void serverProgress(qint64 revision, bool ordered);
+    // Where results go: `session`'s signals, emitted on its thread by the
+    // work posted to `owner` (what it captures is handed over, not copied
+    // by Qt after the fact as a queued signal's arguments would be).
+    // Set before the worker's thread starts.
+    void setOwner(WatchSession* session, std::shared_ptr<MailboxRef> owner)
+    {
+        session_ = session;
+        owner_ = std::move(owner);
+    }
 
 private:
     void pump();
@@ -100,8 +100,11 @@ private:
     // Runs `work` on this worker's thread, from any thread; drops it if the
     // worker is gone. Used by gRPC callbacks.
     void post(std::function<void()> work);
+    // Runs `work` on the owner's thread; dropped once the owner is gone.
+    void toOwner(std::function<void()> work);
 
-    const void* handoffChannel_ = nullptr;
+    WatchSession* session_ = nullptr;
+    std::shared_ptr<MailboxRef> owner_;
     SessionOptions options_;
     WatchEngine engine_;
     // The members, the channel of the current attempt and its token.

@@ -30,34 +30,16 @@ WatchSession::WatchSession(SessionOptions options, QObject* parent)
     qRegisterMetaType<WatchHandle>("etcdscope::WatchHandle");
     thread_->setObjectName("etcdscope-session");
     worker_->moveToThread(thread_);
-    // The worker releases before each signal (SessionWorker::handOver); the
-    // owner's thread acquires before re-emitting to consumers.
-    connect(worker_, &SessionWorker::updatesReady, this, [this](const UpdateBatchPtr& batch) {
-        handoffAcquire(this);
-        emit updatesReady(batch);
-    });
-    connect(worker_, &SessionWorker::statusChanged, this, [this](const ConnectionStatus& status) {
-        handoffAcquire(this);
-        emit statusChanged(status);
-    });
-    connect(worker_, &SessionWorker::errorOccurred, this, [this](const QString& sentence) {
-        handoffAcquire(this);
-        emit errorOccurred(sentence);
-    });
-    connect(worker_, &SessionWorker::watchRejected, this, [this](WatchHandle handle, const QString& reason) {
-        handoffAcquire(this);
-        emit watchRejected(handle, reason);
-    });
-    connect(worker_, &SessionWorker::serverProgress, this, [this](qint64 revision, bool ordered) {
-        handoffAcquire(this);
-        emit serverProgress(revision, ordered);
-    });
-    worker_->setHandoffChannel(this);
+    // The worker emits this object's signals through a mailbox on this
+    // thread, which hands over what they carry.
+    owner_ = std::make_shared<MailboxRef>(new Mailbox(this));
+    worker_->setOwner(this, owner_);
     thread_->start();
 }
 
 WatchSession::~WatchSession()
 {
+    owner_->close();  // nothing the worker still posts reaches this object
     // The worker cancels its calls (local and quick) and answers once no
     // gRPC callback can reach it. The owner waits at most kCloseWait for
     // that; past it the worker and its thread end by themselves later, so

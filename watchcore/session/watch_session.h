@@ -25,6 +25,7 @@ namespace etcdscope {
 
 class SessionWorker;
 class Mailbox;
+class MailboxRef;
 
 // Updates delivered together. Shared, so crossing threads copies no events.
 struct UpdateBatch {
@@ -90,6 +91,7 @@ private:
     QThread* thread_;
     SessionWorker* worker_;
     Mailbox* workerMailbox_;  // queued calls to the worker's thread
+    std::shared_ptr<MailboxRef> owner_;  // the worker's results, to this thread
     std::atomic<WatchHandle> nextHandle_{1};
 };
 

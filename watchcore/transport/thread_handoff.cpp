@@ -32,4 +32,17 @@ bool Mailbox::event(QEvent* event)
     return true;
 }
 
+void MailboxRef::post(std::function<void()> work)
+{
+    std::lock_guard lock(mutex_);
+    if (box_)
+        box_->post(std::move(work));
+}
+
+void MailboxRef::close()
+{
+    std::lock_guard lock(mutex_);
+    box_ = nullptr;
+}
+
 }  // namespace etcdscope

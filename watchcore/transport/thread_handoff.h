@@ -8,6 +8,7 @@
 #include <QObject>
 
 #include <functional>
+#include <mutex>
 
 #if defined(__SANITIZE_THREAD__)
 extern "C" void __tsan_acquire(void* address);
@@ -44,6 +45,21 @@ public:
 
 protected:
     bool event(QEvent* event) override;
+};
+
+// A reference to a mailbox that other threads may post to for as long as
+// its owner keeps it open: the owner closes it (on the mailbox's thread)
+// before the mailbox goes, and later posts are dropped. Shared by the
+// posting side and the owner.
+class MailboxRef {
+public:
+    explicit MailboxRef(Mailbox* box) : box_(box) {}
+    void post(std::function<void()> work);
+    void close();
+
+private:
+    std::mutex mutex_;
+    Mailbox* box_;
 };
 
 }  // namespace etcdscope

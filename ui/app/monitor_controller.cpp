@@ -66,6 +66,8 @@ MonitorController::MonitorController(MonitorOptions options, QObject* parent)
     logPath_ = QDir(dir).filePath(kEventLogFile);
     store_ = new StoreWorker(logPath_);
     storeMailbox_ = new Mailbox(store_);  // moves with it
+    fromStore_ = std::make_shared<MailboxRef>(new Mailbox(this));
+    store_->setOwner(fromStore_);
     store_->moveToThread(storeThread_);
     storeThread_->setObjectName("etcdscope-store");
     connect(store_, &StoreWorker::opened, this, &MonitorController::onLogOpened);
@@ -80,6 +82,7 @@ MonitorController::MonitorController(MonitorOptions options, QObject* parent)
 
 MonitorController::~MonitorController()
 {
+    fromStore_->close();  // what the store still answers is not for this object any more
     // What was delivered but not yet converted (the rest of a catch-up) is
     // recorded too: the log then resumes after it.
     while (storeReady_ && !pending_.empty()) {

@@ -32,6 +32,7 @@ class QThread;
 namespace etcdscope {
 class AdminClient;
 class Mailbox;
+class MailboxRef;
 }  // namespace etcdscope
 
 namespace etcdscope::ui {
@@ -138,6 +139,7 @@ private:
     StoreWorker* store_;
     QString logPath_;
     Mailbox* storeMailbox_;      // queued calls to the store's thread
+    std::shared_ptr<MailboxRef> fromStore_;  // the store's answers, to this thread
     bool started_ = false;       // start() ran: the store thread was started
     bool storeReady_ = false;    // the log is open: events wait for it before they are acknowledged
 

@@ -15,10 +15,10 @@ void StoreWorker::open()
     store_ = EventStore::open(path_, &error);
     if (!store_) {
         qCWarning(lcStore).noquote() << "cannot open" << path_ << "-" << error;
-        emit opened(false, error, {});
+        tell(&StoreWorker::opened, false, error, std::vector<WatchDefinition>{});
         return;
     }
-    emit opened(true, {}, store_->watches());
+    tell(&StoreWorker::opened, true, QString(), store_->watches());
 }
 
 void StoreWorker::bindWatch(WatchHandle handle, qint64 storeId) { storeIds_.insert(handle, storeId); }
@@ -47,7 +47,7 @@ void StoreWorker::setResumeRevision(WatchHandle handle, qint64 lastRevision)
 void StoreWorker::append(RecordBatch batch, qint64 eventCount)
 {
     if (!store_) {
-        emit appendFailed(tr("The event log is not open."), eventCount);
+        tell(&StoreWorker::appendFailed, tr("The event log is not open."), eventCount);
         return;
     }
     // The store files records under persistent ids; this run's handles are
@@ -55,17 +55,17 @@ void StoreWorker::append(RecordBatch batch, qint64 eventCount)
     QString error;
     if (!store_->append(*batch, [this](WatchHandle handle) { return storeIds_.value(handle, 0); }, &error)) {
         qCWarning(lcStore).noquote() << "append of" << batch->size() << "records failed -" << error;
-        emit appendFailed(error, eventCount);
+        tell(&StoreWorker::appendFailed, error, eventCount);
         return;
     }
-    emit appended(eventCount);
+    tell(&StoreWorker::appended, eventCount);
 }
 
 void StoreWorker::exportTo(QString path, ExportFormat format, std::optional<WatchHandle> watch, QString keyContains,
                            std::shared_ptr<std::atomic<bool>> cancelled)
 {
     if (!store_) {
-        emit exportFinished(false, tr("The event log is not open."), path);
+        tell(&StoreWorker::exportFinished, false, tr("The event log is not open."), path);
         return;
     }
     RecordFilter filter;
@@ -74,10 +74,10 @@ void StoreWorker::exportTo(QString path, ExportFormat format, std::optional<Watc
     filter.keyContains = keyContains;
     QString error;
     const bool ok = store_->exportTo(path, format, filter, [&](qint64 done, qint64 total) {
-        emit exportProgress(done, total);
+        tell(&StoreWorker::exportProgress, done, total);
         return !cancelled->load();
     }, &error);
-    emit exportFinished(ok, error, path);
+    tell(&StoreWorker::exportFinished, ok, error, path);
 }
 
 }  // namespace etcdscope

@@ -8,6 +8,7 @@
 
 #include "format/event_record.h"
 #include "recording/event_store.h"
+#include "transport/thread_handoff.h"
 
 #include <QHash>
 #include <QObject>
@@ -23,6 +24,12 @@ class StoreWorker : public QObject {
 public:
     explicit StoreWorker(QString path);
     ~StoreWorker() override;
+
+    // The signals below are emitted on the owner's thread, by work posted to
+    // `owner` (what they carry is handed over; Qt's queued signals copy
+    // their arguments after any hand-over the worker could mark). Set
+    // before the store's thread starts.
+    void setOwner(std::shared_ptr<MailboxRef> owner) { owner_ = std::move(owner); }
 
     // All called on the store thread (queued).
     void open();
@@ -44,6 +51,16 @@ signals:
     void exportFinished(bool ok, QString error, QString path);
 
 private:
+    // Emits `signal` with `args` on the owner's thread; dropped once the
+    // owner has closed its mailbox.
+    template <typename... Params, typename... Args>
+    void tell(void (StoreWorker::*signal)(Params...), Args&&... args)
+    {
+        if (owner_)
+            owner_->post([this, signal, ... values = std::forward<Args>(args)] { (this->*signal)(values...); });
+    }
+
+    std::shared_ptr<MailboxRef> owner_;
     QString path_;
     std::unique_ptr<EventStore> store_;
     QHash<WatchHandle, qint64> storeIds_;

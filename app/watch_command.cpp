@@ -132,16 +132,29 @@ WatchCommand::WatchCommand(WatchCommandOptions options, QObject* parent)
     connect(&dialDeadline_, &QTimer::timeout, this, [this] {
         if (lastStatus_.everConnected)
             return;
-        const std::string endpoints = options_.connection.endpoints.size() == 1
-            ? options_.connection.endpoints.front()
-            : std::to_string(options_.connection.endpoints.size()) + " endpoints";
-        // The last attempt's reason, without the retry it announced: this is the end.
-        std::string reason = withoutRetry(lastStatus_.lastError);
-        const std::string gaveUp = "Gave up after the dial timeout of " + seconds(options_.connection.dialTimeout) + ".";
-        if (reason.empty())
-            reason = "No answer from etcd at " + endpoints;
-        finish(kExitConnection, reason + (reason.back() == '.' ? " " : ". ") + gaveUp);
+        // No attempt has ended yet (a loaded machine): its own deadline ends
+        // it soon, and its reason is the better sentence; wait for it once
+        // more, as long again at most.
+        if (withoutRetry(lastStatus_.lastError).empty() && !dialOverdue_) {
+            dialOverdue_ = true;
+            dialDeadline_.start(int(options_.connection.dialTimeout.count()) + kDialGraceMs);
+            return;
+        }
+        giveUpDialing();
     });
+}
+
+void WatchCommand::giveUpDialing()
+{
+    const std::string endpoints = options_.connection.endpoints.size() == 1
+        ? options_.connection.endpoints.front()
+        : std::to_string(options_.connection.endpoints.size()) + " endpoints";
+    // The last attempt's reason, without the retry it announced: this is the end.
+    std::string reason = withoutRetry(lastStatus_.lastError);
+    const std::string gaveUp = "Gave up after the dial timeout of " + seconds(options_.connection.dialTimeout) + ".";
+    if (reason.empty())
+        reason = "No answer from etcd at " + endpoints;
+    finish(kExitConnection, reason + (reason.back() == '.' ? " " : ". ") + gaveUp);
 }
 
 WatchCommand::~WatchCommand() = default;
@@ -326,6 +339,8 @@ void WatchCommand::onStatus(const ConnectionStatus& status)
         dialDeadline_.stop();
     if (status.state == StreamState::Failed)
         return finish(kExitConnection, status.lastError);
+    if (dialOverdue_ && !status.everConnected && !withoutRetry(status.lastError).empty())
+        return giveUpDialing();  // the dial timeout is over and the first attempt has now said why
 }
 
 void WatchCommand::askForProgressIfIdle()

@@ -57,6 +57,8 @@ private:
     // quietly with 0, like `head`.
     std::pair<int, std::string> outputFailure() const;
     void finish(int exitCode, const std::string& message = {});
+    // The dial timeout is over without a first stream: exit 3 with the last attempt's reason.
+    void giveUpDialing();
 
     WatchCommandOptions options_;
     WatchSession session_;
@@ -85,6 +87,7 @@ private:
     // then every event the first one could have overtaken was sent ahead.
     QTimer idleProbe_;
     QTimer dialDeadline_;      // first connection must succeed before it fires
+    bool dialOverdue_ = false; // it fired before any attempt had ended; waiting for the first one's reason
     QTimer readerWatch_;       // stdout a pipe: notices its reader leaving between writes
     QTimer giveUp_;            // --give-up-after: runs while etcd is unreachable
     QElapsedTimer lostFor_;    // valid while the connection is lost (after a first one)

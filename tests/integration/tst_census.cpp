@@ -222,7 +222,8 @@ private slots:
         if (!compact)
             etcd.resume();
         // Then it is partial, says why in one sentence
-        QVERIFY(census.partial);
+        QVERIFY2(census.partial, ("pages " + std::to_string(pages) + ", keys " + std::to_string(census.keys) + ", error '"
+                                  + census.error + "'").c_str());
         QCOMPARE(pages, 1);
         QVERIFY2(!census.error.empty(), "no sentence");
         if (compact)

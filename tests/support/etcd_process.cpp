@@ -1,5 +1,6 @@
 #include "etcd_process.h"
 
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
@@ -327,10 +328,42 @@ void EtcdProcess::stop()
     kv_.reset();
 }
 
+namespace {
+
+// Whether every thread of `pid` is stopped (state T in /proc/PID/task/*/stat).
+// kill() returns once SIGSTOP is queued; until the thread that takes it has
+// run, the others go on (etcd answered a request sent just after the kill).
+bool allThreadsStopped(pid_t pid)
+{
+    const QDir tasks(QString("/proc/%1/task").arg(pid));
+    const QStringList ids = tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    if (ids.isEmpty())
+        return false;
+    for (const QString& id : ids) {
+        QFile stat(tasks.filePath(id + "/stat"));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;  // the thread has ended
+        const QByteArray line = stat.readAll();
+        const qsizetype close = line.lastIndexOf(')');  // the name may hold spaces and parentheses
+        if (close < 0 || close + 2 >= line.size())
+            return false;
+        const char state = line.at(close + 2);
+        if (state != 'T' && state != 't')
+            return false;
+    }
+    return true;
+}
+
+}  // namespace
+
 void EtcdProcess::pause()
 {
-    if (pid_ > 0)
-        ::kill(pid_, SIGSTOP);
+    if (pid_ <= 0)
+        return;
+    ::kill(pid_, SIGSTOP);
+    QDeadlineTimer deadline(5000);
+    while (!allThreadsStopped(pid_) && !deadline.hasExpired())
+        QThread::usleep(200);
 }
 
 void EtcdProcess::resume()

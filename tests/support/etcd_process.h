@@ -61,7 +61,7 @@ public:
     std::string waitReady();
     void kill9();  // SIGKILL by PID, and reap it
     void stop();   // SIGTERM, then SIGKILL after a deadline
-    void pause();  // SIGSTOP: the member hangs, its sockets stay open
+    void pause();  // SIGSTOP, returning once every thread is stopped: the member hangs, its sockets stay open
     void resume(); // SIGCONT
     bool running() const { return pid_ > 0; }
     pid_t pid() const { return pid_; }

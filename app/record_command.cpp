@@ -8,6 +8,7 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <span>
 
 #include <cstdio>
 #include <limits>
@@ -21,6 +22,8 @@ constexpr int kProgressIntervalMs = 1000;
 constexpr std::int64_t kSnapshotPageKeys = 1000;
 // Events a transaction of the log holds, about (it ends at a whole revision).
 constexpr std::size_t kEventsPerTransaction = 8192;
+// The shortest time between two commits while events keep coming.
+constexpr qint64 kCommitIntervalMs = 100;
 
 bool sameRange(const WatchSpec& a, const WatchSpec& b) { return a.key == b.key && a.rangeEnd == b.rangeEnd; }
 
@@ -59,6 +62,9 @@ RecordCommand::RecordCommand(WatchCommandOptions options, QObject* parent)
             [](const QString& sentence) { std::fprintf(stderr, "etcdscope-cli: %s\n", qPrintable(sentence)); });
     progress_.setInterval(kProgressIntervalMs);
     connect(&progress_, &QTimer::timeout, this, &RecordCommand::reportProgress);
+    writeTimer_.setSingleShot(true);
+    sinceWrite_.start();
+    connect(&writeTimer_, &QTimer::timeout, this, &RecordCommand::writeWaiting);
 }
 
 bool RecordCommand::start()
@@ -121,12 +127,66 @@ bool RecordCommand::start()
 
 void RecordCommand::onUpdates(const UpdateBatchPtr& batch)
 {
-    if (failed_)
+    // One commit begun every kCommitIntervalMs at most (group commit): a quiet range's events are written at
+    // once, a busy one's wait up to that long and go into one large transaction instead of one small
+    // one per batch. Each commit rewrites the index pages it touches (SQLite copies each into its WAL
+    // whole; with 1,000 keys written round robin, a commit touches most of the key index's leaves),
+    // so its cost is shared by the more events the better.
+    waiting_.push_back(batch);
+    if (!writeTimer_.isActive())
+        writeTimer_.start(int(std::max<qint64>(0, kCommitIntervalMs - sinceWrite_.elapsed())));
+}
+
+void RecordCommand::interrupt()
+{
+    writeTimer_.stop();
+    writeWaiting();
+    finish(kExitDone);
+}
+
+void RecordCommand::finish(int exitCode)
+{
+    if (finished_)
         return;
-    serverRevision_ = std::max<qint64>(serverRevision_, batch->serverRevision);
-    std::vector<EventRecord> records =
-        recordsFromUpdates(batch->updates, batch->eventCount, QDateTime::currentMSecsSinceEpoch());
-    for (const WatchUpdate& update : batch->updates) {
+    finished_ = true;
+    emit finished(exitCode);
+}
+
+void RecordCommand::writeWaiting()
+{
+    sinceWrite_.start();  // from the start: a commit that takes longer than the interval is followed at once
+    std::vector<UpdateBatchPtr> batches(std::make_move_iterator(waiting_.begin()),
+                                        std::make_move_iterator(waiting_.end()));
+    waiting_.clear();
+    // A batch with a gap starts a new write: its snapshot is read after what came before is committed,
+    // and before the gap itself, as if each batch were written on its own.
+    const auto hasGap = [](const UpdateBatchPtr& batch) {
+        return std::any_of(batch->updates.begin(), batch->updates.end(),
+                           [](const WatchUpdate& u) { return u.kind == WatchUpdate::Kind::Gap; });
+    };
+    for (std::size_t begin = 0; begin < batches.size() && !failed_ && !finished_;) {
+        std::size_t end = begin + 1;
+        while (end < batches.size() && !hasGap(batches[end]))
+            ++end;
+        write(std::span<const UpdateBatchPtr>(batches.data() + begin, end - begin));
+        begin = end;
+    }
+}
+
+void RecordCommand::write(std::span<const UpdateBatchPtr> batches)
+{
+    std::int64_t eventCount = 0;
+    for (const UpdateBatchPtr& batch : batches)
+        eventCount += batch->eventCount;
+    std::vector<EventRecord> records;
+    records.reserve(std::size_t(eventCount));
+    const qint64 receivedMs = QDateTime::currentMSecsSinceEpoch();
+    for (const UpdateBatchPtr& batch : batches) {
+        serverRevision_ = std::max<qint64>(serverRevision_, batch->serverRevision);
+        std::vector<EventRecord> part = recordsFromUpdates(batch->updates, batch->eventCount, receivedMs);
+        records.insert(records.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+    }
+    for (const WatchUpdate& update : batches.front()->updates) {
         // Kept before the gap itself: should the recorder stop in between, the
         // next start meets the gap again and reads another snapshot.
         if (update.kind == WatchUpdate::Kind::Gap)
@@ -149,7 +209,7 @@ void RecordCommand::onUpdates(const UpdateBatchPtr& batch)
                 resume = std::min(resume, revision);
             std::fprintf(stderr, "etcdscope-cli: recording stopped: %s The next start resumes after revision %lld.\n",
                          qPrintable(error), (long long)resume);
-            emit finished(kExitOutput);
+            finish(kExitOutput);
             return;
         }
         for (const EventRecord& r : part) {
@@ -159,19 +219,21 @@ void RecordCommand::onUpdates(const UpdateBatchPtr& batch)
             resume = std::max(resume, revision);
         }
     }
-    recorded_ += batch->eventCount;
-    session_.acknowledge(batch->eventCount);
-    for (const WatchUpdate& update : batch->updates) {
-        // Progress: every change up to it is committed above, so an idle range's recording reaches it too.
-        if (update.kind == WatchUpdate::Kind::Progress && update.revision > resumeRevision_[update.watch]) {
-            resumeRevision_[update.watch] = update.revision;
-            store_->setLastRevision(storeIds_[update.watch], update.revision);
-        }
-        if (update.kind == WatchUpdate::Kind::State && update.state == WatchState::Cancelled && !update.byUser) {
-            std::fprintf(stderr, "etcdscope-cli: watch %lld was cancelled by etcd: %s\n", (long long)update.watch,
-                         update.reason.c_str());
-            emit finished(kExitCancelled);
-            return;
+    recorded_ += eventCount;
+    session_.acknowledge(eventCount);
+    for (const UpdateBatchPtr& batch : batches) {
+        for (const WatchUpdate& update : batch->updates) {
+            // Progress: every change up to it is committed above, so an idle range's recording reaches it too.
+            if (update.kind == WatchUpdate::Kind::Progress && update.revision > resumeRevision_[update.watch]) {
+                resumeRevision_[update.watch] = update.revision;
+                store_->setLastRevision(storeIds_[update.watch], update.revision);
+            }
+            if (update.kind == WatchUpdate::Kind::State && update.state == WatchState::Cancelled && !update.byUser) {
+                std::fprintf(stderr, "etcdscope-cli: watch %lld was cancelled by etcd: %s\n", (long long)update.watch,
+                             update.reason.c_str());
+                finish(kExitCancelled);
+                return;
+            }
         }
     }
 }

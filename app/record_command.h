@@ -15,10 +15,13 @@
 #include "session/watch_session.h"
 
 #include <QObject>
+#include <QElapsedTimer>
 #include <QTimer>
 
 #include <map>
 #include <memory>
+#include <span>
+#include <vector>
 
 namespace etcdscope::cli {
 
@@ -30,12 +33,20 @@ public:
 
     // false, with one sentence on stderr, when the log cannot be opened.
     bool start();
+    // SIGINT, SIGTERM: writes what was delivered and is not yet in the log, then finishes (exit 0,
+    // unless that write fails).
+    void interrupt();
 
 signals:
     void finished(int exitCode);
 
 private:
     void onUpdates(const UpdateBatchPtr& batch);
+    // Commits the batches delivered so far and acknowledges them to the session.
+    void writeWaiting();
+    // Commits `batches` (only the first may hold gaps), then acknowledges them.
+    void write(std::span<const UpdateBatchPtr> batches);
+    void finish(int exitCode);
     void reportProgress();
     // Reads the range of `watch` at `revision` (or, if that is compacted by
     // now, at the current revision) into a snapshot; a failure is said once
@@ -53,7 +64,11 @@ private:
     qint64 lastRevision_ = 0;
     qint64 serverRevision_ = 0;
     QTimer progress_;
+    std::vector<UpdateBatchPtr> waiting_;        // delivered, not yet written
+    QTimer writeTimer_;                          // the next commit
+    QElapsedTimer sinceWrite_;                   // since the last commit began
     bool failed_ = false;
+    bool finished_ = false;
 };
 
 }  // namespace etcdscope::cli

@@ -85,23 +85,25 @@ qint64 logBytes(const QString& location)
 
 struct RecordRun {
     double caughtUpSeconds = -1;  // from start until the log holds `last`; -1: never
+    qint64 changes = 0;           // PUT and DELETE rows in the log at the end
     double peakMiB = 0;
     std::vector<double> rssMiB;   // VmRSS every kRssSampleMs from the start to the end
     qint64 bytes = 0;
     QByteArray stderrText;
 };
 
-// Starts the recorder on `location`, runs `during` (which returns the
-// revision the log must reach) and waits until the log reaches it; stops the
-// recorder with SIGINT.
+// Starts the recorder of the keys under `prefix` on `location`, runs `during`
+// (which returns the revision the log must reach) and waits until the log
+// reaches it; stops the recorder with SIGINT.
 template <typename During>
-RecordRun record(const QString& cli, const std::string& endpoint, const QString& location, During during)
+RecordRun record(const QString& cli, const std::string& endpoint, const QString& location, const char* prefix,
+                 During during)
 {
     RecordRun run;
     QProcess recorder;
     const auto start = Clock::now();
     recorder.start(cli, {"record", "--endpoints", QString::fromStdString(endpoint), "--db", location, "--prefix",
-                         "load/"});
+                         prefix});
     if (!recorder.waitForStarted())
         return run;
     // The resident size over the run, sampled beside the load (which blocks this thread).
@@ -130,6 +132,13 @@ RecordRun record(const QString& cli, const std::string& endpoint, const QString&
     run.peakMiB = std::max(run.peakMiB, testing::residentMiB(pid_t(recorder.processId()), "VmHWM:"));
     sampling = false;
     sampler.join();
+    if (store) {
+        for (const RecordKind kind : {RecordKind::Put, RecordKind::Delete}) {
+            RecordFilter changes;
+            changes.kind = kind;
+            run.changes += store->count(changes);
+        }
+    }
     store.reset();
     ::kill(pid_t(recorder.processId()), SIGINT);
     recorder.waitForFinished(60'000);
@@ -171,6 +180,13 @@ std::string rssOverRun(const std::vector<double>& samples)
         text += (text.empty() ? "" : " ") + std::to_string(int(samples[at] + 0.5));
     }
     return text;
+}
+
+// The keys one run writes and records: under load/, so that the backfill of
+// load/ reads every run's events.
+std::string prefixOf(const char* scenario, const char* engine)
+{
+    return std::string("load/") + scenario + "-" + QString::fromLatin1(engine).toLower().toStdString() + "/";
 }
 
 void row(const char* scenario, const char* engine, const char* measure, double value, const char* note)
@@ -246,9 +262,10 @@ int main(int argc, char** argv)
     };
     // The recorder on `location` while the load runs (started once its watch is in place).
     constexpr double kWatchInPlaceSeconds = 0.3;
+    // Each run writes and records its own prefix, so that no recorder backfills what an earlier run wrote.
     const auto recordUnderLoad = [&](const QString& location, const bench::LoadOptions& options,
                                      bench::LoadResult* written) {
-        return record(cli, etcd.endpoint(), location, [&] {
+        return record(cli, etcd.endpoint(), location, options.prefix.c_str(), [&] {
             QThread::msleep(int(kWatchInPlaceSeconds * 1000));
             *written = bench::runLoad(options);
             return written->lastRevision;
@@ -265,6 +282,7 @@ int main(int argc, char** argv)
         if (location.isEmpty())
             return 1;
         bench::LoadOptions steady = load;
+        steady.prefix = prefixOf("steady", engine);
         steady.operationsPerSecond = double(steadyRate) / steady.putsPerTransaction;
         steady.operations = std::max<qint64>(1, steadyRate * steadySeconds / steady.putsPerTransaction);
         bench::LoadResult written;
@@ -288,8 +306,10 @@ int main(int argc, char** argv)
         if (location.isEmpty())
             return 1;
         // live: the recorder on while etcd takes the load as fast as it can
+        bench::LoadOptions fast = load;
+        fast.prefix = prefixOf("live", engine);
         bench::LoadResult written;
-        const RecordRun live = recordUnderLoad(location, load, &written);
+        const RecordRun live = recordUnderLoad(location, fast, &written);
         const double rate = double(written.events) / written.seconds;
         if (first)
             etcdRate = rate;
@@ -302,6 +322,8 @@ int main(int argc, char** argv)
         row("live", engine, "recorder rate over the run (events/s)",
             live.caughtUpSeconds > 0 ? double(written.events) / (live.caughtUpSeconds - kWatchInPlaceSeconds) : 0,
             "events / (load start .. log complete)");
+        row("live", engine, "events in the log", double(live.changes),
+            live.changes == written.events ? "each event once" : "NOT the events etcd committed");
         row("live", engine, "recorder peak RSS (MiB)", live.peakMiB, "VmHWM");
         row("live", engine, "recorder RSS at each tenth (MiB)", live.rssMiB.empty() ? 0 : live.rssMiB.back(),
             rssOverRun(live.rssMiB).c_str());
@@ -316,10 +338,12 @@ int main(int argc, char** argv)
         const QString location = newLog(engine, "backfill.sqlite");
         if (location.isEmpty())
             return 1;
-        const RecordRun backfill = record(cli, etcd.endpoint(), location, [&] { return last; });
+        const RecordRun backfill = record(cli, etcd.endpoint(), location, "load/", [&] { return last; });
         row("backfill", engine, "recorder (events/s)",
             backfill.caughtUpSeconds > 0 ? double(total) / backfill.caughtUpSeconds : 0,
             "every event the load wrote, from revision 1");
+        row("backfill", engine, "events in the log", double(backfill.changes),
+            backfill.changes == total ? "each event once" : "NOT the events etcd committed");
         row("backfill", engine, "recorder peak RSS (MiB)", backfill.peakMiB, "VmHWM");
         row("backfill", engine, "recorder RSS at each tenth (MiB)",
             backfill.rssMiB.empty() ? 0 : backfill.rssMiB.back(), rssOverRun(backfill.rssMiB).c_str());

@@ -7,6 +7,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -541,6 +542,8 @@ bool EventStore::append(const std::vector<EventRecord>& records, const std::func
         ids->assign(records.size(), 0);
     if (records.empty())
         return true;
+    QElapsedTimer took;
+    took.start();
     if (!m_db.transaction()) {
         setError(error, QStringLiteral("Could not save %1 to the event log: %2.")
                             .arg(eventCount(records.size()))
@@ -591,8 +594,10 @@ bool EventStore::append(const std::vector<EventRecord>& records, const std::func
             }
         }
     }
-    if (reason.isEmpty() && m_db.commit())
+    if (reason.isEmpty() && m_db.commit()) {
+        qCDebug(lcStore) << "appended" << rows.size() << "records in" << took.nsecsElapsed() / 1000 << "us";
         return true;
+    }
     if (reason.isEmpty())
         reason = describe(m_db.lastError());
     // SQLite may already have rolled back on an I/O error; then this fails harmlessly.

@@ -21,9 +21,9 @@ constexpr int kProgressIntervalMs = 1000;
 // Keys read a request while taking a snapshot.
 constexpr std::int64_t kSnapshotPageKeys = 1000;
 // Events a transaction of the log holds, about (it ends at a whole revision).
-constexpr std::size_t kEventsPerTransaction = 8192;
-// The shortest time between two commits while events keep coming.
-constexpr qint64 kCommitIntervalMs = 100;
+constexpr std::size_t kEventsPerTransaction = 32768;
+// The shortest time between the starts of two commits while events keep coming.
+constexpr qint64 kCommitIntervalMs = 250;
 
 bool sameRange(const WatchSpec& a, const WatchSpec& b) { return a.key == b.key && a.rangeEnd == b.rangeEnd; }
 
@@ -63,7 +63,6 @@ RecordCommand::RecordCommand(WatchCommandOptions options, QObject* parent)
     progress_.setInterval(kProgressIntervalMs);
     connect(&progress_, &QTimer::timeout, this, &RecordCommand::reportProgress);
     writeTimer_.setSingleShot(true);
-    sinceWrite_.start();
     connect(&writeTimer_, &QTimer::timeout, this, &RecordCommand::writeWaiting);
 }
 
@@ -133,8 +132,10 @@ void RecordCommand::onUpdates(const UpdateBatchPtr& batch)
     // whole; with 1,000 keys written round robin, a commit touches most of the key index's leaves),
     // so its cost is shared by the more events the better.
     waiting_.push_back(batch);
-    if (!writeTimer_.isActive())
-        writeTimer_.start(int(std::max<qint64>(0, kCommitIntervalMs - sinceWrite_.elapsed())));
+    if (!writeTimer_.isActive()) {
+        const qint64 since = sinceWrite_.isValid() ? sinceWrite_.elapsed() : kCommitIntervalMs;
+        writeTimer_.start(int(std::max<qint64>(0, kCommitIntervalMs - since)));
+    }
 }
 
 void RecordCommand::interrupt()

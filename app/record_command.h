@@ -16,8 +16,8 @@
 #include "recording/event_store.h"
 #include "session/watch_session.h"
 
-#include <QObject>
 #include <QElapsedTimer>
+#include <QObject>
 #include <QTimer>
 
 #include <map>

@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <limits>
+#include <utility>
 
 namespace etcdscope::cli {
 
@@ -156,9 +157,7 @@ void RecordCommand::finish(int exitCode)
 void RecordCommand::writeWaiting()
 {
     sinceWrite_.start();  // from the start: a commit that takes longer than the interval is followed at once
-    std::vector<UpdateBatchPtr> batches(std::make_move_iterator(waiting_.begin()),
-                                        std::make_move_iterator(waiting_.end()));
-    waiting_.clear();
+    const std::vector<UpdateBatchPtr> batches = std::exchange(waiting_, {});
     // A batch with a gap starts a new write: its snapshot is read after what came before is committed,
     // and before the gap itself, as if each batch were written on its own.
     const auto hasGap = [](const UpdateBatchPtr& batch) {
